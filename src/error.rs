@@ -1,0 +1,133 @@
+//! The crate's error type.
+//!
+//! A caller can always tell "fix your input" ([`Error::Invalid`], [`Error::SpecRead`],
+//! [`Error::SpecParse`]) apart from failures that later versions add for AWS calls.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Everything that can go wrong in this crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The pipeline description is invalid. Every problem found is listed, not only the first.
+    #[error("{0}")]
+    Invalid(Violations),
+
+    /// A spec file could not be read.
+    #[error("cannot read spec file {}: {source}", path.display())]
+    SpecRead {
+        /// The file.
+        path: PathBuf,
+        /// What the file system said.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A spec file is not valid TOML. (Unknown keys and wrong values are [`Error::Invalid`].)
+    #[error("spec file {} is not valid TOML: {message}", path.display())]
+    SpecParse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The validation problems, when this is [`Error::Invalid`].
+    pub fn violations(&self) -> &[Violation] {
+        match self {
+            Error::Invalid(v) => &v.0,
+            _ => &[],
+        }
+    }
+
+    /// Whether the error is the caller's input (as opposed to AWS or the network).
+    pub fn is_input_error(&self) -> bool {
+        matches!(
+            self,
+            Error::Invalid(_) | Error::SpecRead { .. } | Error::SpecParse { .. }
+        )
+    }
+}
+
+/// One broken rule: which field, what value, and which rule it breaks.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Violation {
+    /// The field path, as in the TOML spec: `cloudfront.min_ttl`, `transcode.abr_ladder[2].width`.
+    pub field: String,
+    /// The offending value as given (secrets are shown as `<redacted>`); empty when the field is missing.
+    pub value: String,
+    /// The rule, in words, with the AWS documentation page where it applies.
+    pub rule: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.value.is_empty() {
+            write!(f, "{}: {}", self.field, self.rule)
+        } else {
+            write!(f, "{} = {:?}: {}", self.field, self.value, self.rule)
+        }
+    }
+}
+
+/// All the problems found in one validation, in field order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct Violations(pub Vec<Violation>);
+
+impl Violations {
+    /// The problems.
+    pub fn iter(&self) -> impl Iterator<Item = &Violation> {
+        self.0.iter()
+    }
+
+    /// How many problems.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Violations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        write!(
+            f,
+            "invalid pipeline: {n} problem{}",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for v in &self.0 {
+            write!(f, "\n  - {v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a single value was rejected by a typed value's `TryFrom` / `FromStr`.
+///
+/// Standalone use of a newtype gives this error; the pipeline builder and the spec loader turn it
+/// into a [`Violation`] that also names the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid value {value:?}: {rule}")]
+pub struct InvalidValue {
+    /// The rejected value, as given.
+    pub value: String,
+    /// The rule it breaks.
+    pub rule: String,
+}
+
+impl InvalidValue {
+    pub(crate) fn new(value: impl fmt::Display, rule: impl Into<String>) -> Self {
+        Self {
+            value: value.to_string(),
+            rule: rule.into(),
+        }
+    }
+}

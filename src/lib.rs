@@ -1,0 +1,101 @@
+//! # vod-pipeline
+//!
+//! One typed description of an AWS on-demand video service, validated as a whole and compiled into a
+//! reviewable plan of AWS API calls.
+//!
+//! The flow: mezzanine files are uploaded to an S3 source bucket; AWS Elemental MediaConvert
+//! transcodes each into an adaptive-bitrate ladder (HLS, DASH, CMAF); an origin serves the packaged
+//! output (a private S3 bucket read through CloudFront origin access control, which is recommended,
+//! or an AWS Elemental MediaStore container, the classic design); a CloudFront distribution
+//! delivers it to players.
+//!
+//! **MediaStore is deprecated**: AWS discontinued AWS Elemental MediaStore on 2025-11-13
+//! (<https://docs.aws.amazon.com/mediastore/latest/ug/what-is-regions.html>). This crate still
+//! supports it fully, because it is the design many existing services use, but new pipelines should use
+//! [`VodPipelineBuilder::s3_origin`].
+//!
+//! ## Quickstart
+//!
+//! The builder version of the spec file `examples/specs/mediastore.toml`:
+//!
+//! ```
+//! use vod_pipeline::{
+//!     CloudFrontSpec, LadderPreset, MediaStoreSpec, OutputFormat, SourceSpec, TranscodeSpec, VodPipeline,
+//! };
+//!
+//! # let dir = env!("CARGO_MANIFEST_DIR");
+//! # let sample = format!("{dir}/examples/specs/sample.mp4");
+//! let pipeline = VodPipeline::builder()
+//!     .name("seed-vod")
+//!     .region("us-east-1")
+//!     .source(SourceSpec::builder().bucket("seed-vod-source").prefix("uploads/").files([sample]).build())
+//!     .transcode(
+//!         TranscodeSpec::builder()
+//!             .role_arn("arn:aws:iam::123456789012:role/MediaConvert_Default_Role")
+//!             .output_bucket("seed-vod-packaged")
+//!             .output_prefix("packaged/")
+//!             .formats([OutputFormat::Hls, OutputFormat::Dash])
+//!             .segment_length("6s")
+//!             .build(),
+//!     )
+//!     .abr_ladder(LadderPreset::AwsQvbr)
+//!     .mediastore(MediaStoreSpec::builder().container("seed_vod").build())
+//!     .cloudfront(
+//!         CloudFrontSpec::builder()
+//!             .comment("seed-vod on-demand video")
+//!             .origin_path("/vod")
+//!             .object_caching("customize")
+//!             .min_ttl("0s")
+//!             .default_ttl("1d")
+//!             .max_ttl("365d")
+//!             .error_caching_min_ttl("5s")
+//!             .cors_allowed_origins(["https://player.example.com"])
+//!             .origin_custom_headers([("X-Origin-Verify", "replace-with-a-secret")])
+//!             .build(),
+//!     )
+//!     .build()?;
+//!
+//! let plan = pipeline.plan();
+//! let dist = plan.step("cloudfront.distribution").expect("the plan has a distribution");
+//! assert_eq!(dist.operation, "CreateDistributionWithTags");
+//! // The secret never reaches the plan, its Display or its JSON.
+//! assert!(!plan.to_json().contains("replace-with-a-secret"));
+//! assert!(!plan.to_string().contains("replace-with-a-secret"));
+//! println!("{plan}");
+//! # Ok::<(), vod_pipeline::Error>(())
+//! ```
+//!
+//! The same pipeline loads from TOML with [`VodPipeline::from_toml_file`]; both paths run the same
+//! validation, which reports every problem at once with its field path, value and rule.
+//!
+//! ## Modules
+//! - [`types`]: the typed values (bucket names, TTLs, bitrates, …), each citing its AWS rule;
+//! - [`VodPipeline`] and the builder inputs ([`SourceSpec`], [`TranscodeSpec`], …);
+//! - [`plan`]: the plan of AWS calls, with `Display` and JSON.
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod error;
+mod input;
+mod pipeline;
+pub mod plan;
+mod secret;
+mod spec_file;
+pub mod types;
+mod validate;
+
+pub use error::{Error, InvalidValue, Violation, Violations};
+pub use input::{
+    CloudFrontSpec, Input, LadderSpec, MediaStoreSpec, ObjectCachingMode, RenditionSpec,
+    S3OriginSpec, SourceSpec, TranscodeSpec,
+};
+pub use pipeline::{Asset, CloudFront, Origin, Source, Transcode, VodPipeline, VodPipelineBuilder};
+pub use plan::{Plan, Step};
+pub use secret::Secret;
+pub use types::{AbrLadder, LadderPreset, OutputFormat};
+
+/// Compiles the README's examples as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

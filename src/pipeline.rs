@@ -1,0 +1,233 @@
+//! The validated pipeline model: [`VodPipeline`] and its parts.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::input::{
+    CloudFrontSpec, Input, LadderSpec, MediaStoreSpec, PipelineSpec, S3OriginSpec, SourceSpec,
+    TranscodeSpec,
+};
+use crate::plan::Plan;
+use crate::types::*;
+
+/// A validated description of an on-demand video service.
+///
+/// Built with [`VodPipeline::builder`] or loaded from a TOML spec with [`VodPipeline::from_toml_file`];
+/// both run the same validation, which reports every problem at once ([`Error::Invalid`]). A value of
+/// this type is always valid; [`VodPipeline::plan`] turns it into the AWS calls that create it.
+///
+/// ```
+/// use vod_pipeline::{VodPipeline, SourceSpec, TranscodeSpec, S3OriginSpec, CloudFrontSpec};
+///
+/// let err = VodPipeline::builder()
+///     .name("Bad Name")
+///     .region("us-east-1")
+///     .source(SourceSpec::builder().bucket("UPPER").files(["missing.mp4"]).build())
+///     .transcode(TranscodeSpec::builder().role_arn("arn:aws:iam::123456789012:role/r").build())
+///     .abr_ladder("aws-qvbr")
+///     .s3_origin(S3OriginSpec::builder().bucket("my-origin").build())
+///     .cloudfront(CloudFrontSpec::builder().min_ttl("2d").default_ttl("1d").build())
+///     .build()
+///     .unwrap_err();
+/// let fields: Vec<_> = err.violations().iter().map(|v| v.field.as_str()).collect();
+/// assert_eq!(fields, ["name", "source.bucket", "source.files[0]", "cloudfront.min_ttl"]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct VodPipeline {
+    pub(crate) name: PipelineName,
+    pub(crate) region: Region,
+    pub(crate) source: Source,
+    pub(crate) transcode: Transcode,
+    pub(crate) origin: Origin,
+    pub(crate) cloudfront: CloudFront,
+    pub(crate) assets: Vec<Asset>,
+}
+
+#[bon::bon]
+impl VodPipeline {
+    /// Starts a pipeline. `name`, `region`, `source`, `transcode`, `abr_ladder` and `cloudfront` are
+    /// required (the compiler checks); exactly one origin, [`mediastore`](VodPipelineBuilder::mediastore)
+    /// or [`s3_origin`](VodPipelineBuilder::s3_origin) (recommended), is checked by `build()`.
+    #[builder(finish_fn = build)]
+    pub fn new(
+        /// Pipeline name; every resource name, tag and idempotency token derives from it.
+        #[builder(into)]
+        name: Input<PipelineName>,
+        /// AWS Region of the S3 buckets, MediaConvert and MediaStore (CloudFront is global).
+        #[builder(into)]
+        region: Input<Region>,
+        /// Source bucket and files.
+        source: SourceSpec,
+        /// Transcoding settings.
+        transcode: TranscodeSpec,
+        /// The ABR ladder: a preset name, a list of renditions or an [`AbrLadder`].
+        #[builder(into)]
+        abr_ladder: LadderSpec,
+        /// A MediaStore container as origin. **Deprecated by AWS** (discontinued 2025-11-13); prefer
+        /// `s3_origin`.
+        mediastore: Option<MediaStoreSpec>,
+        /// A private S3 bucket as origin, through CloudFront origin access control (recommended).
+        s3_origin: Option<S3OriginSpec>,
+        /// The CloudFront distribution.
+        cloudfront: CloudFrontSpec,
+    ) -> Result<Self, Error> {
+        let spec = PipelineSpec {
+            name,
+            region,
+            source,
+            transcode,
+            abr_ladder,
+            mediastore,
+            s3_origin,
+            cloudfront,
+        };
+        crate::validate::validate(spec, None, Vec::new())
+    }
+}
+
+impl VodPipeline {
+    /// Loads and validates a TOML spec file. Relative file paths in it are resolved against the spec
+    /// file's folder. Unknown keys are errors.
+    pub fn from_toml_file(path: impl AsRef<Path>) -> Result<Self, Error> {
+        crate::spec_file::load_file(path.as_ref())
+    }
+
+    /// Parses and validates a TOML spec given as text; relative file paths resolve against `base_dir`.
+    pub fn from_toml_str(text: &str, base_dir: impl AsRef<Path>) -> Result<Self, Error> {
+        crate::spec_file::load_str(text, base_dir.as_ref(), None)
+    }
+
+    /// Compiles the pipeline into a plan of AWS calls. Pure: no I/O.
+    pub fn plan(&self) -> Plan {
+        crate::plan::build(self)
+    }
+
+    /// The pipeline name.
+    pub fn name(&self) -> &PipelineName {
+        &self.name
+    }
+    /// The AWS Region.
+    pub fn region(&self) -> &Region {
+        &self.region
+    }
+    /// Source bucket and files.
+    pub fn source(&self) -> &Source {
+        &self.source
+    }
+    /// Transcoding settings, with the ladder.
+    pub fn transcode(&self) -> &Transcode {
+        &self.transcode
+    }
+    /// The origin.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+    /// CloudFront settings.
+    pub fn cloudfront(&self) -> &CloudFront {
+        &self.cloudfront
+    }
+    /// One asset per source file, in the order given.
+    pub fn assets(&self) -> &[Asset] {
+        &self.assets
+    }
+}
+
+/// The source bucket and files.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Source {
+    /// Bucket the files are uploaded to.
+    pub bucket: BucketName,
+    /// Key prefix of the uploads.
+    pub prefix: KeyPrefix,
+}
+
+/// One source file and where everything derived from it goes.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Asset {
+    /// The asset id: the file's name without extension. Output folders and playback URLs use it.
+    pub id: String,
+    /// The local file.
+    pub file: PathBuf,
+    /// Its key in the source bucket: source prefix + file name.
+    pub source_key: String,
+}
+
+/// Validated transcoding settings.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Transcode {
+    /// Role MediaConvert assumes.
+    pub role_arn: RoleArn,
+    /// Bucket MediaConvert writes to.
+    pub output_bucket: BucketName,
+    /// Key prefix of all packaged output (with an S3 origin: the origin path as a prefix).
+    pub output_prefix: KeyPrefix,
+    /// Formats, in the order given, without duplicates.
+    pub formats: Vec<OutputFormat>,
+    /// Segment length.
+    pub segment_length: SegmentLength,
+    /// GOP length; divides the segment length.
+    pub gop_length: Seconds,
+    /// The ladder.
+    pub abr_ladder: AbrLadder,
+}
+
+/// Where CloudFront reads the packaged video from.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Origin {
+    /// A MediaStore container. **Deprecated by AWS**: MediaStore was discontinued on 2025-11-13.
+    MediaStore {
+        /// The container.
+        container: ContainerName,
+    },
+    /// A private S3 bucket read through origin access control (recommended).
+    S3 {
+        /// The bucket.
+        bucket: BucketName,
+    },
+}
+
+impl Origin {
+    /// `mediastore` or `s3`: also the origin access control's origin type.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Origin::MediaStore { .. } => "mediastore",
+            Origin::S3 { .. } => "s3",
+        }
+    }
+}
+
+/// Validated CloudFront settings.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CloudFront {
+    /// Distribution comment.
+    pub comment: String,
+    /// Origin path.
+    pub origin_path: OriginPath,
+    /// Origin custom headers (values are secrets).
+    pub custom_headers: Vec<CustomHeader>,
+    /// Object caching and its TTLs.
+    pub object_caching: ObjectCaching,
+    /// Error caching minimum TTL.
+    pub error_caching_min_ttl: Ttl,
+    /// CORS allowed origins (empty: no CORS headers).
+    pub cors_allowed_origins: Vec<CorsOrigin>,
+    /// Policies or legacy cache settings.
+    pub cache_settings: CacheSettings,
+    /// Price class.
+    pub price_class: PriceClass,
+    /// Viewer protocol policy.
+    pub viewer_protocol_policy: ViewerProtocolPolicy,
+    /// HTTP version.
+    pub http_version: HttpVersion,
+    /// Alternate domain names.
+    pub aliases: Vec<Alias>,
+    /// Certificate for the aliases.
+    pub acm_certificate_arn: Option<AcmCertificateArn>,
+    /// Whether the distribution is enabled.
+    pub enabled: bool,
+}

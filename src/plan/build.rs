@@ -1,0 +1,540 @@
+//! Compiles a [`VodPipeline`] into a [`Plan`]. Pure: no I/O.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::*;
+use crate::pipeline::{Asset, Origin, VodPipeline};
+use crate::types::{CacheSettings, ObjectCaching, OutputFormat, Ttl};
+
+/// AWS-managed CloudFront policies this crate attaches, under their published ids.
+pub mod managed {
+    /// Origin request policy `Managed-CORS-S3Origin`: forwards `Origin` and the CORS preflight headers
+    /// to an S3 origin (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-origin-request-policies.html>).
+    pub const CORS_S3_ORIGIN: (&str, &str) = (
+        "Managed-CORS-S3Origin",
+        "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf",
+    );
+    /// Origin request policy `Managed-CORS-CustomOrigin`: forwards `Origin` to a custom origin (same page).
+    pub const CORS_CUSTOM_ORIGIN: (&str, &str) = (
+        "Managed-CORS-CustomOrigin",
+        "59781a5b-3903-41f3-afcb-af62929ccde1",
+    );
+    /// Response headers policy `Managed-CORS-With-Preflight`: allows every origin
+    /// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-response-headers-policies.html>).
+    pub const CORS_WITH_PREFLIGHT: (&str, &str) = (
+        "Managed-CORS-With-Preflight",
+        "5cc3b908-e619-4b99-88e5-2cf7f45965bd",
+    );
+}
+
+/// The tag every resource carries, so apply can find it again without a state file.
+pub const PIPELINE_TAG: &str = "vod-pipeline:pipeline";
+
+/// Headers in the cache key and forwarded to the origin, for CORS: the `Origin` header and the
+/// preflight headers (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/header-caching.html#header-caching-web-cors>).
+pub const CORS_HEADERS: [&str; 3] = [
+    "Origin",
+    "Access-Control-Request-Method",
+    "Access-Control-Request-Headers",
+];
+
+/// Status codes CloudFront caches, which get a custom error response carrying the error caching
+/// minimum TTL (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html>).
+/// 416 is left out: CloudFront does not cache it.
+pub const CACHED_ERROR_CODES: [u16; 10] = [400, 403, 404, 405, 414, 500, 501, 502, 503, 504];
+
+/// AWS's guidance for video: cache errors for 5 s or less.
+const RECOMMENDED_MAX_ERROR_TTL: u64 = 5;
+
+struct Builder {
+    steps: Vec<Step>,
+}
+
+impl Builder {
+    fn add(
+        &mut self,
+        id: impl Into<String>,
+        service: Service,
+        operation: &str,
+        resource: impl Into<String>,
+        params: Params,
+        depends_on: &[&str],
+    ) -> String {
+        let id = id.into();
+        self.steps.push(Step {
+            id: id.clone(),
+            service,
+            operation: operation.to_owned(),
+            resource: resource.into(),
+            params,
+            depends_on: depends_on.iter().map(|s| (*s).to_owned()).collect(),
+        });
+        id
+    }
+}
+
+pub(crate) fn build(p: &VodPipeline) -> Plan {
+    let mut b = Builder { steps: Vec::new() };
+    let name = p.name.as_str();
+    let tags: Tags = BTreeMap::from([(PIPELINE_TAG.to_owned(), name.to_owned())]);
+    let cf = &p.cloudfront;
+    let t = &p.transcode;
+
+    // Buckets.
+    let bucket = |b: &mut Builder, id: &str, bucket: &crate::types::BucketName, purpose: &str| {
+        b.add(
+            id,
+            Service::S3,
+            "CreateBucket",
+            bucket.as_str(),
+            Params::Bucket(BucketParams {
+                bucket: bucket.clone(),
+                region: p.region.clone(),
+                purpose: purpose.into(),
+                block_public_access: true,
+                tags: tags.clone(),
+            }),
+            &[],
+        )
+    };
+    let source_bucket = bucket(&mut b, "s3.bucket.source", &p.source.bucket, "source");
+    let output_bucket = match &p.origin {
+        Origin::S3 { bucket: ob } => bucket(&mut b, "s3.bucket.origin", ob, "origin"),
+        Origin::MediaStore { .. } if t.output_bucket == p.source.bucket => source_bucket.clone(),
+        Origin::MediaStore { .. } => bucket(&mut b, "s3.bucket.output", &t.output_bucket, "output"),
+    };
+
+    // Uploads and jobs, one per asset.
+    let mut jobs = Vec::new();
+    for a in &p.assets {
+        let up = b.add(
+            format!("s3.upload.{}", a.id),
+            Service::S3,
+            "PutObject",
+            format!("s3://{}/{}", p.source.bucket, a.source_key),
+            Params::Upload(UploadParams {
+                file: a.file.display().to_string(),
+                bucket: p.source.bucket.clone(),
+                key: a.source_key.clone(),
+                checksum_algorithm: "CRC64NVME".into(),
+            }),
+            &[&source_bucket],
+        );
+        let job = job_params(p, a, &tags);
+        let id = b.add(
+            format!("mediaconvert.job.{}", a.id),
+            Service::Mediaconvert,
+            "CreateJob",
+            format!("job for {}", a.id),
+            Params::Job(Box::new(job)),
+            &[&up, &output_bucket],
+        );
+        jobs.push((a, id));
+    }
+
+    let (min, default, max) = cf.object_caching.ttls();
+    let cors_rules = |origins: &[crate::types::CorsOrigin]| {
+        vec![CorsRule {
+            allowed_origins: origins.to_vec(),
+            allowed_methods: vec!["GET".into(), "HEAD".into()],
+            allowed_headers: vec!["*".into()],
+            expose_headers: vec![
+                "Content-Length".into(),
+                "Content-Range".into(),
+                "ETag".into(),
+            ],
+            max_age_seconds: 3000,
+        }]
+    };
+    let has_cors = !cf.cors_allowed_origins.is_empty();
+
+    // Origin resources that do not need the distribution.
+    let (domain_name, origin_protocol) = match &p.origin {
+        Origin::MediaStore { container } => {
+            let c = b.add(
+                "mediastore.container",
+                Service::Mediastore,
+                "CreateContainer",
+                container.as_str(),
+                Params::Container(ContainerParams {
+                    container: container.clone(),
+                    tags: tags.clone(),
+                }),
+                &[],
+            );
+            if has_cors {
+                b.add(
+                    "mediastore.cors_policy",
+                    Service::Mediastore,
+                    "PutCorsPolicy",
+                    container.as_str(),
+                    Params::ContainerCors(ContainerCorsParams {
+                        container: container.clone(),
+                        rules: cors_rules(&cf.cors_allowed_origins),
+                    }),
+                    &[&c],
+                );
+            }
+            for (a, job) in &jobs {
+                let to_path = format!("{}{}/", cf.origin_path.as_key_prefix(), a.id);
+                b.add(
+                    format!("mediastore.copy.{}", a.id),
+                    Service::MediastoreData,
+                    "PutObject",
+                    format!("{container}/{to_path}"),
+                    Params::Copy(CopyParams {
+                        asset: a.id.clone(),
+                        from: format!("s3://{}/{}{}/", t.output_bucket, t.output_prefix, a.id),
+                        container: container.clone(),
+                        to_path,
+                        endpoint: after(&c, "endpoint"),
+                        cache_control: format!("max-age={}", default.secs()),
+                    }),
+                    &[job, &c],
+                );
+            }
+            (after(&c, "endpoint_host"), Some("https-only".to_owned()))
+        }
+        Origin::S3 { bucket: ob } => {
+            if has_cors {
+                b.add(
+                    "s3.bucket_cors.origin",
+                    Service::S3,
+                    "PutBucketCors",
+                    ob.as_str(),
+                    Params::BucketCors(BucketCorsParams {
+                        bucket: ob.clone(),
+                        rules: cors_rules(&cf.cors_allowed_origins),
+                    }),
+                    &[&output_bucket],
+                );
+            }
+            (format!("{ob}.s3.{}.amazonaws.com", p.region), None)
+        }
+    };
+
+    // CloudFront.
+    let oac = b.add(
+        "cloudfront.origin_access_control",
+        Service::Cloudfront,
+        "CreateOriginAccessControl",
+        format!("{name}-{}-oac", p.origin.kind()),
+        Params::OriginAccessControl(OacParams {
+            name: format!("{name}-{}-oac", p.origin.kind()),
+            origin_type: p.origin.kind().into(),
+            signing_behavior: "always".into(),
+            signing_protocol: "sigv4".into(),
+        }),
+        &[],
+    );
+    let mut dist_deps = vec![oac.clone()];
+    let cache_key_headers: Vec<String> = CORS_HEADERS.iter().map(|h| (*h).to_owned()).collect();
+    let (cache_policy_id, origin_request_policy, response_headers_policy_id, forwarded) =
+        match cf.cache_settings {
+            CacheSettings::Policies => {
+                let cp = b.add(
+                    "cloudfront.cache_policy",
+                    Service::Cloudfront,
+                    "CreateCachePolicy",
+                    format!("{name}-cache"),
+                    Params::CachePolicy(CachePolicyParams {
+                        name: format!("{name}-cache"),
+                        min_ttl: min,
+                        default_ttl: default,
+                        max_ttl: max,
+                        cache_key_headers: cache_key_headers.clone(),
+                        query_strings: "none".into(),
+                        cookies: "none".into(),
+                        compression: true,
+                    }),
+                    &[],
+                );
+                dist_deps.push(cp.clone());
+                let (orp_name, orp_id) = match p.origin {
+                    Origin::S3 { .. } => managed::CORS_S3_ORIGIN,
+                    Origin::MediaStore { .. } => managed::CORS_CUSTOM_ORIGIN,
+                };
+                let rhp = if !has_cors {
+                    None
+                } else if cf.cors_allowed_origins.iter().any(|o| o.is_any()) {
+                    Some(managed::CORS_WITH_PREFLIGHT.1.to_owned())
+                } else {
+                    let id = b.add(
+                        "cloudfront.response_headers_policy",
+                        Service::Cloudfront,
+                        "CreateResponseHeadersPolicy",
+                        format!("{name}-cors"),
+                        Params::ResponseHeadersPolicy(ResponseHeadersPolicyParams {
+                            name: format!("{name}-cors"),
+                            allow_origins: cf.cors_allowed_origins.clone(),
+                            allow_methods: vec!["GET".into(), "HEAD".into(), "OPTIONS".into()],
+                            allow_headers: vec!["*".into()],
+                            expose_headers: vec![
+                                "Content-Length".into(),
+                                "Content-Range".into(),
+                                "ETag".into(),
+                            ],
+                            max_age_seconds: 3000,
+                            origin_override: true,
+                        }),
+                        &[],
+                    );
+                    dist_deps.push(id.clone());
+                    Some(after(&id, "id"))
+                };
+                (
+                    Some(after(&cp, "id")),
+                    Some(ManagedPolicy {
+                        name: orp_name.into(),
+                        id: orp_id.into(),
+                    }),
+                    rhp,
+                    None,
+                )
+            }
+            CacheSettings::Legacy => (None, None, None, Some(cache_key_headers.clone())),
+        };
+    if let Origin::MediaStore { .. } = p.origin {
+        dist_deps.push("mediastore.container".into());
+    }
+    let dist_deps_ref: Vec<&str> = dist_deps.iter().map(String::as_str).collect();
+    let dist = b.add(
+        "cloudfront.distribution",
+        Service::Cloudfront,
+        "CreateDistributionWithTags",
+        cf.comment.clone(),
+        Params::Distribution(Box::new(DistributionParams {
+            caller_reference: format!("vod-pipeline/{name}/distribution"),
+            comment: cf.comment.clone(),
+            enabled: cf.enabled,
+            price_class: cf.price_class,
+            http_version: cf.http_version,
+            aliases: cf.aliases.clone(),
+            viewer_certificate: cf
+                .acm_certificate_arn
+                .as_ref()
+                .map_or_else(|| "cloudfront-default".to_owned(), |a| a.to_string()),
+            origin: OriginParams {
+                id: format!("{name}-{}", p.origin.kind()),
+                kind: p.origin.kind().into(),
+                domain_name,
+                origin_path: cf.origin_path.clone(),
+                origin_protocol_policy: origin_protocol,
+                origin_access_control_id: after(&oac, "id"),
+                custom_headers: cf
+                    .custom_headers
+                    .iter()
+                    .map(|h| CustomHeaderParams {
+                        name: h.name.clone(),
+                        value: h.value.clone(),
+                    })
+                    .collect(),
+            },
+            default_cache_behavior: CacheBehaviorParams {
+                viewer_protocol_policy: cf.viewer_protocol_policy,
+                allowed_methods: vec!["GET".into(), "HEAD".into(), "OPTIONS".into()],
+                cached_methods: vec!["GET".into(), "HEAD".into(), "OPTIONS".into()],
+                compress: true,
+                cache_settings: cf.cache_settings,
+                object_caching: cf.object_caching.as_str().into(),
+                min_ttl: min,
+                default_ttl: default,
+                max_ttl: max,
+                cache_key_headers,
+                cache_policy_id,
+                origin_request_policy,
+                response_headers_policy_id,
+                forwarded_values_headers: forwarded,
+            },
+            custom_error_responses: CACHED_ERROR_CODES
+                .iter()
+                .map(|&error_code| ErrorResponseParams {
+                    error_code,
+                    error_caching_min_ttl: cf.error_caching_min_ttl,
+                })
+                .collect(),
+            tags: tags.clone(),
+        })),
+        &dist_deps_ref,
+    );
+
+    // The origin's access policy names the distribution, so it comes after it.
+    let source_arn = after(&dist, "arn");
+    match &p.origin {
+        Origin::MediaStore { container } => {
+            let policy = json!({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Sid": "AllowCloudFrontServicePrincipalReadOnly",
+                    "Effect": "Allow",
+                    "Principal": { "Service": "cloudfront.amazonaws.com" },
+                    "Action": ["mediastore:GetObject", "mediastore:DescribeObject"],
+                    "Resource": format!("{}/*", after("mediastore.container", "arn")),
+                    "Condition": {
+                        "StringEquals": { "AWS:SourceArn": source_arn },
+                        "Bool": { "aws:SecureTransport": "true" }
+                    }
+                }]
+            });
+            b.add(
+                "mediastore.container_policy",
+                Service::Mediastore,
+                "PutContainerPolicy",
+                container.as_str(),
+                Params::Policy(PolicyParams {
+                    target: container.to_string(),
+                    policy,
+                }),
+                &["mediastore.container", &dist],
+            );
+        }
+        Origin::S3 { bucket: ob } => {
+            let resource = format!("arn:aws:s3:::{ob}/{}*", cf.origin_path.as_key_prefix());
+            let policy = json!({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Sid": "AllowCloudFrontServicePrincipalReadOnly",
+                    "Effect": "Allow",
+                    "Principal": { "Service": "cloudfront.amazonaws.com" },
+                    "Action": "s3:GetObject",
+                    "Resource": resource,
+                    "Condition": { "StringEquals": { "AWS:SourceArn": source_arn } }
+                }]
+            });
+            b.add(
+                "s3.bucket_policy.origin",
+                Service::S3,
+                "PutBucketPolicy",
+                ob.as_str(),
+                Params::Policy(PolicyParams {
+                    target: ob.to_string(),
+                    policy,
+                }),
+                &[&output_bucket, &dist],
+            );
+        }
+    }
+
+    Plan {
+        pipeline: name.to_owned(),
+        region: p.region.to_string(),
+        origin: p.origin.kind().to_owned(),
+        playback: playback_paths(p),
+        warnings: warnings(p),
+        steps: b.steps,
+    }
+}
+
+fn job_params(p: &VodPipeline, a: &Asset, tags: &Tags) -> JobParams {
+    let t = &p.transcode;
+    let base = format!("s3://{}/{}{}/", t.output_bucket, t.output_prefix, a.id);
+    let output_groups = t
+        .formats
+        .iter()
+        .map(|&f| OutputGroupParams {
+            format: f,
+            group_type: f.group_type().into(),
+            destination: format!("{base}{f}/"),
+            manifests: manifest_names(a, f)
+                .into_iter()
+                .map(|m| format!("{}{}/{f}/{m}", t.output_prefix, a.id))
+                .collect(),
+        })
+        .collect();
+    let renditions = t.abr_ladder.clone();
+    let mut job = JobParams {
+        asset: a.id.clone(),
+        input: format!("s3://{}/{}", p.source.bucket, a.source_key),
+        role_arn: t.role_arn.clone(),
+        queue: "Default".into(),
+        client_request_token: String::new(),
+        segment_length: t.segment_length,
+        gop_length: t.gop_length,
+        rate_control_mode: "QVBR".into(),
+        renditions,
+        audio: AudioParams {
+            codec: "AAC".into(),
+            bitrate: 96_000,
+            sample_rate: 48_000,
+            coding_mode: "CODING_MODE_2_0".into(),
+        },
+        output_groups,
+        user_metadata: {
+            let mut m = tags.clone();
+            m.insert("vod-pipeline:asset".into(), a.id.clone());
+            m
+        },
+    };
+    // The token changes when the settings change, so a changed job is a new job.
+    let settings = serde_json::to_string(&job).unwrap_or_default();
+    job.client_request_token = format!("{}-{:016x}", p.name, fnv1a64(settings.as_bytes()));
+    job
+}
+
+/// Manifest file names MediaConvert writes for an asset: input base name + extension.
+fn manifest_names(a: &Asset, f: OutputFormat) -> Vec<String> {
+    match f {
+        OutputFormat::Hls => vec![format!("{}.m3u8", a.id)],
+        OutputFormat::Dash => vec![format!("{}.mpd", a.id)],
+        OutputFormat::Cmaf => vec![format!("{}.m3u8", a.id), format!("{}.mpd", a.id)],
+    }
+}
+
+fn playback_paths(p: &VodPipeline) -> Vec<PlaybackPath> {
+    let mut out = Vec::new();
+    for a in &p.assets {
+        for &f in &p.transcode.formats {
+            for m in manifest_names(a, f) {
+                let manifest = m.rsplit('.').next().unwrap_or_default().to_owned();
+                out.push(PlaybackPath {
+                    asset: a.id.clone(),
+                    format: f.to_string(),
+                    manifest,
+                    path: format!("/{}/{f}/{m}", a.id),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn warnings(p: &VodPipeline) -> Vec<String> {
+    let mut w = Vec::new();
+    let cf = &p.cloudfront;
+    if let Origin::MediaStore { .. } = p.origin {
+        w.push("mediastore: AWS discontinued AWS Elemental MediaStore on 2025-11-13; an S3 origin with origin access control (s3_origin) is the recommended replacement".into());
+    }
+    if cf.error_caching_min_ttl.secs() > RECOMMENDED_MAX_ERROR_TTL {
+        w.push(format!(
+            "cloudfront.error_caching_min_ttl is {}: AWS recommends 5 s or less for video, so that players do not keep getting a cached error after the object appears",
+            cf.error_caching_min_ttl
+        ));
+    }
+    if cf.cors_allowed_origins.iter().any(|o| o.is_any()) {
+        w.push("cloudfront.cors_allowed_origins is \"*\": any web page may play this video".into());
+    }
+    if cf.cors_allowed_origins.is_empty() {
+        w.push("cloudfront.cors_allowed_origins is empty: browsers on other origins cannot fetch the video".into());
+    }
+    if cf.viewer_protocol_policy == crate::types::ViewerProtocolPolicy::AllowAll {
+        w.push(
+            "cloudfront.viewer_protocol_policy is allow-all: viewers may fetch over plain HTTP"
+                .into(),
+        );
+    }
+    if let ObjectCaching::Customize { min, .. } = cf.object_caching
+        && min > Ttl::DEFAULT_MIN
+    {
+        w.push(format!("cloudfront.min_ttl is {min}: CloudFront caches at least that long even when the origin says no-cache"));
+    }
+    w
+}
+
+/// FNV-1a, 64 bits: a stable (across runs and platforms) hash for idempotency tokens.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

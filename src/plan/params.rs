@@ -1,0 +1,378 @@
+//! The parameters of each kind of step. Pure data; secrets are [`Secret`]s and serialize redacted.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::secret::Secret;
+use crate::types::*;
+
+/// The parameters of a step, one variant per kind of call. Serialized without a tag: the JSON
+/// `params` object holds the variant's fields.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum Params {
+    /// `s3:CreateBucket` (only when the bucket is missing).
+    Bucket(BucketParams),
+    /// `s3:PutObject`: upload one source file (multipart for large files).
+    Upload(UploadParams),
+    /// `s3:PutBucketCors` on the origin bucket.
+    BucketCors(BucketCorsParams),
+    /// `s3:PutBucketPolicy` / `mediastore:PutContainerPolicy`.
+    Policy(PolicyParams),
+    /// `mediaconvert:CreateJob`.
+    Job(Box<JobParams>),
+    /// `mediastore:CreateContainer`.
+    Container(ContainerParams),
+    /// `mediastore:PutCorsPolicy`.
+    ContainerCors(ContainerCorsParams),
+    /// `mediastore-data:PutObject`: copy one asset's packaged output into the container.
+    Copy(CopyParams),
+    /// `cloudfront:CreateOriginAccessControl`.
+    OriginAccessControl(OacParams),
+    /// `cloudfront:CreateCachePolicy`.
+    CachePolicy(CachePolicyParams),
+    /// `cloudfront:CreateResponseHeadersPolicy`.
+    ResponseHeadersPolicy(ResponseHeadersPolicyParams),
+    /// `cloudfront:CreateDistributionWithTags`.
+    Distribution(Box<DistributionParams>),
+}
+
+/// Tags put on every resource that takes them, so that apply can find its resources again.
+pub type Tags = BTreeMap<String, String>;
+
+/// Create a bucket.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct BucketParams {
+    /// Bucket name.
+    pub bucket: BucketName,
+    /// Region of the bucket.
+    pub region: Region,
+    /// `source`, `output` or `origin`.
+    pub purpose: String,
+    /// Public access stays blocked (S3's default for new buckets).
+    pub block_public_access: bool,
+    /// Tags.
+    pub tags: Tags,
+}
+
+/// Upload one file.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct UploadParams {
+    /// Local file.
+    pub file: String,
+    /// Target bucket.
+    pub bucket: BucketName,
+    /// Target key.
+    pub key: String,
+    /// Full-object checksum algorithm; an object with the same size and checksum is not uploaded again.
+    pub checksum_algorithm: String,
+}
+
+/// A CORS rule for S3 or MediaStore.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct CorsRule {
+    /// Allowed origins.
+    pub allowed_origins: Vec<CorsOrigin>,
+    /// Allowed methods.
+    pub allowed_methods: Vec<String>,
+    /// Allowed request headers.
+    pub allowed_headers: Vec<String>,
+    /// Response headers exposed to scripts.
+    pub expose_headers: Vec<String>,
+    /// How long browsers may cache a preflight answer, in seconds.
+    pub max_age_seconds: u32,
+}
+
+/// Put a CORS configuration on the origin bucket.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct BucketCorsParams {
+    /// Bucket.
+    pub bucket: BucketName,
+    /// Rules.
+    pub rules: Vec<CorsRule>,
+}
+
+/// Put a resource policy (bucket policy or container policy).
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct PolicyParams {
+    /// Bucket or container.
+    pub target: String,
+    /// The policy document. `${…}` placeholders are filled in at apply time.
+    pub policy: serde_json::Value,
+}
+
+/// Create a MediaConvert job for one asset.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct JobParams {
+    /// Asset id.
+    pub asset: String,
+    /// `s3://bucket/key` of the source file.
+    pub input: String,
+    /// IAM role MediaConvert assumes.
+    pub role_arn: RoleArn,
+    /// Queue (`Default`).
+    pub queue: String,
+    /// Idempotency token derived from the pipeline, the asset and the settings.
+    pub client_request_token: String,
+    /// Segment length.
+    pub segment_length: SegmentLength,
+    /// GOP length in seconds (GOP size unit SECONDS, closed GOPs).
+    pub gop_length: Seconds,
+    /// Video rate control (`QVBR`).
+    pub rate_control_mode: String,
+    /// The renditions.
+    pub renditions: AbrLadder,
+    /// Audio: codec, bitrate (bits/s), sample rate (Hz), coding mode.
+    pub audio: AudioParams,
+    /// One output group per format.
+    pub output_groups: Vec<OutputGroupParams>,
+    /// Job user metadata (tags the job back to the pipeline).
+    pub user_metadata: Tags,
+}
+
+/// The audio rendition.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct AudioParams {
+    /// `AAC`.
+    pub codec: String,
+    /// Bits per second.
+    pub bitrate: u32,
+    /// Hz.
+    pub sample_rate: u32,
+    /// `CODING_MODE_2_0`.
+    pub coding_mode: String,
+}
+
+/// One output group of a job.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct OutputGroupParams {
+    /// `hls`, `dash` or `cmaf`.
+    pub format: OutputFormat,
+    /// MediaConvert's output group type, such as `HLS_GROUP_SETTINGS`.
+    pub group_type: String,
+    /// `s3://bucket/prefix/asset/format/`.
+    pub destination: String,
+    /// Keys of the manifests MediaConvert writes (master playlist and/or MPD).
+    pub manifests: Vec<String>,
+}
+
+/// Create a MediaStore container.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ContainerParams {
+    /// Container name.
+    pub container: ContainerName,
+    /// Tags.
+    pub tags: Tags,
+}
+
+/// Put a CORS policy on a container.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ContainerCorsParams {
+    /// Container.
+    pub container: ContainerName,
+    /// Rules.
+    pub rules: Vec<CorsRule>,
+}
+
+/// Copy one asset's packaged output from S3 into the container.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct CopyParams {
+    /// Asset id.
+    pub asset: String,
+    /// `s3://bucket/prefix/asset/`: everything under it is copied.
+    pub from: String,
+    /// Container.
+    pub container: ContainerName,
+    /// Folder in the container (origin path + asset), no leading slash.
+    pub to_path: String,
+    /// The data endpoint of the container.
+    pub endpoint: String,
+    /// `Cache-Control` set on each object.
+    pub cache_control: String,
+}
+
+/// Create an origin access control.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct OacParams {
+    /// Name (at most 64 characters).
+    pub name: String,
+    /// `s3` or `mediastore`.
+    pub origin_type: String,
+    /// `always`.
+    pub signing_behavior: String,
+    /// `sigv4`.
+    pub signing_protocol: String,
+}
+
+/// Create a cache policy.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct CachePolicyParams {
+    /// Policy name.
+    pub name: String,
+    /// Minimum TTL, seconds.
+    pub min_ttl: Ttl,
+    /// Default TTL, seconds.
+    pub default_ttl: Ttl,
+    /// Maximum TTL, seconds.
+    pub max_ttl: Ttl,
+    /// Headers in the cache key (and forwarded to the origin).
+    pub cache_key_headers: Vec<String>,
+    /// Query strings in the cache key: `none`.
+    pub query_strings: String,
+    /// Cookies in the cache key: `none`.
+    pub cookies: String,
+    /// Gzip and Brotli.
+    pub compression: bool,
+}
+
+/// Create a response headers policy for CORS.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ResponseHeadersPolicyParams {
+    /// Policy name.
+    pub name: String,
+    /// `Access-Control-Allow-Origin` values.
+    pub allow_origins: Vec<CorsOrigin>,
+    /// Allowed methods.
+    pub allow_methods: Vec<String>,
+    /// Allowed headers.
+    pub allow_headers: Vec<String>,
+    /// Exposed headers.
+    pub expose_headers: Vec<String>,
+    /// Preflight max age, seconds.
+    pub max_age_seconds: u32,
+    /// CloudFront's CORS headers replace the origin's.
+    pub origin_override: bool,
+}
+
+/// Create the distribution.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct DistributionParams {
+    /// CloudFront's idempotency key, derived from the pipeline name.
+    pub caller_reference: String,
+    /// Comment.
+    pub comment: String,
+    /// Enabled.
+    pub enabled: bool,
+    /// Price class.
+    pub price_class: PriceClass,
+    /// HTTP version.
+    pub http_version: HttpVersion,
+    /// Alternate domain names.
+    pub aliases: Vec<Alias>,
+    /// `cloudfront-default` or the ACM certificate ARN (SNI, TLSv1.2_2021).
+    pub viewer_certificate: String,
+    /// The origin.
+    pub origin: OriginParams,
+    /// The default cache behavior.
+    pub default_cache_behavior: CacheBehaviorParams,
+    /// One per error code CloudFront caches, carrying the error caching minimum TTL.
+    pub custom_error_responses: Vec<ErrorResponseParams>,
+    /// Tags.
+    pub tags: Tags,
+}
+
+/// The distribution's origin.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct OriginParams {
+    /// Origin id inside the distribution.
+    pub id: String,
+    /// `mediastore` or `s3`.
+    pub kind: String,
+    /// Origin domain: the container's data endpoint host, or the bucket's regional domain.
+    pub domain_name: String,
+    /// Origin path.
+    pub origin_path: OriginPath,
+    /// `https-only` for a MediaStore (custom) origin; S3 origins have no protocol policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin_protocol_policy: Option<String>,
+    /// The origin access control's id.
+    pub origin_access_control_id: String,
+    /// Origin custom headers; values redacted.
+    pub custom_headers: Vec<CustomHeaderParams>,
+}
+
+/// A custom header as the plan shows it.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct CustomHeaderParams {
+    /// Name.
+    pub name: HeaderName,
+    /// Value (always serialized as `<redacted>`).
+    pub value: Secret,
+}
+
+/// The default cache behavior.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct CacheBehaviorParams {
+    /// Viewer protocol policy.
+    pub viewer_protocol_policy: ViewerProtocolPolicy,
+    /// Allowed methods.
+    pub allowed_methods: Vec<String>,
+    /// Cached methods (OPTIONS too, so CORS preflights are cached).
+    pub cached_methods: Vec<String>,
+    /// Compress objects.
+    pub compress: bool,
+    /// `policies` or `legacy`.
+    pub cache_settings: CacheSettings,
+    /// `origin-cache-headers` or `customize`.
+    pub object_caching: String,
+    /// Minimum TTL, seconds (in the cache policy, or on the behavior when legacy).
+    pub min_ttl: Ttl,
+    /// Default TTL, seconds.
+    pub default_ttl: Ttl,
+    /// Maximum TTL, seconds.
+    pub max_ttl: Ttl,
+    /// Headers in the cache key: `Origin` and the CORS preflight headers.
+    pub cache_key_headers: Vec<String>,
+    /// Cache policy id (policies).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_policy_id: Option<String>,
+    /// Origin request policy id and name (policies; AWS-managed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin_request_policy: Option<ManagedPolicy>,
+    /// Response headers policy id (policies, with CORS origins).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_headers_policy_id: Option<String>,
+    /// Legacy `ForwardedValues` header whitelist.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forwarded_values_headers: Option<Vec<String>>,
+}
+
+/// An AWS-managed policy.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ManagedPolicy {
+    /// Name.
+    pub name: String,
+    /// Id.
+    pub id: String,
+}
+
+/// A custom error response that only sets the error caching minimum TTL.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ErrorResponseParams {
+    /// HTTP status code from the origin.
+    pub error_code: u16,
+    /// Seconds CloudFront caches the error.
+    pub error_caching_min_ttl: Ttl,
+}

@@ -1,0 +1,423 @@
+//! Loading a pipeline from a TOML spec file.
+//!
+//! The loader reads the document into a [`toml::Table`] and walks it key by key, so that unknown keys,
+//! wrong value types and rule violations are all reported together, each with its field path. It then
+//! hands the result to the same validation as the builder.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use toml::Value;
+
+use crate::error::{Error, Violation};
+use crate::input::*;
+use crate::pipeline::VodPipeline;
+use crate::secret::{REDACTED, Secret};
+
+pub(crate) fn load_file(path: &Path) -> Result<VodPipeline, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::SpecRead {
+        path: path.to_owned(),
+        source,
+    })?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let base = if base.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        base
+    };
+    load_str(&text, &base, Some(path))
+}
+
+pub(crate) fn load_str(
+    text: &str,
+    base_dir: &Path,
+    path: Option<&Path>,
+) -> Result<VodPipeline, Error> {
+    let doc: toml::Table = toml::from_str(text).map_err(|e| Error::SpecParse {
+        path: path
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("<string>")),
+        message: e.to_string().trim_end().to_owned(),
+    })?;
+    let mut problems = Vec::new();
+    let spec = read_pipeline(&doc, &mut problems);
+    crate::validate::validate(spec, Some(base_dir), problems)
+}
+
+/// A table being read: remembers which keys were used, to report the others as unknown.
+struct Section<'a> {
+    path: String,
+    table: Option<&'a toml::Table>,
+    used: HashSet<&'a str>,
+}
+
+impl<'a> Section<'a> {
+    fn field(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    fn raw(&mut self, key: &'a str) -> Option<&'a Value> {
+        let v = self.table?.get(key)?;
+        self.used.insert(key);
+        Some(v)
+    }
+
+    /// A string (or, with `numbers`, an integer written as text).
+    fn text(&mut self, p: &mut Vec<Violation>, key: &'a str, numbers: bool) -> Option<String> {
+        match self.raw(key)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Integer(i) if numbers => Some(i.to_string()),
+            other => {
+                let want = if numbers {
+                    "a string or a whole number"
+                } else {
+                    "a string"
+                };
+                p.push(type_error(self.field(key), other, want));
+                None
+            }
+        }
+    }
+
+    fn required(&mut self, p: &mut Vec<Violation>, key: &'a str, numbers: bool) -> String {
+        let had = self.table.is_some_and(|t| t.contains_key(key));
+        match self.text(p, key, numbers) {
+            Some(s) => s,
+            None => {
+                if !had && self.table.is_some() {
+                    p.push(missing(self.field(key)));
+                }
+                String::new()
+            }
+        }
+    }
+
+    fn input<T>(
+        &mut self,
+        p: &mut Vec<Violation>,
+        key: &'a str,
+        numbers: bool,
+    ) -> Option<Input<T>> {
+        self.text(p, key, numbers).map(Input::Text)
+    }
+
+    fn boolean(&mut self, p: &mut Vec<Violation>, key: &'a str) -> Option<bool> {
+        match self.raw(key)? {
+            Value::Boolean(b) => Some(*b),
+            other => {
+                p.push(type_error(self.field(key), other, "true or false"));
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, p: &mut Vec<Violation>, key: &'a str) -> Vec<String> {
+        match self.raw(key) {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| match v {
+                    Value::String(s) => Some(s.clone()),
+                    other => {
+                        p.push(type_error(
+                            format!("{}[{i}]", self.field(key)),
+                            other,
+                            "a string",
+                        ));
+                        None
+                    }
+                })
+                .collect(),
+            Some(other) => {
+                p.push(type_error(self.field(key), other, "an array of strings"));
+                Vec::new()
+            }
+        }
+    }
+
+    fn sub(&mut self, p: &mut Vec<Violation>, key: &'a str) -> Section<'a> {
+        let path = self.field(key);
+        let table = match self.raw(key) {
+            None => None,
+            Some(Value::Table(t)) => Some(t),
+            Some(other) => {
+                p.push(type_error(path.clone(), other, "a table"));
+                None
+            }
+        };
+        Section {
+            path,
+            table,
+            used: HashSet::new(),
+        }
+    }
+
+    fn exists(&self) -> bool {
+        self.table.is_some()
+    }
+
+    fn finish(self, p: &mut Vec<Violation>, allowed: &[&str]) {
+        let Some(t) = self.table else { return };
+        for k in t.keys() {
+            if !self.used.contains(k.as_str()) && !allowed.contains(&k.as_str()) {
+                let field = self.field(k);
+                let rule = if self.path.is_empty() {
+                    "unknown key: the top level takes name, region, source, transcode, mediastore, s3_origin, cloudfront".to_owned()
+                } else {
+                    format!("unknown key in [{}]", self.path)
+                };
+                p.push(Violation {
+                    field,
+                    value: String::new(),
+                    rule,
+                });
+            }
+        }
+    }
+}
+
+fn type_error(field: String, got: &Value, want: &str) -> Violation {
+    Violation {
+        field,
+        value: describe(got),
+        rule: format!("must be {want}"),
+    }
+}
+
+fn missing(field: String) -> Violation {
+    Violation {
+        field,
+        value: String::new(),
+        rule: "missing: this key is required".into(),
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Integer(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Boolean(b) => b.to_string(),
+        Value::Datetime(d) => d.to_string(),
+        Value::Array(_) => "an array".into(),
+        Value::Table(_) => "a table".into(),
+    }
+}
+
+fn read_pipeline(doc: &toml::Table, p: &mut Vec<Violation>) -> PipelineSpec {
+    let mut top = Section {
+        path: String::new(),
+        table: Some(doc),
+        used: HashSet::new(),
+    };
+    let name = Input::Text(top.required(p, "name", false));
+    let region = Input::Text(top.required(p, "region", false));
+
+    let mut src = top.sub(p, "source");
+    if !src.exists() && !doc.contains_key("source") {
+        p.push(missing("source".into()));
+    }
+    let source = SourceSpec {
+        bucket: Input::Text(src.required(p, "bucket", false)),
+        prefix: src.input(p, "prefix", false),
+        files: {
+            let had = src.table.is_some_and(|t| t.contains_key("files"));
+            let f = src.strings(p, "files");
+            if !had && src.exists() {
+                p.push(missing("source.files".into()));
+            }
+            f.into_iter().map(PathBuf::from).collect()
+        },
+    };
+    src.finish(p, &[]);
+
+    let mut tr = top.sub(p, "transcode");
+    if !tr.exists() && !doc.contains_key("transcode") {
+        p.push(missing("transcode".into()));
+    }
+    let transcode = TranscodeSpec {
+        role_arn: Input::Text(tr.required(p, "role_arn", false)),
+        output_bucket: tr.input(p, "output_bucket", false),
+        output_prefix: tr.input(p, "output_prefix", false),
+        formats: tr
+            .strings(p, "formats")
+            .into_iter()
+            .map(Input::Text)
+            .collect(),
+        segment_length: tr.input(p, "segment_length", true),
+        gop_length: tr.input(p, "gop_length", true),
+    };
+    let abr_ladder = read_ladder(&mut tr, p);
+    tr.finish(p, &[]);
+
+    let mut ms = top.sub(p, "mediastore");
+    let mediastore = ms.exists().then(|| MediaStoreSpec {
+        container: Input::Text(ms.required(p, "container", false)),
+    });
+    ms.finish(p, &[]);
+
+    let mut s3 = top.sub(p, "s3_origin");
+    let s3_origin = s3.exists().then(|| S3OriginSpec {
+        bucket: Input::Text(s3.required(p, "bucket", false)),
+    });
+    s3.finish(p, &[]);
+
+    let mut cf = top.sub(p, "cloudfront");
+    let cloudfront = CloudFrontSpec {
+        comment: cf.text(p, "comment", false),
+        origin_path: cf.input(p, "origin_path", false),
+        origin_custom_headers: read_headers(&mut cf, p),
+        object_caching: cf.input(p, "object_caching", false),
+        min_ttl: cf.input(p, "min_ttl", true),
+        default_ttl: cf.input(p, "default_ttl", true),
+        max_ttl: cf.input(p, "max_ttl", true),
+        error_caching_min_ttl: cf.input(p, "error_caching_min_ttl", true),
+        cors_allowed_origins: cf
+            .strings(p, "cors_allowed_origins")
+            .into_iter()
+            .map(Input::Text)
+            .collect(),
+        cache_settings: cf.input(p, "cache_settings", false),
+        price_class: cf.input(p, "price_class", false),
+        viewer_protocol_policy: cf.input(p, "viewer_protocol_policy", false),
+        http_version: cf.input(p, "http_version", false),
+        aliases: cf
+            .strings(p, "aliases")
+            .into_iter()
+            .map(Input::Text)
+            .collect(),
+        acm_certificate_arn: cf.input(p, "acm_certificate_arn", false),
+        enabled: cf.boolean(p, "enabled"),
+    };
+    cf.finish(p, &[]);
+    top.finish(p, &[]);
+
+    PipelineSpec {
+        name,
+        region,
+        source,
+        transcode,
+        abr_ladder,
+        mediastore,
+        s3_origin,
+        cloudfront,
+    }
+}
+
+fn read_ladder<'a>(tr: &mut Section<'a>, p: &mut Vec<Violation>) -> LadderSpec {
+    let field = tr.field("abr_ladder");
+    match tr.raw("abr_ladder") {
+        None => {
+            if tr.exists() {
+                p.push(missing(field));
+            }
+            LadderSpec::Renditions(Vec::new())
+        }
+        Some(Value::String(s)) => LadderSpec::Preset(s.clone()),
+        Some(Value::Array(items)) => {
+            let mut out = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let path = format!("{field}[{i}]");
+                let Value::Table(t) = item else {
+                    p.push(type_error(
+                        path,
+                        item,
+                        "a table with width, height, max_bitrate and optionally qvbr_quality_level",
+                    ));
+                    continue;
+                };
+                let mut s = Section {
+                    path: path.clone(),
+                    table: Some(t),
+                    used: HashSet::new(),
+                };
+                let mut int =
+                    |s: &mut Section<'_>, key: &'static str, required: bool| -> Option<i64> {
+                        match t.get(key) {
+                            None => {
+                                if required {
+                                    p.push(missing(format!("{path}.{key}")));
+                                }
+                                None
+                            }
+                            Some(v) => {
+                                s.used.insert(key);
+                                match v {
+                                    Value::Integer(n) => Some(*n),
+                                    other => {
+                                        p.push(type_error(
+                                            format!("{path}.{key}"),
+                                            other,
+                                            "a whole number",
+                                        ));
+                                        None
+                                    }
+                                }
+                            }
+                        }
+                    };
+                let width = int(&mut s, "width", true);
+                let height = int(&mut s, "height", true);
+                let qvbr = int(&mut s, "qvbr_quality_level", false);
+                let had_br = t.contains_key("max_bitrate");
+                let br = s.text(p, "max_bitrate", true);
+                if !had_br {
+                    p.push(missing(format!("{path}.max_bitrate")));
+                }
+                s.finish(p, &[]);
+                if let (Some(width), Some(height), Some(br)) = (width, height, br) {
+                    out.push(RenditionSpec {
+                        width,
+                        height,
+                        max_bitrate: Input::Text(br),
+                        qvbr_quality_level: qvbr,
+                    });
+                }
+            }
+            LadderSpec::Renditions(out)
+        }
+        Some(other) => {
+            p.push(type_error(
+                field,
+                other,
+                "a preset name (aws-qvbr, apple-hls, aws-vod-1080p) or an array of renditions",
+            ));
+            LadderSpec::Renditions(Vec::new())
+        }
+    }
+}
+
+fn read_headers<'a>(cf: &mut Section<'a>, p: &mut Vec<Violation>) -> Vec<(String, Secret)> {
+    let field = cf.field("origin_custom_headers");
+    match cf.raw("origin_custom_headers") {
+        None => Vec::new(),
+        Some(Value::Table(t)) => t
+            .iter()
+            .filter_map(|(k, v)| match v {
+                Value::String(s) => Some((k.clone(), Secret::new(s.clone()))),
+                _ => {
+                    // The value may be a secret: never echo it.
+                    p.push(Violation {
+                        field: format!("{field}.{k}"),
+                        value: REDACTED.into(),
+                        rule: "must be a string".into(),
+                    });
+                    None
+                }
+            })
+            .collect(),
+        Some(other) => {
+            p.push(type_error(
+                field,
+                other,
+                "a table of header names to values",
+            ));
+            Vec::new()
+        }
+    }
+}
