@@ -289,3 +289,222 @@ fn spec_syntax_errors_and_missing_sections() {
     let e = VodPipeline::from_toml_file("/nonexistent/spec.toml").unwrap_err();
     assert!(matches!(e, Error::SpecRead { .. }));
 }
+
+/// Boundaries of the rules that are checked where values meet (quotas, lengths, cross-field rules).
+#[test]
+fn quota_and_cross_field_boundaries() {
+    const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/specs/sample.mp4");
+    let build = |cf: CloudFrontSpec, seg: &str, gop: Option<&str>| {
+        VodPipeline::builder()
+            .name("b-vod")
+            .region("us-east-1")
+            .source(
+                SourceSpec::builder()
+                    .bucket("src-bucket")
+                    .files([SAMPLE])
+                    .build(),
+            )
+            .transcode(
+                TranscodeSpec::builder()
+                    .role_arn("arn:aws:iam::123456789012:role/r")
+                    .segment_length(seg)
+                    .maybe_gop_length(gop)
+                    .build(),
+            )
+            .abr_ladder("aws-qvbr")
+            .s3_origin(S3OriginSpec::builder().bucket("origin-bucket").build())
+            .cloudfront(cf)
+            .build()
+    };
+    let ok = |cf: CloudFrontSpec| build(cf, "6s", None).is_ok();
+    let fields = |cf: CloudFrontSpec| {
+        build(cf, "6s", None)
+            .unwrap_err()
+            .violations()
+            .iter()
+            .map(|v| v.field.clone())
+            .collect::<Vec<_>>()
+    };
+
+    // Comment: 128 characters.
+    assert!(ok(CloudFrontSpec::builder()
+        .comment("c".repeat(128))
+        .build()));
+    assert_eq!(
+        fields(CloudFrontSpec::builder().comment("c".repeat(129)).build()),
+        ["cloudfront.comment"]
+    );
+
+    // Origin custom headers: 10 per origin; 10,240 characters in all.
+    let headers =
+        |n: usize, len: usize| (0..n).map(move |i| (format!("X-H{i:02}"), "v".repeat(len)));
+    assert!(ok(CloudFrontSpec::builder()
+        .origin_custom_headers(headers(10, 1))
+        .build()));
+    assert_eq!(
+        fields(
+            CloudFrontSpec::builder()
+                .origin_custom_headers(headers(11, 1))
+                .build()
+        ),
+        ["cloudfront.origin_custom_headers"]
+    );
+    // 6 headers of 5-character names: values of 1,701 and 1,702 characters total 10,236 and 10,242.
+    assert!(ok(CloudFrontSpec::builder()
+        .origin_custom_headers(headers(6, 1701))
+        .build()));
+    assert_eq!(
+        fields(
+            CloudFrontSpec::builder()
+                .origin_custom_headers(headers(6, 1702))
+                .build()
+        ),
+        ["cloudfront.origin_custom_headers"]
+    );
+
+    // CORS origins: 100.
+    let origins = |n: usize| (0..n).map(|i| format!("https://o{i}.example.com"));
+    assert!(ok(CloudFrontSpec::builder()
+        .cors_allowed_origins(origins(100))
+        .build()));
+    assert_eq!(
+        fields(
+            CloudFrontSpec::builder()
+                .cors_allowed_origins(origins(101))
+                .build()
+        ),
+        ["cloudfront.cors_allowed_origins"]
+    );
+
+    // Aliases: 100, and they need a certificate.
+    let cert = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+    let aliases = |n: usize| (0..n).map(|i| format!("v{i}.example.com"));
+    assert!(ok(CloudFrontSpec::builder()
+        .aliases(aliases(100))
+        .acm_certificate_arn(cert)
+        .build()));
+    assert_eq!(
+        fields(
+            CloudFrontSpec::builder()
+                .aliases(aliases(101))
+                .acm_certificate_arn(cert)
+                .build()
+        ),
+        ["cloudfront.aliases"]
+    );
+
+    // TTLs: equal values are fine; one second out of order is not.
+    assert!(ok(CloudFrontSpec::builder()
+        .min_ttl("1d")
+        .default_ttl("1d")
+        .max_ttl("1d")
+        .build()));
+    assert_eq!(
+        fields(
+            CloudFrontSpec::builder()
+                .min_ttl("86401")
+                .default_ttl("1d")
+                .max_ttl("2d")
+                .build()
+        ),
+        ["cloudfront.min_ttl"]
+    );
+    assert_eq!(
+        fields(
+            CloudFrontSpec::builder()
+                .default_ttl("1d")
+                .max_ttl("86399")
+                .build()
+        ),
+        ["cloudfront.max_ttl"]
+    );
+    // Without a default, a minimum above one day makes the default equal to it (as CloudFront does).
+    assert!(ok(CloudFrontSpec::builder().min_ttl("2d").build()));
+    // Origin cache headers take no TTLs.
+    assert_eq!(
+        fields(
+            CloudFrontSpec::builder()
+                .object_caching("origin-cache-headers")
+                .min_ttl("0s")
+                .build()
+        ),
+        ["cloudfront.min_ttl"]
+    );
+
+    // GOP: the default divides the segment length; an explicit one must.
+    let seg = |s: &str, g: Option<&str>| build(CloudFrontSpec::default(), s, g);
+    assert_eq!(seg("7s", None).unwrap().transcode().gop_length.get(), 1);
+    assert_eq!(seg("6s", None).unwrap().transcode().gop_length.get(), 2);
+    assert!(seg("6s", Some("3s")).is_ok());
+    assert!(seg("6s", Some("6s")).is_ok());
+    assert!(seg("6s", Some("4s")).is_err());
+    assert!(seg("6s", Some("12s")).is_err());
+    assert!(seg("6s", Some("0s")).is_err());
+    assert!(seg("60s", None).is_ok());
+    assert!(seg("61s", None).is_err());
+}
+
+#[test]
+fn asset_ids_must_be_unique_and_fit_the_origin() {
+    let dir = std::env::temp_dir().join(format!("vod-assets-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("a")).unwrap();
+    for f in ["a/clip.mp4", "clip.mov", "ab.mp4", "my_movie.mp4"] {
+        std::fs::write(dir.join(f), b"x").unwrap();
+    }
+    let run = |files: &[&str], mediastore: bool| {
+        let b = VodPipeline::builder()
+            .name("a-vod")
+            .region("us-east-1")
+            .source(
+                SourceSpec::builder()
+                    .bucket("src-bucket")
+                    .files(files.iter().map(|f| dir.join(f)))
+                    .build(),
+            )
+            .transcode(
+                TranscodeSpec::builder()
+                    .role_arn("arn:aws:iam::123456789012:role/r")
+                    .output_bucket("out-bucket")
+                    .build(),
+            )
+            .abr_ladder("aws-qvbr")
+            .cloudfront(CloudFrontSpec::default());
+        let r = if mediastore {
+            b.mediastore(
+                vod_pipeline::MediaStoreSpec::builder()
+                    .container("c1")
+                    .build(),
+            )
+            .build()
+        } else {
+            b.s3_origin(S3OriginSpec::builder().bucket("out-bucket").build())
+                .build()
+        };
+        r.map(|p| p.assets().iter().map(|a| a.id.clone()).collect::<Vec<_>>())
+            .map_err(|e| {
+                e.violations()
+                    .iter()
+                    .map(|v| v.field.clone())
+                    .collect::<Vec<_>>()
+            })
+    };
+    assert_eq!(
+        run(&["a/clip.mp4", "ab.mp4", "my_movie.mp4"], false),
+        Ok(vec!["clip".into(), "ab".into(), "my_movie".into()])
+    );
+    assert_eq!(
+        run(&["a/clip.mp4", "clip.mov"], false),
+        Err(vec!["source.files[1]".into()])
+    );
+    // MediaStore folder names: at least 3 characters, no underscore.
+    assert_eq!(
+        run(&["ab.mp4", "my_movie.mp4", "clip.mov"], true),
+        Err(vec!["source.files[0]".into(), "source.files[1]".into()])
+    );
+    assert_eq!(
+        run(&["a"], false),
+        Err(vec!["source.files[0]".into()]),
+        "a directory is not a file"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
