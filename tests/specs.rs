@@ -31,6 +31,15 @@ fn graph(plan: &Plan) -> Vec<String> {
         .collect()
 }
 
+fn by_id<'a>(j: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    j["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no step {id}"))
+}
+
 fn json(plan: &Plan) -> serde_json::Value {
     serde_json::from_str(&plan.to_json()).expect("plan JSON parses")
 }
@@ -63,15 +72,16 @@ fn mediastore_spec_plan_graph() {
             "mediastore.cors_policy mediastore:PutCorsPolicy <- [mediastore.container]",
             "mediastore.copy.sample mediastore-data:PutObject <- [mediaconvert.job.sample, mediastore.container]",
             "cloudfront.origin_access_control cloudfront:CreateOriginAccessControl <- []",
-            "cloudfront.cache_policy cloudfront:CreateCachePolicy <- []",
             "cloudfront.response_headers_policy cloudfront:CreateResponseHeadersPolicy <- []",
-            "cloudfront.distribution cloudfront:CreateDistributionWithTags <- [cloudfront.origin_access_control, cloudfront.cache_policy, cloudfront.response_headers_policy, mediastore.container]",
+            "cloudfront.cache_policy cloudfront:CreateCachePolicy <- []",
+            "cloudfront.distribution cloudfront:CreateDistributionWithTags <- [cloudfront.origin_access_control, cloudfront.response_headers_policy, cloudfront.cache_policy, mediastore.container]",
+            "cloudfront.invalidation cloudfront:CreateInvalidation <- [cloudfront.distribution, mediastore.copy.sample]",
             "mediastore.container_policy mediastore:PutContainerPolicy <- [mediastore.container, cloudfront.distribution]",
         ]
     );
-    assert_eq!(plan.critical_path_len(), 4);
+    assert_eq!(plan.critical_path_len(), 5);
     let j = json(&plan);
-    let dist = &j["steps"][10]["params"];
+    let dist = &by_id(&j, "cloudfront.distribution")["params"];
     let cb = &dist["default_cache_behavior"];
     assert_eq!(
         (
@@ -99,7 +109,7 @@ fn mediastore_spec_plan_graph() {
         assert_eq!(r["error_caching_min_ttl"], 5);
     }
     // The container policy is OAC: the CloudFront service principal, the distribution's ARN, HTTPS.
-    let policy = &j["steps"][11]["params"]["policy"]["Statement"][0];
+    let policy = &by_id(&j, "mediastore.container_policy")["params"]["policy"]["Statement"][0];
     assert_eq!(policy["Principal"]["Service"], "cloudfront.amazonaws.com");
     assert_eq!(
         policy["Condition"]["StringEquals"]["AWS:SourceArn"],
@@ -134,16 +144,22 @@ fn s3_origin_spec_plan_graph() {
             "mediaconvert.job.sample mediaconvert:CreateJob <- [s3.upload.sample, s3.bucket.origin]",
             "s3.bucket_cors.origin s3:PutBucketCors <- [s3.bucket.origin]",
             "cloudfront.origin_access_control cloudfront:CreateOriginAccessControl <- []",
-            "cloudfront.distribution cloudfront:CreateDistributionWithTags <- [cloudfront.origin_access_control]",
+            "cloudfront.response_headers_policy cloudfront:CreateResponseHeadersPolicy <- []",
+            "cloudfront.distribution cloudfront:CreateDistributionWithTags <- [cloudfront.origin_access_control, cloudfront.response_headers_policy]",
+            "cloudfront.invalidation cloudfront:CreateInvalidation <- [cloudfront.distribution, mediaconvert.job.sample]",
             "s3.bucket_policy.origin s3:PutBucketPolicy <- [s3.bucket.origin, cloudfront.distribution]",
         ]
     );
     let j = json(&plan);
-    let oac = &j["steps"][5]["params"];
+    let oac = &by_id(&j, "cloudfront.origin_access_control")["params"];
     assert_eq!(oac["origin_type"], "s3");
-    let dist = &j["steps"][6]["params"];
+    let dist = &by_id(&j, "cloudfront.distribution")["params"];
     let cb = &dist["default_cache_behavior"];
     assert_eq!(cb["cache_settings"], "legacy");
+    assert_eq!(
+        cb["response_headers_policy_id"],
+        "${cloudfront.response_headers_policy.id}"
+    );
     assert_eq!(
         (
             cb["min_ttl"].as_u64(),
@@ -164,13 +180,13 @@ fn s3_origin_spec_plan_graph() {
         2
     );
     // MediaConvert writes into the origin bucket under the origin path; only that folder is readable.
-    let job = &j["steps"][3]["params"];
+    let job = &by_id(&j, "mediaconvert.job.sample")["params"];
     assert_eq!(
         job["output_groups"][2]["destination"],
         "s3://s3-vod-origin/assets/sample/cmaf/"
     );
     assert_eq!(
-        j["steps"][7]["params"]["policy"]["Statement"][0]["Resource"],
+        by_id(&j, "s3.bucket_policy.origin")["params"]["policy"]["Statement"][0]["Resource"],
         "arn:aws:s3:::s3-vod-origin/assets/*"
     );
     assert_eq!(plan.playback.len(), 4);

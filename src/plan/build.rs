@@ -231,71 +231,71 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
     );
     let mut dist_deps = vec![oac.clone()];
     let cache_key_headers: Vec<String> = CORS_HEADERS.iter().map(|h| (*h).to_owned()).collect();
-    let (cache_policy_id, origin_request_policy, response_headers_policy_id, forwarded) =
-        match cf.cache_settings {
-            CacheSettings::Policies => {
-                let cp = b.add(
-                    "cloudfront.cache_policy",
-                    Service::Cloudfront,
-                    "CreateCachePolicy",
-                    format!("{name}-cache"),
-                    Params::CachePolicy(CachePolicyParams {
-                        name: format!("{name}-cache"),
-                        min_ttl: min,
-                        default_ttl: default,
-                        max_ttl: max,
-                        cache_key_headers: cache_key_headers.clone(),
-                        query_strings: "none".into(),
-                        cookies: "none".into(),
-                        compression: true,
-                    }),
-                    &[],
-                );
-                dist_deps.push(cp.clone());
-                let (orp_name, orp_id) = match p.origin {
-                    Origin::S3 { .. } => managed::CORS_S3_ORIGIN,
-                    Origin::MediaStore { .. } => managed::CORS_CUSTOM_ORIGIN,
-                };
-                let rhp = if !has_cors {
-                    None
-                } else if cf.cors_allowed_origins.iter().any(|o| o.is_any()) {
-                    Some(managed::CORS_WITH_PREFLIGHT.1.to_owned())
-                } else {
-                    let id = b.add(
-                        "cloudfront.response_headers_policy",
-                        Service::Cloudfront,
-                        "CreateResponseHeadersPolicy",
-                        format!("{name}-cors"),
-                        Params::ResponseHeadersPolicy(ResponseHeadersPolicyParams {
-                            name: format!("{name}-cors"),
-                            allow_origins: cf.cors_allowed_origins.clone(),
-                            allow_methods: vec!["GET".into(), "HEAD".into(), "OPTIONS".into()],
-                            allow_headers: vec!["*".into()],
-                            expose_headers: vec![
-                                "Content-Length".into(),
-                                "Content-Range".into(),
-                                "ETag".into(),
-                            ],
-                            max_age_seconds: 3000,
-                            origin_override: true,
-                        }),
-                        &[],
-                    );
-                    dist_deps.push(id.clone());
-                    Some(after(&id, "id"))
-                };
-                (
-                    Some(after(&cp, "id")),
-                    Some(ManagedPolicy {
-                        name: orp_name.into(),
-                        id: orp_id.into(),
-                    }),
-                    rhp,
-                    None,
-                )
-            }
-            CacheSettings::Legacy => (None, None, None, Some(cache_key_headers.clone())),
-        };
+    // CORS headers come from CloudFront itself (a response headers policy), whatever the cache
+    // settings, so a player gets them even when the origin answers without them.
+    let response_headers_policy_id = if !has_cors {
+        None
+    } else if cf.cors_allowed_origins.iter().any(|o| o.is_any()) {
+        Some(managed::CORS_WITH_PREFLIGHT.1.to_owned())
+    } else {
+        let id = b.add(
+            "cloudfront.response_headers_policy",
+            Service::Cloudfront,
+            "CreateResponseHeadersPolicy",
+            format!("{name}-cors"),
+            Params::ResponseHeadersPolicy(ResponseHeadersPolicyParams {
+                name: format!("{name}-cors"),
+                allow_origins: cf.cors_allowed_origins.clone(),
+                allow_methods: vec!["GET".into(), "HEAD".into(), "OPTIONS".into()],
+                allow_headers: vec!["*".into()],
+                expose_headers: vec![
+                    "Content-Length".into(),
+                    "Content-Range".into(),
+                    "ETag".into(),
+                ],
+                max_age_seconds: 3000,
+                origin_override: true,
+            }),
+            &[],
+        );
+        dist_deps.push(id.clone());
+        Some(after(&id, "id"))
+    };
+    let (cache_policy_id, origin_request_policy, forwarded) = match cf.cache_settings {
+        CacheSettings::Policies => {
+            let cp = b.add(
+                "cloudfront.cache_policy",
+                Service::Cloudfront,
+                "CreateCachePolicy",
+                format!("{name}-cache"),
+                Params::CachePolicy(CachePolicyParams {
+                    name: format!("{name}-cache"),
+                    min_ttl: min,
+                    default_ttl: default,
+                    max_ttl: max,
+                    cache_key_headers: cache_key_headers.clone(),
+                    query_strings: "none".into(),
+                    cookies: "none".into(),
+                    compression: true,
+                }),
+                &[],
+            );
+            dist_deps.push(cp.clone());
+            let (orp_name, orp_id) = match p.origin {
+                Origin::S3 { .. } => managed::CORS_S3_ORIGIN,
+                Origin::MediaStore { .. } => managed::CORS_CUSTOM_ORIGIN,
+            };
+            (
+                Some(after(&cp, "id")),
+                Some(ManagedPolicy {
+                    name: orp_name.into(),
+                    id: orp_id.into(),
+                }),
+                None,
+            )
+        }
+        CacheSettings::Legacy => (None, None, Some(cache_key_headers.clone())),
+    };
     if let Origin::MediaStore { .. } = p.origin {
         dist_deps.push("mediastore.container".into());
     }
@@ -358,6 +358,35 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
             tags: tags.clone(),
         })),
         &dist_deps_ref,
+    );
+
+    // Republished assets must not be served stale from the edge caches.
+    let publish_steps: Vec<String> = jobs
+        .iter()
+        .map(|(a, job)| match p.origin {
+            Origin::MediaStore { .. } => format!("mediastore.copy.{}", a.id),
+            Origin::S3 { .. } => job.clone(),
+        })
+        .collect();
+    let mut inv_deps: Vec<&str> = vec![dist.as_str()];
+    inv_deps.extend(publish_steps.iter().map(String::as_str));
+    b.add(
+        "cloudfront.invalidation",
+        Service::Cloudfront,
+        "CreateInvalidation",
+        "republished assets",
+        Params::Invalidation(InvalidationParams {
+            distribution_id: after(&dist, "id"),
+            assets: jobs
+                .iter()
+                .zip(&publish_steps)
+                .map(|((a, _), step)| InvalidationAsset {
+                    step: step.clone(),
+                    path: format!("/{}/*", a.id),
+                })
+                .collect(),
+        }),
+        &inv_deps,
     );
 
     // The origin's access policy names the distribution, so it comes after it.

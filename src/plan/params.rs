@@ -37,6 +37,29 @@ pub enum Params {
     ResponseHeadersPolicy(ResponseHeadersPolicyParams),
     /// `cloudfront:CreateDistributionWithTags`.
     Distribution(Box<DistributionParams>),
+    /// `cloudfront:CreateInvalidation`, only when assets were republished to an existing distribution.
+    Invalidation(InvalidationParams),
+}
+
+/// Invalidate the paths of republished assets.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct InvalidationParams {
+    /// The distribution's id.
+    pub distribution_id: String,
+    /// For each asset, the step that republishes it (its job, or its copy into the container) and the
+    /// path pattern to invalidate when that step changed anything.
+    pub assets: Vec<InvalidationAsset>,
+}
+
+/// One asset of an invalidation.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct InvalidationAsset {
+    /// The step whose change means the asset was republished.
+    pub step: String,
+    /// The path pattern, such as `/sample/*`.
+    pub path: String,
 }
 
 /// Tags put on every resource that takes them, so that apply can find its resources again.
