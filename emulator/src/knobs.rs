@@ -1,0 +1,108 @@
+//! Latency and fault injection per service. Owner: core.
+//!
+//! Knobs are keyed by service name: `s3`, `mediaconvert`, `mediastore` (control and data plane), `cloudfront`
+//! (API) and `edge` (viewer requests). The key `*` applies to every service that has no entry of its own.
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Knobs for one service. Probabilities are in `[0, 1]`; they are tried in the order
+/// drop, throttle, error (one random draw each).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceKnobs {
+    /// Added latency before the request is served, in milliseconds.
+    pub latency_ms: u64,
+    /// Probability of answering with the service's throttling error.
+    pub throttle_probability: f64,
+    /// Probability of answering with a 500 internal error.
+    pub error_probability: f64,
+    /// Probability of closing the connection without any response.
+    pub drop_probability: f64,
+}
+
+/// All knobs: service name (or `*`) to its knobs. This is the JSON body of `PUT /_emulator/knobs`.
+pub type KnobsConfig = BTreeMap<String, ServiceKnobs>;
+
+/// What the router should do with one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer with the service's throttling error.
+    Throttle,
+    /// Answer with a 500 internal error.
+    Error,
+    /// Close the connection without a response.
+    Drop,
+}
+
+/// Latency and fault injection per service.
+#[derive(Default)]
+pub struct Knobs {
+    config: Mutex<KnobsConfig>,
+}
+
+impl Knobs {
+    /// Replaces all knobs.
+    pub fn set(&self, config: KnobsConfig) -> Result<(), String> {
+        for (service, k) in &config {
+            for (name, p) in [
+                ("throttle_probability", k.throttle_probability),
+                ("error_probability", k.error_probability),
+                ("drop_probability", k.drop_probability),
+            ] {
+                if !(0.0..=1.0).contains(&p) || p.is_nan() {
+                    return Err(format!("{service}.{name} must be within [0, 1], got {p}"));
+                }
+            }
+        }
+        *self.config.lock().unwrap_or_else(|e| e.into_inner()) = config;
+        Ok(())
+    }
+
+    /// The current knobs.
+    pub fn get(&self) -> KnobsConfig {
+        self.config
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Sets the knobs of one service (or `*`), keeping the others.
+    pub fn set_service(&self, service: &str, knobs: ServiceKnobs) -> Result<(), String> {
+        let mut all = self.get();
+        all.insert(service.to_string(), knobs);
+        self.set(all)
+    }
+
+    /// Clears every knob.
+    pub fn clear(&self) {
+        self.config
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// Draws the latency and fault for one request to `service`.
+    pub fn decide(&self, service: &str) -> (Duration, Option<Fault>) {
+        let k = {
+            let config = self.config.lock().unwrap_or_else(|e| e.into_inner());
+            match config.get(service).or_else(|| config.get("*")) {
+                Some(k) => k.clone(),
+                None => return (Duration::ZERO, None),
+            }
+        };
+        let latency = Duration::from_millis(k.latency_ms);
+        let hit = |p: f64| p > 0.0 && (p >= 1.0 || rand::random::<f64>() < p);
+        let fault = if hit(k.drop_probability) {
+            Some(Fault::Drop)
+        } else if hit(k.throttle_probability) {
+            Some(Fault::Throttle)
+        } else if hit(k.error_probability) {
+            Some(Fault::Error)
+        } else {
+            None
+        };
+        (latency, fault)
+    }
+}

@@ -1,0 +1,87 @@
+//! `vod-emulator --listen 127.0.0.1:4566 --data-dir DIR [--deploy-delay 1s]`
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Local stand-in for S3, MediaConvert, MediaStore and CloudFront, speaking AWS's wire protocols.
+#[derive(Parser, Debug)]
+#[command(name = "vod-emulator", version)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:4566")]
+    listen: SocketAddr,
+    /// Where S3 and MediaStore keep their data (default: a temporary directory removed on exit).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// How long CloudFront distributions stay InProgress, e.g. `1s`, `250ms`, `0s`.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    deploy_delay: Duration,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(
+        s.find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(s.len()),
+    );
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("invalid duration `{s}` (use e.g. 1s, 250ms, 2m)"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        _ => return Err(format!("invalid duration unit in `{s}` (use ms, s or m)")),
+    };
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(format!("invalid duration `{s}`"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let mut builder = vod_emulator::Emulator::builder()
+        .listen(args.listen)
+        .deploy_delay(args.deploy_delay);
+    if let Some(dir) = args.data_dir {
+        builder = builder.data_dir(dir);
+    }
+    let handle = match builder.start().await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("vod-emulator: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "vod-emulator ready on {} (data dir {})",
+        handle.endpoint_url(),
+        handle.data_dir().display()
+    );
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vod-emulator: cannot install SIGTERM handler: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    eprintln!("vod-emulator: shutting down");
+    handle.shutdown().await;
+    std::process::ExitCode::SUCCESS
+}

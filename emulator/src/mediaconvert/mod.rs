@@ -1,0 +1,1133 @@
+//! MediaConvert control plane (restJson1, `/2017-08-29/`) and ffmpeg transcoding. Owner: mediaconvert.
+//!
+//! Operations: CreateJob, GetJob, ListJobs, CancelJob, CreateJobTemplate, GetJobTemplate, ListJobTemplates,
+//! DeleteJobTemplate, GetQueue, ListQueues, DescribeEndpoints. Jobs run in background tokio tasks (at most
+//! [`DEFAULT_CONCURRENCY`] at a time), each running ffmpeg once per output. See `docs/mediaconvert.md`.
+mod manifest;
+mod plan;
+mod transcode;
+
+use crate::SharedRef;
+use crate::wire::{Req, Resp};
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::{Semaphore, watch};
+
+/// How many jobs transcode at the same time (each runs one ffmpeg at a time).
+pub const DEFAULT_CONCURRENCY: usize = 2;
+/// A `clientRequestToken` reused within this window returns the original job (as MediaConvert documents).
+pub const IDEMPOTENCY_WINDOW: Duration = Duration::from_secs(60);
+const API_PREFIX: &str = "2017-08-29";
+
+/// One job as the API shows it.
+#[derive(Debug, Clone)]
+struct Job {
+    id: String,
+    arn: String,
+    created_ms: u128,
+    status: &'static str,
+    phase: Option<&'static str>,
+    percent: Option<u32>,
+    submit: u64,
+    start: Option<u64>,
+    finish: Option<u64>,
+    error_code: Option<i64>,
+    error_message: Option<String>,
+    /// Everything echoed back from the request (role, settings, userMetadata, queue, ...), camelCase.
+    echo: Map<String, Value>,
+    queue_name: String,
+    output_group_details: Option<Value>,
+    warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Template {
+    name: String,
+    created: u64,
+    created_ms: u128,
+    body: Map<String, Value>,
+}
+
+#[derive(Default)]
+struct Inner {
+    jobs: BTreeMap<String, Job>,
+    /// Job ids in creation order.
+    order: Vec<String>,
+    templates: BTreeMap<String, Template>,
+    /// clientRequestToken -> (job id, when).
+    tokens: HashMap<String, (String, Instant)>,
+    cancels: HashMap<String, watch::Sender<bool>>,
+    queue_created: u64,
+}
+
+/// MediaConvert state.
+pub struct State {
+    inner: Mutex<Inner>,
+    slots: Arc<Semaphore>,
+    concurrency: usize,
+    tools: Mutex<transcode::Tools>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        let concurrency = std::env::var("VOD_EMULATOR_MEDIACONVERT_CONCURRENCY")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|v| *v > 0)
+            .unwrap_or(DEFAULT_CONCURRENCY);
+        Self {
+            inner: Mutex::new(Inner {
+                queue_created: now_secs(),
+                ..Default::default()
+            }),
+            slots: Arc::new(Semaphore::new(concurrency)),
+            concurrency,
+            tools: Mutex::new(transcode::Tools {
+                ffmpeg: std::env::var("VOD_EMULATOR_FFMPEG").unwrap_or_else(|_| "ffmpeg".into()),
+                ffprobe: std::env::var("VOD_EMULATOR_FFPROBE").unwrap_or_else(|_| "ffprobe".into()),
+            }),
+        }
+    }
+}
+
+impl State {
+    /// Overrides the ffmpeg and ffprobe executables (default: `ffmpeg`/`ffprobe` on PATH, or the
+    /// `VOD_EMULATOR_FFMPEG` / `VOD_EMULATOR_FFPROBE` environment variables).
+    pub fn set_tools(&self, ffmpeg: impl Into<String>, ffprobe: impl Into<String>) {
+        *self.tools.lock().unwrap_or_else(|e| e.into_inner()) = transcode::Tools {
+            ffmpeg: ffmpeg.into(),
+            ffprobe: ffprobe.into(),
+        };
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn update(&self, id: &str, f: impl FnOnce(&mut Job)) {
+        if let Some(j) = self.lock().jobs.get_mut(id) {
+            f(j);
+        }
+    }
+
+    /// SUBMITTED -> PROGRESSING; false when the job is no longer SUBMITTED (canceled).
+    fn start(&self, id: &str) -> bool {
+        let mut g = self.lock();
+        match g.jobs.get_mut(id) {
+            Some(j) if j.status == "SUBMITTED" => {
+                j.status = "PROGRESSING";
+                j.start = Some(now_secs());
+                j.phase = Some("PROBING");
+                j.percent = Some(0);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn finish(&self, id: &str, result: Result<transcode::Outcome, transcode::Failure>) {
+        let mut g = self.lock();
+        g.cancels.remove(id);
+        let Some(j) = g.jobs.get_mut(id) else { return };
+        if j.status != "PROGRESSING" {
+            return;
+        }
+        j.finish = Some(now_secs());
+        j.phase = None;
+        j.percent = None;
+        match result {
+            Ok(outcome) => {
+                j.status = "COMPLETE";
+                j.output_group_details = Some(outcome.output_group_details);
+                j.warnings.extend(outcome.warnings);
+            }
+            Err(transcode::Failure::Error(code, msg)) => {
+                j.status = "ERROR";
+                j.error_code = Some(code);
+                j.error_message = Some(msg);
+            }
+            Err(transcode::Failure::Canceled) => j.status = "CANCELED",
+        }
+    }
+}
+
+struct JobReporter<'a> {
+    state: &'a State,
+    id: &'a str,
+}
+
+impl transcode::Reporter for JobReporter<'_> {
+    fn phase(&self, phase: &'static str, percent: u32) {
+        self.state.update(self.id, |j| {
+            if j.status == "PROGRESSING" {
+                j.phase = Some(phase);
+                j.percent = Some(percent.min(99).max(j.percent.unwrap_or(0)));
+            }
+        });
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+fn now_ms() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0)
+}
+
+// ---------------------------------------------------------------------------------------------- responses
+
+/// The restJson1 error shapes this module answers with (TooManyRequestsException and
+/// InternalServerErrorException come from the router's fault knobs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ErrorKind {
+    BadRequest,
+    NotFound,
+    Conflict,
+    Forbidden,
+}
+
+impl ErrorKind {
+    fn code(self) -> &'static str {
+        match self {
+            ErrorKind::BadRequest => "BadRequestException",
+            ErrorKind::NotFound => "NotFoundException",
+            ErrorKind::Conflict => "ConflictException",
+            ErrorKind::Forbidden => "ForbiddenException",
+        }
+    }
+    fn status(self) -> StatusCode {
+        match self {
+            ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+        }
+    }
+}
+
+type ApiError = (ErrorKind, String);
+type ApiResult = Result<(StatusCode, Value), ApiError>;
+
+fn err(kind: ErrorKind, msg: impl Into<String>) -> ApiError {
+    (kind, msg.into())
+}
+
+fn respond(op: &str, rid: &str, result: ApiResult) -> Resp {
+    let (status, body, error) = match result {
+        Ok((s, v)) => (s, v.to_string(), None),
+        Err((k, m)) => (
+            k.status(),
+            json!({ "message": m }).to_string(),
+            Some(k.code()),
+        ),
+    };
+    let mut b = http::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("x-amzn-RequestId", rid)
+        .header("x-emulator-operation", op);
+    if let Some(code) = error {
+        b = b.header("x-amzn-ErrorType", code);
+    }
+    b.body(Bytes::from(body))
+        .expect("static response parts are valid")
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn query(req: &Req) -> HashMap<String, String> {
+    req.uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------- routing
+
+/// Serves a MediaConvert API request.
+pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
+    let rid = req.ctx.request_id.clone();
+    let path = req.uri.path().to_string();
+    let segs: Vec<String> = path
+        .trim_matches('/')
+        .split('/')
+        .map(percent_decode)
+        .collect();
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let m = &req.method;
+    let (op, result) = match (segs.as_slice(), m) {
+        ([API_PREFIX, "jobs"], &Method::POST) => ("CreateJob", create_job(shared, &req)),
+        ([API_PREFIX, "jobs"], &Method::GET) => ("ListJobs", list_jobs(shared, &req)),
+        ([API_PREFIX, "jobs", id], &Method::GET) => ("GetJob", get_job(shared, id)),
+        ([API_PREFIX, "jobs", id], &Method::DELETE) => ("CancelJob", cancel_job(shared, id)),
+        ([API_PREFIX, "jobTemplates"], &Method::POST) => {
+            ("CreateJobTemplate", create_template(shared, &req))
+        }
+        ([API_PREFIX, "jobTemplates"], &Method::GET) => {
+            ("ListJobTemplates", list_templates(shared, &req))
+        }
+        ([API_PREFIX, "jobTemplates", name], &Method::GET) => {
+            ("GetJobTemplate", get_template(shared, &req, name))
+        }
+        ([API_PREFIX, "jobTemplates", name], &Method::DELETE) => {
+            ("DeleteJobTemplate", delete_template(shared, name))
+        }
+        ([API_PREFIX, "queues"], &Method::GET) => ("ListQueues", list_queues(shared, &req)),
+        ([API_PREFIX, "queues", name], &Method::GET) => ("GetQueue", get_queue(shared, &req, name)),
+        ([API_PREFIX, "endpoints"], &Method::POST) => {
+            ("DescribeEndpoints", describe_endpoints(&req))
+        }
+        _ => (
+            "Unknown",
+            Err(err(
+                ErrorKind::BadRequest,
+                format!("vod-emulator does not emulate the MediaConvert operation {m} {path}"),
+            )),
+        ),
+    };
+    respond(op, &rid, result)
+}
+
+fn body_object(req: &Req) -> Result<Map<String, Value>, ApiError> {
+    if req.body.is_empty() {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(&req.body) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(err(
+            ErrorKind::BadRequest,
+            "The request body must be a JSON object",
+        )),
+        Err(e) => Err(err(
+            ErrorKind::BadRequest,
+            format!("Unable to parse the request body as JSON: {e}"),
+        )),
+    }
+}
+
+fn queue_arn(region: &str, name: &str) -> String {
+    format!(
+        "arn:aws:mediaconvert:{region}:{}:queues/{name}",
+        crate::wire::ACCOUNT_ID
+    )
+}
+
+/// Resolves a queue given by name or ARN; only `Default` exists.
+fn resolve_queue(q: &str) -> Result<String, ApiError> {
+    let name = q.rsplit_once(":queues/").map(|(_, n)| n).unwrap_or(q);
+    if name == "Default" {
+        Ok(name.to_string())
+    } else {
+        Err(err(
+            ErrorKind::NotFound,
+            format!("The queue [{q}] does not exist"),
+        ))
+    }
+}
+
+fn check_role(role: &str) -> Result<(), ApiError> {
+    let Some(rest) = role.strip_prefix("arn:aws:iam::") else {
+        return Err(err(
+            ErrorKind::BadRequest,
+            format!(
+                "/role: [{role}] is not a valid IAM role ARN (arn:aws:iam::<account>:role/<name>)"
+            ),
+        ));
+    };
+    let Some((account, resource)) = rest.split_once(':') else {
+        return Err(err(
+            ErrorKind::BadRequest,
+            format!("/role: [{role}] is not a valid IAM role ARN"),
+        ));
+    };
+    if account.len() != 12
+        || !account.bytes().all(|b| b.is_ascii_digit())
+        || !resource.starts_with("role/")
+        || resource.len() <= 5
+    {
+        return Err(err(
+            ErrorKind::BadRequest,
+            format!("/role: [{role}] is not a valid IAM role ARN"),
+        ));
+    }
+    if account != crate::wire::ACCOUNT_ID {
+        return Err(err(
+            ErrorKind::Forbidden,
+            format!(
+                "User: arn:aws:iam::{}:user/test is not authorized to perform: iam:PassRole on resource: {role}",
+                crate::wire::ACCOUNT_ID
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Deep-merges `over` onto `base` (objects merge, everything else is replaced).
+fn merge(base: &mut Value, over: &Value) {
+    match (base, over) {
+        (Value::Object(b), Value::Object(o)) => {
+            for (k, v) in o {
+                match b.get_mut(k) {
+                    Some(bv) => merge(bv, v),
+                    None => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o.clone(),
+    }
+}
+
+/// The job's settings on top of its template's (inputs merge by position; outputGroups come from the job
+/// when it has any, else from the template).
+fn merge_template(template: &Value, job: &Value) -> Value {
+    let mut out = template.clone();
+    let job_inputs = job.get("inputs").and_then(Value::as_array).cloned();
+    let tpl_inputs = template
+        .get("inputs")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let job_groups = job
+        .get("outputGroups")
+        .and_then(Value::as_array)
+        .filter(|g| !g.is_empty())
+        .cloned();
+    merge(&mut out, job);
+    if let Some(ji) = job_inputs {
+        let merged: Vec<Value> = ji
+            .iter()
+            .enumerate()
+            .map(|(i, inp)| {
+                let mut base = tpl_inputs.get(i).cloned().unwrap_or_else(|| json!({}));
+                merge(&mut base, inp);
+                base
+            })
+            .collect();
+        out["inputs"] = Value::Array(merged);
+    }
+    if let Some(g) = job_groups {
+        out["outputGroups"] = Value::Array(g);
+    } else if let Some(tg) = template.get("outputGroups") {
+        out["outputGroups"] = tg.clone();
+    }
+    out
+}
+
+fn random_suffix() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    (0..6)
+        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------- jobs
+
+fn create_job(shared: &SharedRef, req: &Req) -> ApiResult {
+    let body = body_object(req)?;
+    let state = &shared.mediaconvert;
+    let region = req.ctx.region.clone();
+    let token = body
+        .get("clientRequestToken")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if let Some(t) = &token {
+        if t.len() > 64 || !t.is_ascii() {
+            return Err(err(
+                ErrorKind::BadRequest,
+                "/clientRequestToken: must be up to 64 ASCII characters",
+            ));
+        }
+        let g = state.lock();
+        if let Some((id, at)) = g.tokens.get(t)
+            && at.elapsed() < IDEMPOTENCY_WINDOW
+            && let Some(job) = g.jobs.get(id)
+        {
+            return Ok((StatusCode::CREATED, json!({ "job": job_json(job) })));
+        }
+    }
+    let role = match body.get("role") {
+        Some(Value::String(r)) => r.clone(),
+        Some(_) => return Err(err(ErrorKind::BadRequest, "/role: Should be a string")),
+        None => return Err(err(ErrorKind::BadRequest, "/role: Required")),
+    };
+    check_role(&role)?;
+    let mut settings = match body.get("settings") {
+        Some(Value::Object(_)) => body["settings"].clone(),
+        Some(_) => return Err(err(ErrorKind::BadRequest, "/settings: Should be an object")),
+        None => return Err(err(ErrorKind::BadRequest, "/settings: Required")),
+    };
+    let mut echo = body.clone();
+    echo.remove("tags");
+    let template_name = body
+        .get("jobTemplate")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let mut queue = body
+        .get("queue")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if let Some(tn) = &template_name {
+        let name = tn
+            .rsplit_once(":jobTemplates/")
+            .map(|(_, n)| n)
+            .unwrap_or(tn);
+        let g = state.lock();
+        let Some(t) = g.templates.get(name) else {
+            return Err(err(
+                ErrorKind::NotFound,
+                format!("The job template [{tn}] does not exist"),
+            ));
+        };
+        let tpl_settings = t.body.get("settings").cloned().unwrap_or_else(|| json!({}));
+        settings = merge_template(&tpl_settings, &settings);
+        if queue.is_none() {
+            queue = t
+                .body
+                .get("queue")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+        }
+        for k in [
+            "priority",
+            "accelerationSettings",
+            "statusUpdateInterval",
+            "hopDestinations",
+        ] {
+            if !echo.contains_key(k)
+                && let Some(v) = t.body.get(k)
+            {
+                echo.insert(k.to_string(), v.clone());
+            }
+        }
+    }
+    if let Some(p) = body.get("priority").and_then(Value::as_i64)
+        && !(-50..=50).contains(&p)
+    {
+        return Err(err(
+            ErrorKind::BadRequest,
+            "/priority: Should be between -50 and 50",
+        ));
+    }
+    if let Some(um) = body.get("userMetadata")
+        && !um
+            .as_object()
+            .is_some_and(|m| m.values().all(Value::is_string))
+    {
+        return Err(err(
+            ErrorKind::BadRequest,
+            "/userMetadata: Should be a map of strings",
+        ));
+    }
+    let queue_name = resolve_queue(queue.as_deref().unwrap_or("Default"))?;
+    let plan = match plan::plan_job(&settings) {
+        Ok(p) => Ok(p),
+        Err(plan::PlanError::BadRequest(m)) => return Err(err(ErrorKind::BadRequest, m)),
+        Err(plan::PlanError::Unsupported(m)) => Err(m),
+    };
+
+    let created_ms = now_ms();
+    let id = format!("{created_ms}-{}", random_suffix());
+    echo.insert("settings".into(), settings);
+    echo.insert(
+        "queue".into(),
+        Value::String(queue_arn(&region, &queue_name)),
+    );
+    let job = Job {
+        arn: format!(
+            "arn:aws:mediaconvert:{region}:{}:jobs/{id}",
+            crate::wire::ACCOUNT_ID
+        ),
+        id: id.clone(),
+        created_ms,
+        status: "SUBMITTED",
+        phase: None,
+        percent: None,
+        submit: (created_ms / 1000) as u64,
+        start: None,
+        finish: None,
+        error_code: None,
+        error_message: None,
+        echo,
+        queue_name,
+        output_group_details: None,
+        warnings: Vec::new(),
+    };
+    let (tx, rx) = watch::channel(false);
+    let out = json!({ "job": job_json(&job) });
+    {
+        let mut g = state.lock();
+        if let Some(t) = token {
+            g.tokens
+                .retain(|_, (_, at)| at.elapsed() < IDEMPOTENCY_WINDOW);
+            g.tokens.insert(t, (id.clone(), Instant::now()));
+        }
+        g.jobs.insert(id.clone(), job);
+        g.order.push(id.clone());
+        g.cancels.insert(id.clone(), tx);
+    }
+    let shared = shared.clone();
+    tokio::spawn(async move { run_job(shared, id, plan, rx).await });
+    Ok((StatusCode::CREATED, out))
+}
+
+async fn run_job(
+    shared: SharedRef,
+    id: String,
+    plan: Result<plan::JobPlan, String>,
+    mut cancel: watch::Receiver<bool>,
+) {
+    let state = &shared.mediaconvert;
+    let slots = state.slots.clone();
+    let permit = tokio::select! {
+        p = slots.acquire_owned() => p,
+        _ = async { while cancel.changed().await.is_ok() { if *cancel.borrow() { break; } } } => return,
+    };
+    let Ok(_permit) = permit else { return };
+    if !state.start(&id) {
+        return;
+    }
+    let reporter = JobReporter { state, id: &id };
+    let result = match plan {
+        Err(msg) => Err(transcode::Failure::Error(
+            transcode::codes::SETTINGS,
+            format!("Unsupported setting: {msg}"),
+        )),
+        Ok(plan) => {
+            let tools = state
+                .tools
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            let workdir = shared.config.data_dir.join("mediaconvert-work").join(&id);
+            let r = Box::pin(transcode::execute(
+                &shared, &plan, &tools, &workdir, cancel, &reporter,
+            ))
+            .await;
+            let _ = tokio::fs::remove_dir_all(&workdir).await;
+            r
+        }
+    };
+    if let Err(transcode::Failure::Error(code, msg)) = &result {
+        tracing::info!(job = %id, code, "mediaconvert job failed: {msg}");
+    }
+    state.finish(&id, result);
+}
+
+fn job_json(j: &Job) -> Value {
+    let mut o = Map::new();
+    for (k, v) in &j.echo {
+        if k != "clientRequestToken" || !v.is_null() {
+            o.insert(k.clone(), v.clone());
+        }
+    }
+    o.insert("id".into(), json!(j.id));
+    o.insert("arn".into(), json!(j.arn));
+    o.insert("createdAt".into(), json!(j.submit));
+    o.insert("status".into(), json!(j.status));
+    o.entry("accelerationStatus")
+        .or_insert(json!("NOT_APPLICABLE"));
+    o.entry("billingTagsSource").or_insert(json!("JOB"));
+    o.entry("priority").or_insert(json!(0));
+    o.entry("statusUpdateInterval")
+        .or_insert(json!("SECONDS_60"));
+    o.entry("simulateReservedQueue")
+        .or_insert(json!("DISABLED"));
+    o.entry("userMetadata").or_insert(json!({}));
+    o.insert("retryCount".into(), json!(0));
+    let mut timing = json!({ "submitTime": j.submit });
+    if let Some(s) = j.start {
+        timing["startTime"] = json!(s);
+    }
+    if let Some(f) = j.finish {
+        timing["finishTime"] = json!(f);
+    }
+    o.insert("timing".into(), timing);
+    if let Some(p) = j.phase {
+        o.insert("currentPhase".into(), json!(p));
+    }
+    if let Some(p) = j.percent {
+        o.insert("jobPercentComplete".into(), json!(p));
+    }
+    if let Some(c) = j.error_code {
+        o.insert("errorCode".into(), json!(c));
+    }
+    if let Some(m) = &j.error_message {
+        o.insert("errorMessage".into(), json!(m));
+    }
+    if let Some(d) = &j.output_group_details {
+        o.insert("outputGroupDetails".into(), d.clone());
+    }
+    o.insert(
+        "messages".into(),
+        json!({ "info": [], "warning": j.warnings }),
+    );
+    Value::Object(o)
+}
+
+fn get_job(shared: &SharedRef, id: &str) -> ApiResult {
+    let g = shared.mediaconvert.lock();
+    match g.jobs.get(id) {
+        Some(j) => Ok((StatusCode::OK, json!({ "job": job_json(j) }))),
+        None => Err(err(
+            ErrorKind::NotFound,
+            format!("The job [{id}] does not exist"),
+        )),
+    }
+}
+
+fn cancel_job(shared: &SharedRef, id: &str) -> ApiResult {
+    let mut g = shared.mediaconvert.lock();
+    let Some(j) = g.jobs.get_mut(id) else {
+        return Err(err(
+            ErrorKind::NotFound,
+            format!("The job [{id}] does not exist"),
+        ));
+    };
+    if !matches!(j.status, "SUBMITTED" | "PROGRESSING") {
+        return Err(err(
+            ErrorKind::Conflict,
+            format!(
+                "The job [{id}] cannot be canceled because it is in status {}",
+                j.status
+            ),
+        ));
+    }
+    j.status = "CANCELED";
+    j.phase = None;
+    j.percent = None;
+    j.finish = Some(now_secs());
+    if let Some(tx) = g.cancels.remove(id) {
+        let _ = tx.send(true);
+    }
+    Ok((StatusCode::ACCEPTED, json!({})))
+}
+
+fn parse_max_results(q: &HashMap<String, String>) -> Result<usize, ApiError> {
+    match q.get("maxResults") {
+        None => Ok(20),
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if (1..=20).contains(&n) => Ok(n as usize),
+            _ => Err(err(
+                ErrorKind::BadRequest,
+                format!("/maxResults: [{v}] should be between 1 and 20"),
+            )),
+        },
+    }
+}
+
+fn parse_order(q: &HashMap<String, String>, default_desc: bool) -> Result<bool, ApiError> {
+    match q.get("order").map(String::as_str) {
+        None => Ok(default_desc),
+        Some("ASCENDING") => Ok(false),
+        Some("DESCENDING") => Ok(true),
+        Some(o) => Err(err(
+            ErrorKind::BadRequest,
+            format!("/order: [{o}] should be one of [ASCENDING, DESCENDING]"),
+        )),
+    }
+}
+
+/// Page `items` with an opaque offset token.
+fn paginate<T: Clone>(
+    items: Vec<T>,
+    q: &HashMap<String, String>,
+    max: usize,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let start = match q.get("nextToken") {
+        None => 0,
+        Some(t) => t
+            .strip_prefix("vodemu-")
+            .and_then(|n| usize::from_str_radix(n, 16).ok())
+            .filter(|n| *n <= items.len())
+            .ok_or_else(|| {
+                err(
+                    ErrorKind::BadRequest,
+                    format!("/nextToken: [{t}] is not a valid token"),
+                )
+            })?,
+    };
+    let end = (start + max).min(items.len());
+    let next = (end < items.len()).then(|| format!("vodemu-{end:x}"));
+    Ok((items[start..end].to_vec(), next))
+}
+
+fn list_jobs(shared: &SharedRef, req: &Req) -> ApiResult {
+    let q = query(req);
+    let max = parse_max_results(&q)?;
+    let desc = parse_order(&q, true)?;
+    let status = q.get("status").cloned();
+    if let Some(s) = &status
+        && !["SUBMITTED", "PROGRESSING", "COMPLETE", "CANCELED", "ERROR"].contains(&s.as_str())
+    {
+        return Err(err(
+            ErrorKind::BadRequest,
+            format!(
+                "/status: [{s}] should be one of [SUBMITTED, PROGRESSING, COMPLETE, CANCELED, ERROR]"
+            ),
+        ));
+    }
+    let queue = match q.get("queue") {
+        Some(qn) => Some(resolve_queue(qn)?),
+        None => None,
+    };
+    let g = shared.mediaconvert.lock();
+    let mut jobs: Vec<&Job> = g.order.iter().filter_map(|id| g.jobs.get(id)).collect();
+    jobs.sort_by_key(|j| j.created_ms);
+    if desc {
+        jobs.reverse();
+    }
+    let jobs: Vec<Value> = jobs
+        .into_iter()
+        .filter(|j| status.as_deref().is_none_or(|s| j.status == s))
+        .filter(|j| queue.as_deref().is_none_or(|qn| j.queue_name == qn))
+        .map(job_json)
+        .collect();
+    let (page, next) = paginate(jobs, &q, max)?;
+    let mut out = json!({ "jobs": page });
+    if let Some(n) = next {
+        out["nextToken"] = json!(n);
+    }
+    Ok((StatusCode::OK, out))
+}
+
+// ---------------------------------------------------------------------------------------------- templates
+
+fn template_json(t: &Template, region: &str) -> Value {
+    let mut o = t.body.clone();
+    o.remove("tags");
+    o.insert("name".into(), json!(t.name));
+    o.insert(
+        "arn".into(),
+        json!(format!(
+            "arn:aws:mediaconvert:{region}:{}:jobTemplates/{}",
+            crate::wire::ACCOUNT_ID,
+            t.name
+        )),
+    );
+    o.insert("createdAt".into(), json!(t.created));
+    o.insert("lastUpdated".into(), json!(t.created));
+    o.insert("type".into(), json!("CUSTOM"));
+    o.entry("priority").or_insert(json!(0));
+    o.entry("statusUpdateInterval")
+        .or_insert(json!("SECONDS_60"));
+    if let Some(q) = o.get("queue").and_then(Value::as_str).map(str::to_string) {
+        let name = q
+            .rsplit_once(":queues/")
+            .map(|(_, n)| n.to_string())
+            .unwrap_or(q);
+        o.insert("queue".into(), json!(queue_arn(region, &name)));
+    } else {
+        o.insert("queue".into(), json!(queue_arn(region, "Default")));
+    }
+    Value::Object(o)
+}
+
+fn create_template(shared: &SharedRef, req: &Req) -> ApiResult {
+    let body = body_object(req)?;
+    let name = match body.get("name") {
+        Some(Value::String(n)) if !n.is_empty() => n.clone(),
+        Some(_) => {
+            return Err(err(
+                ErrorKind::BadRequest,
+                "/name: Should be a non-empty string",
+            ));
+        }
+        None => return Err(err(ErrorKind::BadRequest, "/name: Required")),
+    };
+    if !body.get("settings").is_some_and(Value::is_object) {
+        return Err(err(ErrorKind::BadRequest, "/settings: Required"));
+    }
+    if let Some(q) = body.get("queue").and_then(Value::as_str) {
+        resolve_queue(q)?;
+    }
+    // Validate the template's output groups the way a job would use them (inputs come from the job).
+    let settings = &body["settings"];
+    if let Some(groups) = settings
+        .get("outputGroups")
+        .filter(|g| g.as_array().is_some_and(|a| !a.is_empty()))
+    {
+        let probe = json!({ "inputs": [{ "fileInput": "s3://template-validation/input.mp4" }], "outputGroups": groups });
+        if let Err(plan::PlanError::BadRequest(m)) = plan::plan_job(&probe) {
+            return Err(err(ErrorKind::BadRequest, m));
+        }
+    }
+    let mut g = shared.mediaconvert.lock();
+    if g.templates.contains_key(&name) {
+        return Err(err(
+            ErrorKind::Conflict,
+            format!("A job template with the name [{name}] already exists"),
+        ));
+    }
+    let t = Template {
+        name: name.clone(),
+        created: now_secs(),
+        created_ms: now_ms(),
+        body,
+    };
+    let out = json!({ "jobTemplate": template_json(&t, &req.ctx.region) });
+    g.templates.insert(name, t);
+    Ok((StatusCode::CREATED, out))
+}
+
+fn get_template(shared: &SharedRef, req: &Req, name: &str) -> ApiResult {
+    let g = shared.mediaconvert.lock();
+    match g.templates.get(name) {
+        Some(t) => Ok((
+            StatusCode::OK,
+            json!({ "jobTemplate": template_json(t, &req.ctx.region) }),
+        )),
+        None => Err(err(
+            ErrorKind::NotFound,
+            format!("The job template [{name}] does not exist"),
+        )),
+    }
+}
+
+fn delete_template(shared: &SharedRef, name: &str) -> ApiResult {
+    let mut g = shared.mediaconvert.lock();
+    match g.templates.remove(name) {
+        Some(_) => Ok((StatusCode::ACCEPTED, json!({}))),
+        None => Err(err(
+            ErrorKind::NotFound,
+            format!("The job template [{name}] does not exist"),
+        )),
+    }
+}
+
+fn list_templates(shared: &SharedRef, req: &Req) -> ApiResult {
+    let q = query(req);
+    let max = parse_max_results(&q)?;
+    let desc = parse_order(&q, false)?;
+    let list_by = q.get("listBy").map(String::as_str).unwrap_or("NAME");
+    if !["NAME", "CREATION_DATE", "SYSTEM"].contains(&list_by) {
+        return Err(err(
+            ErrorKind::BadRequest,
+            format!("/listBy: [{list_by}] should be one of [NAME, CREATION_DATE, SYSTEM]"),
+        ));
+    }
+    let g = shared.mediaconvert.lock();
+    let mut ts: Vec<&Template> = if list_by == "SYSTEM" {
+        Vec::new()
+    } else {
+        g.templates.values().collect()
+    };
+    if let Some(c) = q.get("category") {
+        ts.retain(|t| t.body.get("category").and_then(Value::as_str) == Some(c.as_str()));
+    }
+    if list_by == "CREATION_DATE" {
+        ts.sort_by_key(|t| t.created_ms);
+    }
+    if desc {
+        ts.reverse();
+    }
+    let items: Vec<Value> = ts
+        .iter()
+        .map(|t| template_json(t, &req.ctx.region))
+        .collect();
+    let (page, next) = paginate(items, &q, max)?;
+    let mut out = json!({ "jobTemplates": page });
+    if let Some(n) = next {
+        out["nextToken"] = json!(n);
+    }
+    Ok((StatusCode::OK, out))
+}
+
+// ---------------------------------------------------------------------------------------------- queues
+
+fn default_queue(shared: &SharedRef, region: &str) -> Value {
+    let g = shared.mediaconvert.lock();
+    let count = |s: &str| {
+        g.jobs
+            .values()
+            .filter(|j| j.status == s && j.queue_name == "Default")
+            .count()
+    };
+    json!({
+        "arn": queue_arn(region, "Default"),
+        "name": "Default",
+        "createdAt": g.queue_created,
+        "lastUpdated": g.queue_created,
+        "pricingPlan": "ON_DEMAND",
+        "status": "ACTIVE",
+        "type": "SYSTEM",
+        "concurrentJobs": shared.mediaconvert.concurrency,
+        "progressingJobsCount": count("PROGRESSING"),
+        "submittedJobsCount": count("SUBMITTED"),
+    })
+}
+
+fn get_queue(shared: &SharedRef, req: &Req, name: &str) -> ApiResult {
+    resolve_queue(name)?;
+    Ok((
+        StatusCode::OK,
+        json!({ "queue": default_queue(shared, &req.ctx.region) }),
+    ))
+}
+
+fn list_queues(shared: &SharedRef, req: &Req) -> ApiResult {
+    let q = query(req);
+    let max = parse_max_results(&q)?;
+    parse_order(&q, false)?;
+    if let Some(lb) = q.get("listBy")
+        && !["NAME", "CREATION_DATE"].contains(&lb.as_str())
+    {
+        return Err(err(
+            ErrorKind::BadRequest,
+            format!("/listBy: [{lb}] should be one of [NAME, CREATION_DATE]"),
+        ));
+    }
+    let (page, next) = paginate(vec![default_queue(shared, &req.ctx.region)], &q, max)?;
+    let mut out = json!({
+        "queues": page,
+        "totalConcurrentJobs": shared.mediaconvert.concurrency,
+        "unallocatedConcurrentJobs": 0,
+    });
+    if let Some(n) = next {
+        out["nextToken"] = json!(n);
+    }
+    Ok((StatusCode::OK, out))
+}
+
+fn describe_endpoints(req: &Req) -> ApiResult {
+    let body = body_object(req)?;
+    if let Some(m) = body.get("mode").and_then(Value::as_str)
+        && !["DEFAULT", "GET_ONLY"].contains(&m)
+    {
+        return Err(err(
+            ErrorKind::BadRequest,
+            format!("/mode: [{m}] should be one of [DEFAULT, GET_ONLY]"),
+        ));
+    }
+    Ok((
+        StatusCode::OK,
+        json!({ "endpoints": [{ "url": req.ctx.base_url }] }),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%20b%2Fc"), "a b/c");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+
+    #[test]
+    fn roles_and_queues() {
+        assert!(check_role("arn:aws:iam::123456789012:role/MediaConvert").is_ok());
+        assert_eq!(
+            check_role("arn:aws:iam::999999999999:role/X")
+                .unwrap_err()
+                .0,
+            ErrorKind::Forbidden
+        );
+        assert_eq!(
+            check_role("not-an-arn").unwrap_err().0,
+            ErrorKind::BadRequest
+        );
+        assert_eq!(
+            check_role("arn:aws:iam::123456789012:user/x")
+                .unwrap_err()
+                .0,
+            ErrorKind::BadRequest
+        );
+        assert_eq!(
+            resolve_queue("arn:aws:mediaconvert:us-east-1:123456789012:queues/Default").unwrap(),
+            "Default"
+        );
+        assert_eq!(resolve_queue("Other").unwrap_err().0, ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn template_merge() {
+        let tpl = json!({"inputs": [{"audioSelectors": {"A": {"defaultSelection": "DEFAULT"}}, "timecodeSource": "ZEROBASED"}],
+                          "outputGroups": [{"name": "t"}], "timecodeConfig": {"source": "ZEROBASED"}});
+        let job = json!({"inputs": [{"fileInput": "s3://b/k.mp4", "timecodeSource": "EMBEDDED"}]});
+        let m = merge_template(&tpl, &job);
+        assert_eq!(m["inputs"][0]["fileInput"], "s3://b/k.mp4");
+        assert_eq!(m["inputs"][0]["timecodeSource"], "EMBEDDED");
+        assert_eq!(
+            m["inputs"][0]["audioSelectors"]["A"]["defaultSelection"],
+            "DEFAULT"
+        );
+        assert_eq!(m["outputGroups"][0]["name"], "t");
+        assert_eq!(m["timecodeConfig"]["source"], "ZEROBASED");
+        let job2 =
+            json!({"inputs": [{"fileInput": "s3://b/k.mp4"}], "outputGroups": [{"name": "j"}]});
+        assert_eq!(merge_template(&tpl, &job2)["outputGroups"][0]["name"], "j");
+    }
+
+    #[test]
+    fn pagination_tokens() {
+        let q = |t: Option<&str>| {
+            let mut m = HashMap::new();
+            if let Some(t) = t {
+                m.insert("nextToken".to_string(), t.to_string());
+            }
+            m
+        };
+        let (p, n) = paginate((0..5).collect(), &q(None), 2).unwrap();
+        assert_eq!((p, n.as_deref()), (vec![0, 1], Some("vodemu-2")));
+        let (p, n) = paginate((0..5).collect(), &q(Some("vodemu-4")), 2).unwrap();
+        assert_eq!((p, n), (vec![4], None));
+        assert_eq!(
+            paginate((0..5).collect::<Vec<i32>>(), &q(Some("garbage")), 2)
+                .unwrap_err()
+                .0,
+            ErrorKind::BadRequest
+        );
+    }
+}

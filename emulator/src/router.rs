@@ -1,0 +1,409 @@
+//! Routing: control endpoints, viewer edge and MediaStore data plane by Host, then SigV4 credential scope.
+//! Knobs (latency, faults) are applied here before dispatch; every request is logged. Owner: core.
+use crate::SharedRef;
+use crate::knobs::Fault;
+use crate::log::LogEntry;
+use crate::wire::{self, ACCOUNT_ID, Req, RequestCtx, Resp};
+use bytes::Bytes;
+use http::{HeaderValue, Method, StatusCode};
+use http_body_util::{BodyExt, Full};
+
+/// The response header a service sets to name the AWS operation; stripped before sending.
+pub const OPERATION_HEADER: &str = "x-emulator-operation";
+
+/// Returned to hyper to close the connection without a response (a `drop` knob or a broken body).
+#[derive(Debug)]
+pub struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by the emulator")
+    }
+}
+impl std::error::Error for DropConnection {}
+
+/// Where a request goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Edge,
+    S3,
+    MediaConvert,
+    MediaStore,
+    CloudFront,
+}
+
+impl Target {
+    fn service(self) -> &'static str {
+        match self {
+            Target::Edge => "edge",
+            Target::S3 => "s3",
+            Target::MediaConvert => "mediaconvert",
+            Target::MediaStore => "mediastore",
+            Target::CloudFront => "cloudfront",
+        }
+    }
+}
+
+/// Host header without port, lowercased.
+pub fn host_of(headers: &http::HeaderMap, uri: &http::Uri) -> String {
+    let raw = headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| uri.authority().map(|a| a.to_string()))
+        .unwrap_or_default();
+    strip_port(&raw).to_ascii_lowercase()
+}
+
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host
+            .split(']')
+            .next()
+            .map(|h| &host[..h.len() + 1])
+            .unwrap_or(host);
+    }
+    match host.rsplit_once(':') {
+        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+/// Whether a host is a viewer edge host (`<anything>.cloudfront.localhost`).
+pub fn is_edge_host(host: &str) -> bool {
+    host.ends_with(".cloudfront.localhost")
+}
+
+/// If the host is a MediaStore data endpoint (`<id>.data.mediastore.<region>.localhost`), its id and region.
+pub fn mediastore_data_host(host: &str) -> Option<(&str, &str)> {
+    let rest = host.strip_suffix(".localhost")?;
+    let (id, rest) = rest.split_once(".data.mediastore.")?;
+    if id.is_empty() || rest.is_empty() || rest.contains('.') || id.contains('.') {
+        return None;
+    }
+    Some((id, rest))
+}
+
+fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Serves one HTTP request.
+pub async fn dispatch(
+    shared: &SharedRef,
+    req: http::Request<hyper::body::Incoming>,
+) -> Result<http::Response<Full<Bytes>>, DropConnection> {
+    let (parts, body) = req.into_parts();
+    let body = match body.collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return Err(DropConnection),
+    };
+    let request_id = new_request_id();
+    let host = host_of(&parts.headers, &parts.uri);
+    let path = parts.uri.path().to_string();
+    let method = parts.method.clone();
+
+    let edge = is_edge_host(&host);
+    let ms_host = mediastore_data_host(&host).map(|(_, region)| region.to_string());
+    if !edge && ms_host.is_none() && path.starts_with("/_emulator/") {
+        return Ok(finish(control(
+            shared,
+            &parts.method,
+            &path,
+            &body,
+            &request_id,
+        )));
+    }
+
+    let scope = crate::sigv4::scope_of(&parts.headers, &parts.uri);
+    let target = if edge {
+        Ok(Target::Edge)
+    } else if ms_host.is_some() || path.starts_with("/_mediastore/") {
+        Ok(Target::MediaStore)
+    } else {
+        match &scope {
+            None => Err(wire::json_error(
+                StatusCode::FORBIDDEN,
+                "MissingAuthenticationTokenException",
+                "Missing Authentication Token: requests to the emulator must be signed with AWS Signature Version 4 (any credentials), unless they address a viewer edge host (*.cloudfront.localhost) or a MediaStore data endpoint",
+                &request_id,
+            )),
+            Some(s) => match s.service.as_str() {
+                "s3" => Ok(Target::S3),
+                "mediaconvert" => Ok(Target::MediaConvert),
+                "mediastore" => Ok(Target::MediaStore),
+                "cloudfront" => Ok(Target::CloudFront),
+                other => Err(wire::json_error(
+                    StatusCode::FORBIDDEN,
+                    "UnrecognizedClientException",
+                    &format!(
+                        "The credential scope names service '{other}', which this emulator does not serve (it serves s3, mediaconvert, mediastore, cloudfront)"
+                    ),
+                    &request_id,
+                )),
+            },
+        }
+    };
+    let target = match target {
+        Ok(t) => t,
+        Err(resp) => {
+            let service = scope
+                .as_ref()
+                .map(|s| s.service.clone())
+                .unwrap_or_else(|| "unknown".into());
+            shared.log.record(LogEntry {
+                method: method.to_string(),
+                service,
+                operation: String::new(),
+                status: resp.status().as_u16(),
+                path,
+            });
+            return Ok(finish(resp));
+        }
+    };
+
+    let region = scope
+        .as_ref()
+        .map(|s| s.region.clone())
+        .or(ms_host)
+        .unwrap_or_else(|| "us-east-1".to_string());
+    let ctx = RequestCtx {
+        access_key: scope
+            .as_ref()
+            .map(|s| s.access_key.clone())
+            .unwrap_or_default(),
+        region,
+        service: target.service().to_string(),
+        request_id: request_id.clone(),
+        account_id: ACCOUNT_ID.to_string(),
+        base_url: shared.config.base_url.clone(),
+    };
+
+    let (latency, fault) = shared.knobs.decide(target.service());
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    if let Some(fault) = fault {
+        let resp = match fault {
+            Fault::Drop => None,
+            Fault::Throttle => Some(throttle_response(target, &request_id)),
+            Fault::Error => Some(internal_error_response(target, &request_id)),
+        };
+        shared.log.record(LogEntry {
+            method: method.to_string(),
+            service: target.service().to_string(),
+            operation: String::new(),
+            status: resp.as_ref().map(|r| r.status().as_u16()).unwrap_or(0),
+            path,
+        });
+        return match resp {
+            None => Err(DropConnection),
+            Some(r) => Ok(finish(r)),
+        };
+    }
+
+    let req = Req {
+        method: parts.method,
+        uri: parts.uri,
+        headers: parts.headers,
+        body,
+        ctx,
+    };
+    let mut resp = match target {
+        Target::Edge => crate::edge::handle(shared, req).await,
+        Target::S3 => crate::s3::handle(shared, req).await,
+        Target::MediaConvert => crate::mediaconvert::handle(shared, req).await,
+        Target::MediaStore => crate::mediastore::handle(shared, req).await,
+        Target::CloudFront => crate::cloudfront::handle(shared, req).await,
+    };
+    let operation = resp
+        .headers_mut()
+        .remove(OPERATION_HEADER)
+        .and_then(|v| v.to_str().ok().map(str::to_string))
+        .unwrap_or_default();
+    shared.log.record(LogEntry {
+        method: method.to_string(),
+        service: target.service().to_string(),
+        operation,
+        status: resp.status().as_u16(),
+        path,
+    });
+    if target != Target::Edge {
+        add_request_id(&mut resp, target, &request_id);
+    }
+    Ok(finish(resp))
+}
+
+fn add_request_id(resp: &mut Resp, target: Target, request_id: &str) {
+    let h = resp.headers_mut();
+    let Ok(v) = HeaderValue::from_str(request_id) else {
+        return;
+    };
+    if target == Target::S3 {
+        if !h.contains_key("x-amz-request-id") {
+            h.insert("x-amz-request-id", v.clone());
+        }
+        if !h.contains_key("x-amz-id-2") {
+            h.insert("x-amz-id-2", v);
+        }
+    } else if !h.contains_key("x-amzn-requestid") {
+        h.insert("x-amzn-RequestId", v);
+    }
+}
+
+fn finish(resp: Resp) -> http::Response<Full<Bytes>> {
+    resp.map(Full::new)
+}
+
+/// An S3-style XML error (`<Error><Code>..</Code>..</Error>`).
+pub fn s3_xml_error(status: StatusCode, code: &str, message: &str, request_id: &str) -> Resp {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message><RequestId>{}</RequestId><HostId>{}</HostId></Error>",
+        wire::xml_escape(code),
+        wire::xml_escape(message),
+        wire::xml_escape(request_id),
+        wire::xml_escape(request_id)
+    );
+    http::Response::builder()
+        .status(status)
+        .header("content-type", "application/xml")
+        .header("x-amz-request-id", request_id)
+        .body(Bytes::from(body))
+        .expect("static response parts are valid")
+}
+
+fn throttle_response(target: Target, request_id: &str) -> Resp {
+    match target {
+        Target::S3 => s3_xml_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SlowDown",
+            "Please reduce your request rate.",
+            request_id,
+        ),
+        Target::MediaConvert => wire::json_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequestsException",
+            "Too many requests (injected by the emulator's throttle knob)",
+            request_id,
+        ),
+        Target::MediaStore => wire::json_error(
+            StatusCode::BAD_REQUEST,
+            "ThrottlingException",
+            "Rate exceeded (injected by the emulator's throttle knob)",
+            request_id,
+        ),
+        Target::CloudFront => wire::xml_error(
+            StatusCode::BAD_REQUEST,
+            "Throttling",
+            "Rate exceeded",
+            request_id,
+        ),
+        Target::Edge => http::Response::builder()
+            .status(StatusCode::SERVICE_UNAVAILABLE)
+            .header("content-type", "text/plain")
+            .header("x-cache", "Error from cloudfront")
+            .body(Bytes::from_static(
+                b"503 Service Unavailable (injected by the emulator's throttle knob)\n",
+            ))
+            .expect("static response parts are valid"),
+    }
+}
+
+fn internal_error_response(target: Target, request_id: &str) -> Resp {
+    match target {
+        Target::S3 => s3_xml_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "We encountered an internal error. Please try again.",
+            request_id,
+        ),
+        Target::MediaConvert => wire::json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerErrorException",
+            "Internal error (injected by the emulator's error knob)",
+            request_id,
+        ),
+        Target::MediaStore => wire::json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            "Internal error (injected by the emulator's error knob)",
+            request_id,
+        ),
+        Target::CloudFront => {
+            let mut r = wire::xml_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalFailure",
+                "Internal error",
+                request_id,
+            );
+            let body = String::from_utf8_lossy(r.body())
+                .replace("<Type>Sender</Type>", "<Type>Receiver</Type>");
+            *r.body_mut() = Bytes::from(body);
+            r
+        }
+        Target::Edge => http::Response::builder()
+            .status(StatusCode::INTERNAL_SERVER_ERROR)
+            .header("content-type", "text/plain")
+            .header("x-cache", "Error from cloudfront")
+            .body(Bytes::from_static(
+                b"500 Internal Server Error (injected by the emulator's error knob)\n",
+            ))
+            .expect("static response parts are valid"),
+    }
+}
+
+/// `/_emulator/...` control endpoints.
+fn control(
+    shared: &SharedRef,
+    method: &Method,
+    path: &str,
+    body: &Bytes,
+    request_id: &str,
+) -> Resp {
+    let json = |status: StatusCode, v: serde_json::Value| wire::json_ok(status, &v, request_id);
+    match (method.as_str(), path) {
+        ("GET", "/_emulator/requests") => json(
+            StatusCode::OK,
+            serde_json::to_value(shared.log.entries()).unwrap_or_default(),
+        ),
+        ("POST", "/_emulator/reset") | ("DELETE", "/_emulator/requests") => {
+            shared.log.clear();
+            json(StatusCode::OK, serde_json::json!({"reset": true}))
+        }
+        ("GET", "/_emulator/knobs") => json(
+            StatusCode::OK,
+            serde_json::to_value(shared.knobs.get()).unwrap_or_default(),
+        ),
+        ("PUT", "/_emulator/knobs") | ("POST", "/_emulator/knobs") => {
+            let parsed: Result<crate::knobs::KnobsConfig, _> = if body.is_empty() {
+                Ok(Default::default())
+            } else {
+                serde_json::from_slice(body)
+            };
+            match parsed
+                .map_err(|e| e.to_string())
+                .and_then(|k| shared.knobs.set(k))
+            {
+                Ok(()) => json(
+                    StatusCode::OK,
+                    serde_json::to_value(shared.knobs.get()).unwrap_or_default(),
+                ),
+                Err(e) => wire::json_error(
+                    StatusCode::BAD_REQUEST,
+                    "ValidationException",
+                    &e,
+                    request_id,
+                ),
+            }
+        }
+        ("GET", "/_emulator/health") => {
+            json(StatusCode::OK, serde_json::json!({"status": "ready"}))
+        }
+        _ => wire::json_error(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "unknown control endpoint (GET /_emulator/requests, POST /_emulator/reset, GET|PUT /_emulator/knobs, GET /_emulator/health)",
+            request_id,
+        ),
+    }
+}

@@ -1,0 +1,125 @@
+//! SigV4 credential-scope parsing (signatures are parsed, never verified). Owner: core.
+
+/// The credential scope of a SigV4-signed request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub access_key: String,
+    pub date: String,
+    pub region: String,
+    pub service: String,
+}
+
+/// Parses `Credential=AK/DATE/REGION/SERVICE/aws4_request` (or the bare credential value).
+pub fn parse_credential(value: &str) -> Option<Scope> {
+    let value = value.trim();
+    let value = value.strip_prefix("Credential=").unwrap_or(value);
+    let mut parts = value.rsplitn(5, '/');
+    let terminator = parts.next()?;
+    let service = parts.next()?;
+    let region = parts.next()?;
+    let date = parts.next()?;
+    let access_key = parts.next()?;
+    if terminator != "aws4_request"
+        || access_key.is_empty()
+        || service.is_empty()
+        || region.is_empty()
+    {
+        return None;
+    }
+    Some(Scope {
+        access_key: access_key.to_string(),
+        date: date.to_string(),
+        region: region.to_string(),
+        service: service.to_string(),
+    })
+}
+
+/// Parses an `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...` header.
+pub fn parse_authorization(header: &str) -> Option<Scope> {
+    let rest = header.trim().strip_prefix("AWS4-HMAC-SHA256")?;
+    rest.split(',')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("Credential="))
+        .and_then(parse_credential)
+}
+
+/// Parses the `X-Amz-Credential` query parameter of a presigned URL (query string without `?`).
+pub fn parse_presigned(query: &str) -> Option<Scope> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        if k.eq_ignore_ascii_case("X-Amz-Credential") {
+            parse_credential(&percent_decode(v))
+        } else {
+            None
+        }
+    })
+}
+
+/// Finds the credential scope of a request: the `Authorization` header first, then a presigned query.
+pub fn scope_of(headers: &http::HeaderMap, uri: &http::Uri) -> Option<Scope> {
+    if let Some(auth) = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        return parse_authorization(auth);
+    }
+    uri.query().and_then(parse_presigned)
+}
+
+/// Decodes `%XX` escapes and `+` (as space) in a query-string component.
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_header() {
+        let s = parse_authorization(
+            "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/mediastore/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc",
+        )
+        .unwrap();
+        assert_eq!(s.access_key, "test");
+        assert_eq!(s.region, "us-east-1");
+        assert_eq!(s.service, "mediastore");
+        assert!(parse_authorization("Bearer x").is_none());
+    }
+
+    #[test]
+    fn parses_presigned() {
+        let s = parse_presigned("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=test%2F20250101%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Signature=1").unwrap();
+        assert_eq!(s.service, "s3");
+        assert_eq!(s.region, "eu-west-1");
+        assert_eq!(percent_decode("a%2"), "a%2");
+    }
+}
