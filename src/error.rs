@@ -32,6 +32,99 @@ pub enum Error {
         /// The parser's message, with line and column.
         message: String,
     },
+
+    /// An AWS call failed: the operation, the resource, AWS's code, message and request id.
+    #[error(transparent)]
+    Aws(Box<AwsError>),
+
+    /// A MediaConvert job ended in `ERROR` or `CANCELED`.
+    #[error("MediaConvert job {job_id} for asset {asset:?} ended {status}: {message}{}", code.map(|c| format!(" (error code {c})")).unwrap_or_default())]
+    Job {
+        /// The asset.
+        asset: String,
+        /// The job id.
+        job_id: String,
+        /// `ERROR` or `CANCELED`.
+        status: String,
+        /// MediaConvert's `errorCode`.
+        code: Option<i32>,
+        /// MediaConvert's `errorMessage`.
+        message: String,
+    },
+
+    /// A resource exists under the pipeline's name but cannot be used, such as a bucket owned by
+    /// another account. Apply never takes over what it does not own.
+    #[error("{resource}: {reason}")]
+    Conflict {
+        /// The resource.
+        resource: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+
+    /// Waiting for AWS took longer than allowed.
+    #[error("timed out after {waited_secs} s waiting for {what}")]
+    Timeout {
+        /// What was awaited.
+        what: String,
+        /// How long.
+        waited_secs: u64,
+    },
+
+    /// A local file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the file system said.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A step could not run because an earlier step failed or produced no value it needs.
+    #[error("step {step}: {message}")]
+    Step {
+        /// The step id.
+        step: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// A failed AWS call, with everything needed to act on it or report it to AWS Support.
+#[derive(Debug, thiserror::Error)]
+#[error("{operation} on {resource} failed: {}{message}{}", code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default(), request_id.as_deref().map(|r| format!(" (request id {r})")).unwrap_or_default())]
+#[non_exhaustive]
+pub struct AwsError {
+    /// The call, as IAM names it: `cloudfront:CreateDistribution`.
+    pub operation: String,
+    /// The resource it acted on.
+    pub resource: String,
+    /// AWS's error code, such as `AccessDenied` or `PreconditionFailed`.
+    pub code: Option<String>,
+    /// AWS's message, or a description of the transport failure.
+    pub message: String,
+    /// The request id, to quote to AWS Support.
+    pub request_id: Option<String>,
+    /// Whether trying again later may succeed (throttling, 5xx, timeouts, dropped connections).
+    pub retryable: bool,
+    /// The SDK error.
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+/// Which kind of failure an [`Error`] is, for deciding what to do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorCategory {
+    /// The input is wrong: fix the pipeline or the spec file.
+    Input,
+    /// AWS refused (permissions, conflicts, a failed job): look at the message.
+    Aws,
+    /// Throttling, 5xx, timeouts or dropped connections: trying again later may succeed.
+    Transient,
+    /// A local problem, such as an unreadable file.
+    Local,
 }
 
 impl Error {

@@ -76,6 +76,8 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod apply;
+mod aws;
 mod error;
 mod input;
 mod pipeline;
@@ -85,7 +87,8 @@ mod spec_file;
 pub mod types;
 mod validate;
 
-pub use error::{Error, InvalidValue, Violation, Violations};
+pub use apply::{ApplyOptions, Change, Deployment, Event, PlaybackUrl, Refresh};
+pub use error::{AwsError, Error, ErrorCategory, InvalidValue, Violation, Violations};
 pub use input::{
     CloudFrontSpec, Input, LadderSpec, MediaStoreSpec, ObjectCachingMode, RenditionSpec,
     S3OriginSpec, SourceSpec, TranscodeSpec,

@@ -1,0 +1,170 @@
+//! Runs a plan's dependency graph: independent steps concurrently, a bound per service.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::Semaphore;
+
+use super::{Change, Deployment, Event, StepSummary};
+use crate::aws::{self, Ctx, Mode, StepReport};
+use crate::error::Error;
+use crate::plan::{Plan, Service, Step};
+
+pub(crate) async fn apply(plan: &Plan, ctx: &Ctx) -> Result<Deployment, Error> {
+    let steps = run_forward(plan, ctx, Mode::Apply).await?;
+    Ok(super::deployment(plan, ctx, steps))
+}
+
+pub(crate) async fn destroy(plan: &Plan, ctx: &Ctx) -> Result<Deployment, Error> {
+    // Reverse dependencies: a step is torn down once every step that depends on it is.
+    let mut dependents: HashMap<&str, Vec<&str>> = HashMap::new();
+    for s in &plan.steps {
+        for d in &s.depends_on {
+            dependents
+                .entry(d.as_str())
+                .or_default()
+                .push(s.id.as_str());
+        }
+    }
+    let order: Vec<&Step> = plan.steps.iter().rev().collect();
+    let deps = |s: &'_ Step| dependents.get(s.id.as_str()).cloned().unwrap_or_default();
+    let steps = run(&order, ctx, deps, |ctx, step| {
+        Box::pin(aws_destroy(ctx, step))
+    })
+    .await?;
+    let mut by_plan_order = steps;
+    by_plan_order.reverse();
+    Ok(super::deployment(plan, ctx, by_plan_order))
+}
+
+pub(crate) async fn run_forward(
+    plan: &Plan,
+    ctx: &Ctx,
+    mode: Mode,
+) -> Result<Vec<StepSummary>, Error> {
+    let order: Vec<&Step> = plan.steps.iter().collect();
+    fn deps(s: &Step) -> Vec<&str> {
+        s.depends_on.iter().map(String::as_str).collect()
+    }
+    run(&order, ctx, deps, move |ctx, step| {
+        Box::pin(dispatch(ctx, step, mode))
+    })
+    .await
+}
+
+type StepFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<StepReport, Error>> + Send + 'a>>;
+
+async fn run<'a, D, F>(
+    order: &[&'a Step],
+    ctx: &'a Ctx,
+    deps: D,
+    exec: F,
+) -> Result<Vec<StepSummary>, Error>
+where
+    D: Fn(&'a Step) -> Vec<&'a str>,
+    F: Fn(&'a Ctx, &'a Step) -> StepFuture<'a>,
+{
+    let permits = ctx.options.concurrency_per_service.max(1);
+    let mut semaphores: HashMap<Service, Arc<Semaphore>> = HashMap::new();
+    let mut pending: Vec<&Step> = order.to_vec();
+    let mut done: HashMap<&str, Change> = HashMap::new();
+    let mut failed: HashSet<&str> = HashSet::new();
+    let mut first_error: Option<Error> = None;
+    let mut running = FuturesUnordered::new();
+
+    loop {
+        if first_error.is_none() {
+            let (ready, rest): (Vec<&Step>, Vec<&Step>) = pending
+                .into_iter()
+                .partition(|s| deps(s).iter().all(|d| done.contains_key(d)));
+            pending = rest;
+            for step in ready {
+                let sem = semaphores
+                    .entry(step.service)
+                    .or_insert_with(|| Arc::new(Semaphore::new(permits)))
+                    .clone();
+                let fut = exec(ctx, step);
+                running.push(async move {
+                    let _permit = sem.acquire_owned().await;
+                    ctx.emit(Event::StepStarted {
+                        step: step.id.clone(),
+                        action: step.action(),
+                    });
+                    let started = Instant::now();
+                    let r = fut.await;
+                    (step, r, started.elapsed())
+                });
+            }
+        }
+        let Some((step, result, elapsed)) = running.next().await else {
+            break;
+        };
+        match result {
+            Ok(report) => {
+                ctx.record(&step.id, &report.outputs);
+                // Later steps (the invalidation) need to know what changed.
+                ctx.record(&step.id, &[("change", report.change.to_string())]);
+                ctx.emit(Event::StepFinished {
+                    step: step.id.clone(),
+                    change: report.change.clone(),
+                    elapsed_ms: elapsed.as_millis() as u64,
+                });
+                done.insert(step.id.as_str(), report.change);
+            }
+            Err(e) => {
+                ctx.emit(Event::StepFailed {
+                    step: step.id.clone(),
+                    error: e.to_string(),
+                });
+                failed.insert(step.id.as_str());
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        for s in pending {
+            ctx.emit(Event::StepSkipped {
+                step: s.id.clone(),
+                reason: "an earlier step failed".into(),
+            });
+        }
+        return Err(e);
+    }
+    if let Some(s) = pending.first() {
+        return Err(Error::Step {
+            step: s.id.clone(),
+            message: "its dependencies never finished (a cycle in the plan?)".into(),
+        });
+    }
+    Ok(order
+        .iter()
+        .map(|s| StepSummary {
+            id: s.id.clone(),
+            action: s.action(),
+            change: done.remove(s.id.as_str()).unwrap_or(Change::NoOp),
+        })
+        .collect())
+}
+
+async fn dispatch(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport, Error> {
+    match step.service {
+        Service::S3 => aws::s3::run(ctx, step, mode).await,
+        Service::Mediaconvert => aws::mediaconvert::run(ctx, step, mode).await,
+        Service::Mediastore | Service::MediastoreData => {
+            aws::mediastore::run(ctx, step, mode).await
+        }
+        Service::Cloudfront => aws::cloudfront::run(ctx, step, mode).await,
+    }
+}
+
+async fn aws_destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error> {
+    match step.service {
+        Service::S3 => aws::s3::destroy(ctx, step).await,
+        Service::Mediaconvert => aws::mediaconvert::destroy(ctx, step).await,
+        Service::Mediastore | Service::MediastoreData => aws::mediastore::destroy(ctx, step).await,
+        Service::Cloudfront => aws::cloudfront::destroy(ctx, step).await,
+    }
+}

@@ -1,0 +1,561 @@
+//! Applying, refreshing and destroying a [`Plan`] against AWS.
+//!
+//! The executor turns each plan step into SDK calls (one module per service, in `src/aws/`). It runs
+//! independent steps concurrently, at most [`ApplyOptions::concurrency_per_service`] per service; it
+//! reads live state before every write, so a second apply of an unchanged pipeline makes no mutating
+//! call; and it finds its resources again by name and by the tag `vod-pipeline:pipeline`, so no local
+//! state file is needed. Progress is a [`futures::Stream`] of [`Event`]s.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), vod_pipeline::Error> {
+//! use futures::StreamExt;
+//! let config = aws_config::load_from_env().await;
+//! let pipeline = vod_pipeline::VodPipeline::from_toml_file("examples/specs/s3-origin.toml")?;
+//! let mut handle = pipeline.plan().apply(&config).wait_for_deployment(true).start();
+//! let mut events = handle.events();
+//! tokio::spawn(async move {
+//!     while let Some(event) = events.next().await {
+//!         eprintln!("{event}");
+//!     }
+//! });
+//! let deployment = handle.join().await?;
+//! for p in &deployment.playback {
+//!     println!("{} {} {}", p.asset, p.format, p.url);
+//! }
+//! # Ok(()) }
+//! ```
+
+mod engine;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use futures::Stream;
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::aws::{Clients, Ctx, Mode};
+use crate::error::Error;
+use crate::plan::Plan;
+
+/// Knobs for apply, refresh and destroy.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApplyOptions {
+    /// Wait until the distribution's status is `Deployed` (after create, update or disable).
+    pub wait_for_deployment: bool,
+    /// How many calls run at once per AWS service.
+    pub concurrency_per_service: usize,
+    /// First interval between polls (jobs, container status, distribution status); it doubles up to
+    /// [`ApplyOptions::max_poll_interval`].
+    pub poll_interval: Duration,
+    /// Longest interval between polls.
+    pub max_poll_interval: Duration,
+    /// Longest wait for one MediaConvert job.
+    pub job_timeout: Duration,
+    /// Longest wait for a distribution to deploy, or for a container to become active.
+    pub deploy_timeout: Duration,
+    /// Destroy only: also empty and delete the buckets (source media included).
+    pub delete_buckets: bool,
+    /// Attempts per AWS call. Calls retry with exponential backoff on throttling, 5xx, timeouts and
+    /// dropped connections, in the SDK's adaptive mode (which also slows down when throttled).
+    pub max_attempts: u32,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        Self {
+            wait_for_deployment: false,
+            concurrency_per_service: 8,
+            poll_interval: Duration::from_secs(2),
+            max_poll_interval: Duration::from_secs(30),
+            job_timeout: Duration::from_secs(6 * 3600),
+            deploy_timeout: Duration::from_secs(3600),
+            delete_buckets: false,
+            max_attempts: 8,
+        }
+    }
+}
+
+/// What a step did (apply, destroy) or would do (refresh).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "change", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Change {
+    /// The resource did not exist: created (or, in refresh, would be).
+    Create,
+    /// The resource exists but differs: updated (or would be). `diff` says how, one line each.
+    Update {
+        /// What differs, such as `max_ttl: 86400 -> 31536000`.
+        diff: Vec<String>,
+    },
+    /// The resource exists as planned: nothing to do.
+    NoOp,
+    /// Destroy: the resource was deleted.
+    Delete,
+    /// Destroy: the resource was already gone.
+    Absent,
+    /// Destroy: the resource is kept on purpose (buckets and source media, without `delete_buckets`).
+    Kept,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Change::Create => f.write_str("create"),
+            Change::Update { .. } => f.write_str("update"),
+            Change::NoOp => f.write_str("no-op"),
+            Change::Delete => f.write_str("delete"),
+            Change::Absent => f.write_str("absent"),
+            Change::Kept => f.write_str("kept"),
+        }
+    }
+}
+
+/// Progress of an apply, refresh or destroy.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Event {
+    /// A step started.
+    StepStarted {
+        /// Step id.
+        step: String,
+        /// `service:Operation`.
+        action: String,
+    },
+    /// A step finished.
+    StepFinished {
+        /// Step id.
+        step: String,
+        /// What it did.
+        #[serde(flatten)]
+        change: Change,
+        /// How long it took.
+        elapsed_ms: u64,
+    },
+    /// A step did not run because an earlier one failed.
+    StepSkipped {
+        /// Step id.
+        step: String,
+        /// Why.
+        reason: String,
+    },
+    /// A step failed.
+    StepFailed {
+        /// Step id.
+        step: String,
+        /// The error.
+        error: String,
+    },
+    /// Bytes of a file uploaded so far.
+    UploadProgress {
+        /// Step id.
+        step: String,
+        /// Bytes sent.
+        bytes_sent: u64,
+        /// File size.
+        bytes_total: u64,
+    },
+    /// A MediaConvert job's status.
+    JobProgress {
+        /// Step id.
+        step: String,
+        /// Job id.
+        job_id: String,
+        /// `SUBMITTED`, `PROGRESSING`, `COMPLETE`, ...
+        status: String,
+        /// `PROBING`, `TRANSCODING` or `UPLOADING`.
+        phase: Option<String>,
+        /// Percent complete.
+        percent: Option<i32>,
+    },
+    /// A distribution's status (`InProgress`, `Deployed`).
+    DistributionStatus {
+        /// Step id.
+        step: String,
+        /// Distribution id.
+        id: String,
+        /// Status.
+        status: String,
+    },
+    /// Objects copied into a MediaStore container so far.
+    CopyProgress {
+        /// Step id.
+        step: String,
+        /// Objects done.
+        objects_done: u64,
+        /// Objects in all.
+        objects_total: u64,
+    },
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::StepStarted { step, action } => write!(f, "{step}: {action} ..."),
+            Event::StepFinished {
+                step,
+                change,
+                elapsed_ms,
+            } => {
+                write!(f, "{step}: {change} ({:.1} s)", *elapsed_ms as f64 / 1000.0)?;
+                if let Change::Update { diff } = change {
+                    for d in diff {
+                        write!(f, "\n    ~ {d}")?;
+                    }
+                }
+                Ok(())
+            }
+            Event::StepSkipped { step, reason } => write!(f, "{step}: skipped: {reason}"),
+            Event::StepFailed { step, error } => write!(f, "{step}: FAILED: {error}"),
+            Event::UploadProgress {
+                step,
+                bytes_sent,
+                bytes_total,
+            } => write!(f, "{step}: {bytes_sent}/{bytes_total} bytes"),
+            Event::JobProgress {
+                step,
+                job_id,
+                status,
+                phase,
+                percent,
+            } => {
+                write!(f, "{step}: job {job_id} {status}")?;
+                if let Some(p) = phase {
+                    write!(f, " {p}")?;
+                }
+                if let Some(p) = percent {
+                    write!(f, " {p}%")?;
+                }
+                Ok(())
+            }
+            Event::DistributionStatus { step, id, status } => {
+                write!(f, "{step}: distribution {id} {status}")
+            }
+            Event::CopyProgress {
+                step,
+                objects_done,
+                objects_total,
+            } => write!(f, "{step}: {objects_done}/{objects_total} objects"),
+        }
+    }
+}
+
+/// What apply created: ids, endpoints and, for every asset and format, the playback URL.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Deployment {
+    /// Pipeline name.
+    pub pipeline: String,
+    /// The distribution.
+    pub distribution: Option<DistributionInfo>,
+    /// `mediastore` or `s3`.
+    pub origin: String,
+    /// The container's data endpoint (MediaStore origin).
+    pub container_endpoint: Option<String>,
+    /// The origin bucket (S3 origin).
+    pub origin_bucket: Option<String>,
+    /// One MediaConvert job per asset.
+    pub jobs: Vec<JobInfo>,
+    /// One URL per asset, format and manifest.
+    pub playback: Vec<PlaybackUrl>,
+    /// What each step did.
+    pub steps: Vec<StepSummary>,
+}
+
+/// The distribution apply created or found.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct DistributionInfo {
+    /// Id, such as `E2QWRUHAPOMQZL`.
+    pub id: String,
+    /// Domain, such as `d111111abcdef8.cloudfront.net`.
+    pub domain_name: String,
+    /// ARN.
+    pub arn: String,
+    /// `InProgress` or `Deployed`.
+    pub status: String,
+}
+
+/// A MediaConvert job.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct JobInfo {
+    /// Asset id.
+    pub asset: String,
+    /// Job id (of the job that produced the current output).
+    pub job_id: String,
+    /// Final status.
+    pub status: String,
+}
+
+/// A URL a player can open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct PlaybackUrl {
+    /// Asset id.
+    pub asset: String,
+    /// `hls`, `dash` or `cmaf`.
+    pub format: String,
+    /// `m3u8` or `mpd`.
+    pub manifest: String,
+    /// The URL.
+    pub url: String,
+}
+
+/// One step's result.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct StepSummary {
+    /// Step id.
+    pub id: String,
+    /// `service:Operation`.
+    pub action: String,
+    /// What it did.
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+/// What refresh found: for each step, what apply would do.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Refresh {
+    /// Pipeline name.
+    pub pipeline: String,
+    /// One entry per step, in plan order.
+    pub steps: Vec<StepSummary>,
+}
+
+impl fmt::Display for Refresh {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count =
+            |pred: fn(&Change) -> bool| self.steps.iter().filter(|s| pred(&s.change)).count();
+        writeln!(f, "Refresh of pipeline {:?}:", self.pipeline)?;
+        for s in &self.steps {
+            let mark = match s.change {
+                Change::Create => "+",
+                Change::Update { .. } => "~",
+                _ => "=",
+            };
+            writeln!(f, "  {mark} {:<40} {:<45} {}", s.id, s.action, s.change)?;
+            if let Change::Update { diff } = &s.change {
+                for d in diff {
+                    writeln!(f, "      ~ {d}")?;
+                }
+            }
+        }
+        write!(
+            f,
+            "{} to create, {} to update, {} unchanged.",
+            count(|c| matches!(c, Change::Create)),
+            count(|c| matches!(c, Change::Update { .. })),
+            count(|c| matches!(c, Change::NoOp))
+        )
+    }
+}
+
+/// An apply or destroy being set up. Call [`Run::start`] to begin.
+#[must_use = "nothing happens until start() is called"]
+pub struct Run {
+    plan: Plan,
+    config: aws_config::SdkConfig,
+    options: ApplyOptions,
+    kind: RunKind,
+}
+
+#[derive(Clone, Copy)]
+enum RunKind {
+    Apply,
+    Destroy,
+}
+
+impl Run {
+    /// Replaces all options.
+    pub fn options(mut self, options: ApplyOptions) -> Self {
+        self.options = options;
+        self
+    }
+    /// Waits for the distribution to be `Deployed`.
+    pub fn wait_for_deployment(mut self, wait: bool) -> Self {
+        self.options.wait_for_deployment = wait;
+        self
+    }
+    /// Destroy: also empty and delete the buckets, source media included.
+    pub fn delete_buckets(mut self, delete: bool) -> Self {
+        self.options.delete_buckets = delete;
+        self
+    }
+
+    /// Starts the work on the current Tokio runtime and returns a handle to await it.
+    pub fn start(self) -> RunHandle {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let Run {
+            plan,
+            config,
+            options,
+            kind,
+        } = self;
+        let task = tokio::spawn(async move {
+            let clients = Clients::with_options(&config, &plan.region, &options);
+            let sink = Box::new(move |e: Event| {
+                tracing::info!(target: "vod_pipeline::apply", "{e}");
+                let _ = tx.send(e);
+            });
+            let ctx = Ctx::new(clients, options, plan.pipeline.clone(), sink);
+            match kind {
+                RunKind::Apply => engine::apply(&plan, &ctx).await,
+                RunKind::Destroy => engine::destroy(&plan, &ctx).await,
+            }
+        });
+        RunHandle {
+            events: Some(rx),
+            task,
+        }
+    }
+}
+
+/// A running apply or destroy.
+pub struct RunHandle {
+    events: Option<mpsc::UnboundedReceiver<Event>>,
+    task: tokio::task::JoinHandle<Result<Deployment, Error>>,
+}
+
+impl RunHandle {
+    /// The progress events. The first call takes the stream; later calls get an empty one.
+    pub fn events(&mut self) -> impl Stream<Item = Event> + Send + Unpin + 'static {
+        let rx = self.events.take();
+        futures::stream::unfold(rx, |rx| async move {
+            let mut rx = rx?;
+            let e = rx.recv().await?;
+            Some((e, Some(rx)))
+        })
+        .boxed_send()
+    }
+
+    /// Waits for the result. For destroy, the returned deployment lists what each step did.
+    pub async fn join(self) -> Result<Deployment, Error> {
+        match self.task.await {
+            Ok(r) => r,
+            Err(e) => Err(Error::Step {
+                step: "executor".into(),
+                message: format!("the executor task stopped: {e}"),
+            }),
+        }
+    }
+}
+
+trait BoxedSend: Stream + Send + Sized + 'static {
+    fn boxed_send(self) -> std::pin::Pin<Box<dyn Stream<Item = Self::Item> + Send>> {
+        Box::pin(self)
+    }
+}
+impl<S: Stream + Send + 'static> BoxedSend for S {}
+
+impl Plan {
+    /// Prepares applying the plan with this AWS configuration (credentials, Region, and for the
+    /// emulator the endpoint URL). Call [`Run::start`] to begin.
+    pub fn apply(&self, config: &aws_config::SdkConfig) -> Run {
+        Run {
+            plan: self.clone(),
+            config: config.clone(),
+            options: ApplyOptions::default(),
+            kind: RunKind::Apply,
+        }
+    }
+
+    /// Prepares destroying what the plan creates, in reverse dependency order. Buckets and source
+    /// media are kept unless [`Run::delete_buckets`] is set. Destroying what is already gone succeeds.
+    pub fn destroy(&self, config: &aws_config::SdkConfig) -> Run {
+        Run {
+            plan: self.clone(),
+            config: config.clone(),
+            options: ApplyOptions::default(),
+            kind: RunKind::Destroy,
+        }
+    }
+
+    /// Reads live state and reports, for each step, whether apply would create, update or leave it.
+    /// Makes no mutating call.
+    pub async fn refresh(&self, config: &aws_config::SdkConfig) -> Result<Refresh, Error> {
+        let clients = Clients::new(config, &self.region);
+        let ctx = Ctx::new(
+            clients,
+            ApplyOptions::default(),
+            self.pipeline.clone(),
+            Box::new(|_| {}),
+        );
+        let steps = engine::run_forward(self, &ctx, Mode::Refresh).await?;
+        Ok(Refresh {
+            pipeline: self.pipeline.clone(),
+            steps,
+        })
+    }
+}
+
+/// `http` for `.localhost` names (a local emulator, RFC 6761), else `https`.
+pub(crate) fn scheme_for(domain: &str) -> &'static str {
+    let host = domain.split(':').next().unwrap_or(domain);
+    if host == "localhost" || host.ends_with(".localhost") {
+        "http"
+    } else {
+        "https"
+    }
+}
+
+pub(crate) fn deployment(plan: &Plan, ctx: &Ctx, steps: Vec<StepSummary>) -> Deployment {
+    let outputs = ctx.all_outputs();
+    let get = |step: &str, key: &str| {
+        outputs
+            .get(step)
+            .and_then(|m: &BTreeMap<String, String>| m.get(key))
+            .cloned()
+    };
+    let distribution = get("cloudfront.distribution", "id").map(|id| DistributionInfo {
+        id,
+        domain_name: get("cloudfront.distribution", "domain_name").unwrap_or_default(),
+        arn: get("cloudfront.distribution", "arn").unwrap_or_default(),
+        status: get("cloudfront.distribution", "status").unwrap_or_default(),
+    });
+    let playback = match &distribution {
+        Some(d) if !d.domain_name.is_empty() => plan
+            .playback
+            .iter()
+            .map(|p| PlaybackUrl {
+                asset: p.asset.clone(),
+                format: p.format.clone(),
+                manifest: p.manifest.clone(),
+                url: format!(
+                    "{}://{}{}",
+                    scheme_for(&d.domain_name),
+                    d.domain_name,
+                    p.path
+                ),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let jobs = plan
+        .steps
+        .iter()
+        .filter(|s| s.id.starts_with("mediaconvert.job."))
+        .filter_map(|s| {
+            Some(JobInfo {
+                asset: s.id.trim_start_matches("mediaconvert.job.").to_owned(),
+                job_id: get(&s.id, "job_id")?,
+                status: get(&s.id, "status").unwrap_or_default(),
+            })
+        })
+        .collect();
+    Deployment {
+        pipeline: plan.pipeline.clone(),
+        distribution,
+        origin: plan.origin.clone(),
+        container_endpoint: get("mediastore.container", "endpoint"),
+        origin_bucket: get("s3.bucket.origin", "bucket"),
+        jobs,
+        playback,
+        steps,
+    }
+}

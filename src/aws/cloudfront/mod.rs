@@ -1,0 +1,528 @@
+//! CloudFront: origin access control, cache and response headers policies, the distribution and
+//! invalidations of republished assets.
+//!
+//! Nothing is remembered locally. Policies and the origin access control are found by name; the
+//! distribution by its comment and the tag `vod-pipeline:pipeline`. Every update reads the live
+//! config and its `ETag` first and sends `If-Match`; a distribution update that loses a race
+//! (`PreconditionFailed`) is re-read and tried once more.
+
+mod config;
+mod policies;
+#[cfg(test)]
+mod tests;
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_cloudfront::types::{
+    DistributionConfig, DistributionConfigWithTags, DistributionSummary, InvalidationBatch, Paths,
+    Tag, Tags,
+};
+use aws_smithy_types::error::operation::BuildError;
+
+use super::{Ctx, Mode, StepReport, aws_error, error_code};
+use crate::apply::{Change, Event};
+use crate::error::Error;
+use crate::plan::{DistributionParams, InvalidationParams, Params, Step};
+
+pub(crate) use config::{Resolved, desired_config};
+
+/// The tag that marks a resource as the pipeline's (the plan puts it on the distribution).
+const PIPELINE_TAG: &str = "vod-pipeline:pipeline";
+
+/// What a value that an earlier step has yet to create shows as in a refresh diff.
+const KNOWN_AFTER_APPLY: &str = "(known after apply)";
+
+/// The step id of the distribution, whose `change` the invalidation reads.
+const DISTRIBUTION_STEP: &str = "cloudfront.distribution";
+
+/// What reading live state decided.
+enum Plan {
+    Create,
+    Update(String, Vec<String>),
+    NoOp(String),
+}
+
+fn build_error(step: &Step, e: BuildError) -> Error {
+    Error::Step {
+        step: step.id.clone(),
+        message: format!("cannot build the CloudFront request: {e}"),
+    }
+}
+
+fn missing(operation: &str, resource: &str, what: &str) -> Error {
+    Error::Step {
+        step: resource.to_owned(),
+        message: format!("{operation}: the response has no {what}"),
+    }
+}
+
+pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport, Error> {
+    match &step.params {
+        Params::OriginAccessControl(p) => policies::run_oac(ctx, step, p, mode).await,
+        Params::CachePolicy(p) => policies::run_cache_policy(ctx, step, p, mode).await,
+        Params::ResponseHeadersPolicy(p) => {
+            policies::run_response_headers_policy(ctx, step, p, mode).await
+        }
+        Params::Distribution(p) => run_distribution(ctx, step, p, mode).await,
+        Params::Invalidation(p) => run_invalidation(ctx, step, p, mode).await,
+        _ => Err(Error::Step {
+            step: step.id.clone(),
+            message: "not a CloudFront step".into(),
+        }),
+    }
+}
+
+pub(crate) async fn destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error> {
+    match &step.params {
+        Params::OriginAccessControl(p) => policies::destroy_oac(ctx, p).await,
+        Params::CachePolicy(p) => policies::destroy_cache_policy(ctx, p).await,
+        Params::ResponseHeadersPolicy(p) => policies::destroy_response_headers_policy(ctx, p).await,
+        Params::Distribution(p) => destroy_distribution(ctx, step, p).await,
+        // An invalidation is not a resource: nothing to delete.
+        Params::Invalidation(_) => Ok(StepReport::new(Change::Absent)),
+        _ => Err(Error::Step {
+            step: step.id.clone(),
+            message: "not a CloudFront step".into(),
+        }),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Distribution.
+
+// `Error` is as large as src/error.rs makes it; these plain helpers return it like the async ones.
+fn resolve_value(ctx: &Ctx, step: &Step, text: &str, mode: Mode) -> Result<String, Error> {
+    match mode {
+        Mode::Apply => ctx.require(step, text),
+        Mode::Refresh => Ok(ctx
+            .resolve(step, text)?
+            .unwrap_or_else(|| KNOWN_AFTER_APPLY.to_owned())),
+    }
+}
+
+fn resolve_all(
+    ctx: &Ctx,
+    step: &Step,
+    p: &DistributionParams,
+    mode: Mode,
+) -> Result<Resolved, Error> {
+    let b = &p.default_cache_behavior;
+    Ok(Resolved {
+        origin_domain: resolve_value(ctx, step, &p.origin.domain_name, mode)?,
+        oac_id: resolve_value(ctx, step, &p.origin.origin_access_control_id, mode)?,
+        cache_policy_id: b
+            .cache_policy_id
+            .as_deref()
+            .map(|t| resolve_value(ctx, step, t, mode))
+            .transpose()?,
+        response_headers_policy_id: b
+            .response_headers_policy_id
+            .as_deref()
+            .map(|t| resolve_value(ctx, step, t, mode))
+            .transpose()?,
+    })
+}
+
+async fn is_ours(ctx: &Ctx, arn: &str) -> Result<bool, Error> {
+    match ctx
+        .clients
+        .cloudfront
+        .list_tags_for_resource()
+        .resource(arn)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out
+            .tags
+            .and_then(|t| t.items)
+            .unwrap_or_default()
+            .iter()
+            .any(|t| t.key == PIPELINE_TAG && t.value.as_deref() == Some(ctx.pipeline.as_str()))),
+        // Deleted while we looked.
+        Err(e) if error_code(&e) == Some("NoSuchResource") => Ok(false),
+        Err(e) => Err(aws_error("cloudfront:ListTagsForResource", arn, e)),
+    }
+}
+
+/// The pipeline's distribution: candidates with the planned comment first, confirmed by the tag;
+/// when none of them carries it (the comment was changed), every distribution's tags are checked.
+async fn find_distribution(ctx: &Ctx, comment: &str) -> Result<Option<DistributionSummary>, Error> {
+    let mut all = Vec::new();
+    let mut items = ctx
+        .clients
+        .cloudfront
+        .list_distributions()
+        .into_paginator()
+        .items()
+        .send();
+    while let Some(item) = items.next().await {
+        all.push(item.map_err(|e| aws_error("cloudfront:ListDistributions", comment, e))?);
+    }
+    let (by_comment, others): (Vec<_>, Vec<_>) =
+        all.into_iter().partition(|d| d.comment == comment);
+    for d in by_comment.into_iter().chain(others) {
+        if is_ours(ctx, &d.arn).await? {
+            return Ok(Some(d));
+        }
+    }
+    Ok(None)
+}
+
+async fn get_config(ctx: &Ctx, id: &str) -> Result<(DistributionConfig, String), Error> {
+    let out = ctx
+        .clients
+        .cloudfront
+        .get_distribution_config()
+        .id(id)
+        .send()
+        .await
+        .map_err(|e| aws_error("cloudfront:GetDistributionConfig", id, e))?;
+    let config = out
+        .distribution_config
+        .ok_or_else(|| missing("cloudfront:GetDistributionConfig", id, "DistributionConfig"))?;
+    let etag = out
+        .e_tag
+        .ok_or_else(|| missing("cloudfront:GetDistributionConfig", id, "ETag"))?;
+    Ok((config, etag))
+}
+
+/// Polls `GetDistribution` until the status is `Deployed`, emitting each status seen.
+async fn wait_deployed(ctx: &Ctx, step: &Step, id: &str) -> Result<String, Error> {
+    let started = Instant::now();
+    let mut interval = ctx.options.poll_interval.max(Duration::from_millis(1));
+    loop {
+        let out = ctx
+            .clients
+            .cloudfront
+            .get_distribution()
+            .id(id)
+            .send()
+            .await
+            .map_err(|e| aws_error("cloudfront:GetDistribution", id, e))?;
+        let status = out.distribution.map(|d| d.status).unwrap_or_default();
+        ctx.emit(Event::DistributionStatus {
+            step: step.id.clone(),
+            id: id.to_owned(),
+            status: status.clone(),
+        });
+        if status == "Deployed" {
+            return Ok(status);
+        }
+        let waited = started.elapsed();
+        if waited >= ctx.options.deploy_timeout {
+            return Err(Error::Timeout {
+                what: format!("CloudFront distribution {id} to be Deployed (last status {status})"),
+                waited_secs: waited.as_secs(),
+            });
+        }
+        tokio::time::sleep(interval.min(ctx.options.deploy_timeout - waited)).await;
+        interval = (interval * 2).min(ctx.options.max_poll_interval.max(ctx.options.poll_interval));
+    }
+}
+
+struct DistOutputs {
+    id: String,
+    arn: String,
+    domain_name: String,
+    status: String,
+    etag: String,
+}
+
+impl DistOutputs {
+    fn report(self, change: Change) -> StepReport {
+        StepReport::new(change)
+            .output("id", self.id)
+            .output("arn", self.arn)
+            .output("domain_name", self.domain_name)
+            .output("status", self.status)
+            .output("etag", self.etag)
+    }
+}
+
+enum Updated {
+    /// Updated: the diff that was applied, the new ETag and status.
+    Done(Vec<String>, String, String),
+    /// After a re-read the live config already matched; its ETag.
+    AlreadyMatches(String),
+}
+
+/// `UpdateDistribution` with `If-Match`; on `PreconditionFailed` (someone changed the distribution
+/// in between) the config is read again and the update tried once more.
+async fn update_distribution(
+    ctx: &Ctx,
+    id: &str,
+    desired: &DistributionConfig,
+    mut live: DistributionConfig,
+    mut etag: String,
+    mut diff: Vec<String>,
+) -> Result<Updated, Error> {
+    let mut retried = false;
+    loop {
+        let merged = config::overlay(live, desired);
+        match ctx
+            .clients
+            .cloudfront
+            .update_distribution()
+            .id(id)
+            .if_match(&etag)
+            .distribution_config(merged)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                let etag = out.e_tag.unwrap_or_default();
+                let status = out.distribution.map(|d| d.status).unwrap_or_default();
+                return Ok(Updated::Done(diff, etag, status));
+            }
+            Err(e) if error_code(&e) == Some("PreconditionFailed") && !retried => {
+                retried = true;
+                let (l, t) = get_config(ctx, id).await?;
+                let d = config::diff(&l, &config::overlay(l.clone(), desired));
+                if d.is_empty() {
+                    return Ok(Updated::AlreadyMatches(t));
+                }
+                (live, etag, diff) = (l, t, d);
+            }
+            Err(e) => return Err(aws_error("cloudfront:UpdateDistribution", id, e)),
+        }
+    }
+}
+
+async fn run_distribution(
+    ctx: &Ctx,
+    step: &Step,
+    p: &DistributionParams,
+    mode: Mode,
+) -> Result<StepReport, Error> {
+    let resolved = resolve_all(ctx, step, p, mode)?;
+    let desired = desired_config(p, &resolved).map_err(|e| build_error(step, e))?;
+    let wait = mode == Mode::Apply && ctx.options.wait_for_deployment;
+
+    let Some(found) = find_distribution(ctx, &p.comment).await? else {
+        if mode == Mode::Refresh {
+            return Ok(StepReport::new(Change::Create));
+        }
+        let tags: Vec<Tag> = p
+            .tags
+            .iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect::<Result<_, _>>()
+            .map_err(|e| build_error(step, e))?;
+        let with_tags = DistributionConfigWithTags::builder()
+            .distribution_config(desired)
+            .tags(Tags::builder().set_items(Some(tags)).build())
+            .build();
+        let out = ctx
+            .clients
+            .cloudfront
+            .create_distribution_with_tags()
+            .distribution_config_with_tags(with_tags)
+            .send()
+            .await
+            .map_err(|e| aws_error("cloudfront:CreateDistributionWithTags", &step.resource, e))?;
+        let d = out.distribution.ok_or_else(|| {
+            missing(
+                "cloudfront:CreateDistributionWithTags",
+                &step.resource,
+                "Distribution",
+            )
+        })?;
+        let mut o = DistOutputs {
+            id: d.id,
+            arn: d.arn,
+            domain_name: d.domain_name,
+            status: d.status,
+            etag: out.e_tag.unwrap_or_default(),
+        };
+        if wait {
+            o.status = wait_deployed(ctx, step, &o.id).await?;
+        }
+        return Ok(o.report(Change::Create));
+    };
+
+    let (live, etag) = get_config(ctx, &found.id).await?;
+    let diff = config::diff(&live, &config::overlay(live.clone(), &desired));
+    let mut o = DistOutputs {
+        id: found.id,
+        arn: found.arn,
+        domain_name: found.domain_name,
+        status: found.status,
+        etag,
+    };
+    let change = if diff.is_empty() {
+        Change::NoOp
+    } else if mode == Mode::Refresh {
+        Change::Update { diff }
+    } else {
+        match update_distribution(ctx, &o.id, &desired, live, o.etag.clone(), diff).await? {
+            Updated::Done(diff, etag, status) => {
+                o.etag = etag;
+                o.status = status;
+                Change::Update { diff }
+            }
+            Updated::AlreadyMatches(etag) => {
+                o.etag = etag;
+                Change::NoOp
+            }
+        }
+    };
+    if wait && o.status != "Deployed" {
+        o.status = wait_deployed(ctx, step, &o.id).await?;
+    }
+    Ok(o.report(change))
+}
+
+async fn destroy_distribution(
+    ctx: &Ctx,
+    step: &Step,
+    p: &DistributionParams,
+) -> Result<StepReport, Error> {
+    let Some(found) = find_distribution(ctx, &p.comment).await? else {
+        return Ok(StepReport::new(Change::Absent));
+    };
+    let id = found.id;
+    let gone =
+        |e: &Error| matches!(e, Error::Aws(a) if a.code.as_deref() == Some("NoSuchDistribution"));
+    let (mut live, mut etag) = match get_config(ctx, &id).await {
+        Ok(v) => v,
+        Err(e) if gone(&e) => return Ok(StepReport::new(Change::Absent)),
+        Err(e) => return Err(e),
+    };
+    // A distribution must be disabled, and deployed so, before it can be deleted.
+    let mut retried = false;
+    while live.enabled {
+        let mut disabled = live.clone();
+        disabled.enabled = false;
+        match ctx
+            .clients
+            .cloudfront
+            .update_distribution()
+            .id(&id)
+            .if_match(&etag)
+            .distribution_config(disabled)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                etag = out
+                    .e_tag
+                    .ok_or_else(|| missing("cloudfront:UpdateDistribution", &id, "ETag"))?;
+                break;
+            }
+            Err(e) if error_code(&e) == Some("PreconditionFailed") && !retried => {
+                retried = true;
+                (live, etag) = get_config(ctx, &id).await?;
+            }
+            Err(e) => return Err(aws_error("cloudfront:UpdateDistribution", &id, e)),
+        }
+    }
+    wait_deployed(ctx, step, &id).await?;
+    match ctx
+        .clients
+        .cloudfront
+        .delete_distribution()
+        .id(&id)
+        .if_match(&etag)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(StepReport::new(Change::Delete)),
+        Err(e) if error_code(&e) == Some("NoSuchDistribution") => {
+            Ok(StepReport::new(Change::Absent))
+        }
+        Err(e) => Err(aws_error("cloudfront:DeleteDistribution", &id, e)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invalidation.
+
+/// FNV-1a, 64 bits: stable across runs and platforms, for the invalidation's caller reference.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The MediaConvert job step behind an asset's publishing step.
+fn job_step(publish_step: &str) -> String {
+    match publish_step.strip_prefix("mediastore.copy.") {
+        Some(asset) => format!("mediaconvert.job.{asset}"),
+        None => publish_step.to_owned(),
+    }
+}
+
+/// The paths to invalidate: those of assets whose publishing step created or updated something,
+/// and only when the distribution existed before this run (a new one has nothing cached).
+fn paths_to_invalidate(ctx: &Ctx, p: &InvalidationParams) -> Vec<String> {
+    if ctx.output(DISTRIBUTION_STEP, "change").as_deref() == Some("create") {
+        return Vec::new();
+    }
+    p.assets
+        .iter()
+        .filter(|a| {
+            matches!(
+                ctx.output(&a.step, "change").as_deref(),
+                Some("create" | "update")
+            )
+        })
+        .map(|a| a.path.clone())
+        .collect()
+}
+
+/// Derived from the pipeline, the paths and the job ids: the same republication is invalidated once.
+fn invalidation_caller_reference(ctx: &Ctx, p: &InvalidationParams, paths: &[String]) -> String {
+    let mut text = ctx.pipeline.clone();
+    for a in p.assets.iter().filter(|a| paths.contains(&a.path)) {
+        text.push('\0');
+        text.push_str(&a.path);
+        text.push('\0');
+        text.push_str(&ctx.output(&job_step(&a.step), "job_id").unwrap_or_default());
+    }
+    format!(
+        "vod-pipeline/{}/invalidation/{:016x}",
+        ctx.pipeline,
+        fnv1a64(text.as_bytes())
+    )
+}
+
+async fn run_invalidation(
+    ctx: &Ctx,
+    step: &Step,
+    p: &InvalidationParams,
+    mode: Mode,
+) -> Result<StepReport, Error> {
+    if mode == Mode::Refresh {
+        return Ok(StepReport::new(Change::NoOp));
+    }
+    let paths = paths_to_invalidate(ctx, p);
+    if paths.is_empty() {
+        return Ok(StepReport::new(Change::NoOp));
+    }
+    let distribution_id = ctx.require(step, &p.distribution_id)?;
+    let batch = InvalidationBatch::builder()
+        .caller_reference(invalidation_caller_reference(ctx, p, &paths))
+        .paths(
+            Paths::builder()
+                .quantity(paths.len() as i32)
+                .set_items(Some(paths))
+                .build()
+                .map_err(|e| build_error(step, e))?,
+        )
+        .build()
+        .map_err(|e| build_error(step, e))?;
+    let out = ctx
+        .clients
+        .cloudfront
+        .create_invalidation()
+        .distribution_id(&distribution_id)
+        .invalidation_batch(batch)
+        .send()
+        .await
+        .map_err(|e| aws_error("cloudfront:CreateInvalidation", &distribution_id, e))?;
+    let mut report = StepReport::new(Change::Create);
+    if let Some(inv) = out.invalidation {
+        report = report.output("id", inv.id);
+    }
+    Ok(report)
+}

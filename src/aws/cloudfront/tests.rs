@@ -1,0 +1,746 @@
+//! The CloudFront executor against a mocked SDK (`aws-smithy-mocks`): retries, error mapping,
+//! destroy's disable-wait-delete sequence, invalidations.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_cloudfront::Client;
+use aws_sdk_cloudfront::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_cloudfront::operation::create_invalidation::CreateInvalidationOutput;
+use aws_sdk_cloudfront::operation::delete_distribution::DeleteDistributionOutput;
+use aws_sdk_cloudfront::operation::get_distribution::GetDistributionOutput;
+use aws_sdk_cloudfront::operation::get_distribution_config::{
+    GetDistributionConfigError, GetDistributionConfigOutput,
+};
+use aws_sdk_cloudfront::operation::list_distributions::ListDistributionsOutput;
+use aws_sdk_cloudfront::operation::list_origin_access_controls::{
+    ListOriginAccessControlsError, ListOriginAccessControlsOutput,
+};
+use aws_sdk_cloudfront::operation::list_tags_for_resource::ListTagsForResourceOutput;
+use aws_sdk_cloudfront::operation::update_distribution::{
+    UpdateDistributionError, UpdateDistributionOutput,
+};
+use aws_sdk_cloudfront::types::error::{AccessDenied, PreconditionFailed};
+use aws_sdk_cloudfront::types::{
+    Distribution, DistributionConfig, DistributionList, DistributionSummary, Invalidation,
+    OriginAccessControlList, PriceClass, Tag, Tags,
+};
+use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+use aws_smithy_types::DateTime;
+use aws_smithy_types::error::ErrorMetadata;
+
+use super::{Resolved, desired_config};
+use crate::VodPipeline;
+use crate::apply::{ApplyOptions, Change, Event};
+use crate::aws::{Clients, Ctx, Mode};
+use crate::error::Error;
+use crate::plan::{Params, Plan, Step};
+
+const ID: &str = "E2QWRUHAPOMQZL";
+const ARN: &str = "arn:aws:cloudfront::123456789012:distribution/E2QWRUHAPOMQZL";
+
+fn plan() -> Plan {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/specs");
+    VodPipeline::from_toml_file(format!("{dir}/mediastore.toml"))
+        .unwrap()
+        .plan()
+}
+
+fn step<'a>(plan: &'a Plan, id: &str) -> &'a Step {
+    plan.step(id).unwrap()
+}
+
+type Events = Arc<Mutex<Vec<Event>>>;
+
+fn mock_ctx(rules: &[&Rule]) -> (Ctx, Events) {
+    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::Sequential);
+    for r in rules {
+        interceptor = interceptor.with_rule(r);
+    }
+    let conf = aws_sdk_cloudfront::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            "AKIDEXAMPLE",
+            "secret",
+            None,
+            None,
+            "test",
+        ))
+        .retry_config(aws_sdk_cloudfront::config::retry::RetryConfig::disabled())
+        .http_client(create_mock_http_client())
+        .interceptor(interceptor)
+        .build();
+    let sdk = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .build();
+    let clients = Clients {
+        s3: aws_sdk_s3::Client::new(&sdk),
+        mediaconvert: aws_sdk_mediaconvert::Client::new(&sdk),
+        mediastore: aws_sdk_mediastore::Client::new(&sdk),
+        cloudfront: Client::from_conf(conf),
+        sdk_config: sdk,
+    };
+    let options = ApplyOptions {
+        poll_interval: Duration::from_millis(1),
+        max_poll_interval: Duration::from_millis(2),
+        deploy_timeout: Duration::from_secs(5),
+        ..ApplyOptions::default()
+    };
+    let events: Events = Arc::default();
+    let sink = events.clone();
+    let ctx = Ctx::new(
+        clients,
+        options,
+        "seed-vod".into(),
+        Box::new(move |e| sink.lock().unwrap().push(e)),
+    );
+    // What the earlier steps of an apply recorded.
+    ctx.record(
+        "cloudfront.origin_access_control",
+        &[("id", "E1OAC".into())],
+    );
+    ctx.record("cloudfront.cache_policy", &[("id", "cp-1".into())]);
+    ctx.record(
+        "cloudfront.response_headers_policy",
+        &[("id", "rhp-1".into())],
+    );
+    ctx.record(
+        "mediastore.container",
+        &[(
+            "endpoint_host",
+            "abc.data.mediastore.us-east-1.amazonaws.com".into(),
+        )],
+    );
+    (ctx, events)
+}
+
+fn meta(code: &str) -> ErrorMetadata {
+    ErrorMetadata::builder()
+        .code(code)
+        .message(format!("{code} message"))
+        .custom("aws_request_id", "req-1234")
+        .build()
+}
+
+/// The config the plan asks for, as the distribution holds it now.
+fn live_config(plan: &Plan) -> DistributionConfig {
+    let Params::Distribution(p) = &step(plan, "cloudfront.distribution").params else {
+        panic!()
+    };
+    let r = Resolved {
+        origin_domain: "abc.data.mediastore.us-east-1.amazonaws.com".into(),
+        oac_id: "E1OAC".into(),
+        cache_policy_id: Some("cp-1".into()),
+        response_headers_policy_id: Some("rhp-1".into()),
+    };
+    desired_config(p, &r).unwrap()
+}
+
+fn summary() -> DistributionSummary {
+    DistributionSummary::builder()
+        .id(ID)
+        .arn(ARN)
+        .status("Deployed")
+        .last_modified_time(DateTime::from_secs(0))
+        .domain_name("d111111abcdef8.cloudfront.net")
+        .comment("seed-vod on-demand video")
+        .price_class(PriceClass::PriceClassAll)
+        .enabled(true)
+        .web_acl_id("")
+        .http_version(aws_sdk_cloudfront::types::HttpVersion::Http2)
+        .is_ipv6_enabled(true)
+        .staging(false)
+        .build()
+        .unwrap()
+}
+
+fn distribution(status: &str) -> Distribution {
+    Distribution::builder()
+        .id(ID)
+        .arn(ARN)
+        .status(status)
+        .last_modified_time(DateTime::from_secs(0))
+        .in_progress_invalidation_batches(0)
+        .domain_name("d111111abcdef8.cloudfront.net")
+        .build()
+        .unwrap()
+}
+
+fn list_rule() -> Rule {
+    mock!(Client::list_distributions).then_output(|| {
+        ListDistributionsOutput::builder()
+            .distribution_list(
+                DistributionList::builder()
+                    .marker("")
+                    .max_items(100)
+                    .is_truncated(false)
+                    .quantity(1)
+                    .items(summary())
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    })
+}
+
+fn tags_rule() -> Rule {
+    mock!(Client::list_tags_for_resource)
+        .match_requests(|r| r.resource() == Some(ARN))
+        .then_output(|| {
+            ListTagsForResourceOutput::builder()
+                .tags(
+                    Tags::builder()
+                        .items(
+                            Tag::builder()
+                                .key("vod-pipeline:pipeline")
+                                .value("seed-vod")
+                                .build()
+                                .unwrap(),
+                        )
+                        .build(),
+                )
+                .build()
+        })
+}
+
+fn get_config_rule(config: DistributionConfig, etag: &'static str) -> Rule {
+    mock!(Client::get_distribution_config)
+        .match_requests(|r| r.id() == Some(ID))
+        .then_output(move || {
+            GetDistributionConfigOutput::builder()
+                .distribution_config(config.clone())
+                .e_tag(etag)
+                .build()
+        })
+}
+
+fn precondition_failed(if_match: &'static str) -> Rule {
+    mock!(Client::update_distribution)
+        .match_requests(move |r| r.if_match() == Some(if_match))
+        .then_error(|| {
+            UpdateDistributionError::PreconditionFailed(
+                PreconditionFailed::builder()
+                    .message("PreconditionFailed message")
+                    .meta(meta("PreconditionFailed"))
+                    .build(),
+            )
+        })
+}
+
+fn stale(plan: &Plan) -> DistributionConfig {
+    let mut live = live_config(plan);
+    live.default_cache_behavior.as_mut().unwrap().compress = Some(false);
+    live
+}
+
+#[tokio::test]
+async fn update_precondition_failed_twice_gives_up_after_one_retry() {
+    let plan = plan();
+    let live = stale(&plan);
+    let get1 = get_config_rule(live.clone(), "E1");
+    let upd1 = precondition_failed("E1");
+    let get2 = get_config_rule(live, "E2");
+    let upd2 = precondition_failed("E2");
+    let (ctx, _) = mock_ctx(&[&list_rule(), &tags_rule(), &get1, &upd1, &get2, &upd2]);
+    let err = super::run(&ctx, step(&plan, "cloudfront.distribution"), Mode::Apply)
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Aws(boxed) => {
+            let crate::error::AwsError {
+                operation,
+                code,
+                request_id,
+                resource,
+                ..
+            } = &**boxed;
+            assert_eq!(operation, "cloudfront:UpdateDistribution");
+            assert_eq!(code.as_deref(), Some("PreconditionFailed"));
+            assert_eq!(request_id.as_deref(), Some("req-1234"));
+            assert_eq!(resource, ID);
+        }
+        other => panic!("unexpected error {other:?}"),
+    }
+    assert_eq!(
+        (
+            get1.num_calls(),
+            upd1.num_calls(),
+            get2.num_calls(),
+            upd2.num_calls()
+        ),
+        (1, 1, 1, 1)
+    );
+}
+
+#[tokio::test]
+async fn update_precondition_failed_once_then_succeeds() {
+    let plan = plan();
+    let live = stale(&plan);
+    let get1 = get_config_rule(live.clone(), "E1");
+    let upd1 = precondition_failed("E1");
+    let get2 = get_config_rule(live, "E2");
+    let upd2 = mock!(Client::update_distribution)
+        .match_requests(|r| {
+            r.if_match() == Some("E2")
+                && r.distribution_config()
+                    .and_then(|c| c.default_cache_behavior.as_ref())
+                    .and_then(|b| b.compress)
+                    == Some(true)
+        })
+        .then_output(|| {
+            UpdateDistributionOutput::builder()
+                .distribution(distribution("InProgress"))
+                .e_tag("E3")
+                .build()
+        });
+    let (ctx, _) = mock_ctx(&[&list_rule(), &tags_rule(), &get1, &upd1, &get2, &upd2]);
+    let report = super::run(&ctx, step(&plan, "cloudfront.distribution"), Mode::Apply)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.change,
+        Change::Update {
+            diff: vec!["default_cache_behavior.compress: false -> true".into()]
+        }
+    );
+    let out: std::collections::BTreeMap<_, _> = report.outputs.into_iter().collect();
+    assert_eq!(out["etag"], "E3");
+    assert_eq!(out["status"], "InProgress");
+    assert_eq!(out["id"], ID);
+    assert_eq!(out["arn"], ARN);
+    assert_eq!(out["domain_name"], "d111111abcdef8.cloudfront.net");
+    assert_eq!(upd2.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn unchanged_distribution_makes_no_mutating_call() {
+    let plan = plan();
+    let get = get_config_rule(live_config(&plan), "E1");
+    let (ctx, _) = mock_ctx(&[&list_rule(), &tags_rule(), &get]);
+    // A mutating call would find no rule and panic in the mock.
+    let report = super::run(&ctx, step(&plan, "cloudfront.distribution"), Mode::Apply)
+        .await
+        .unwrap();
+    assert_eq!(report.change, Change::NoOp);
+}
+
+#[tokio::test]
+async fn refresh_reports_update_without_writing() {
+    let plan = plan();
+    let get = get_config_rule(stale(&plan), "E1");
+    let (ctx, _) = mock_ctx(&[&list_rule(), &tags_rule(), &get]);
+    let report = super::run(&ctx, step(&plan, "cloudfront.distribution"), Mode::Refresh)
+        .await
+        .unwrap();
+    assert!(matches!(report.change, Change::Update { .. }));
+}
+
+#[tokio::test]
+async fn access_denied_maps_with_code_and_request_id() {
+    let plan = plan();
+    let get = mock!(Client::get_distribution_config).then_error(|| {
+        GetDistributionConfigError::AccessDenied(
+            AccessDenied::builder()
+                .message("User is not authorized")
+                .meta(meta("AccessDenied"))
+                .build(),
+        )
+    });
+    let (ctx, _) = mock_ctx(&[&list_rule(), &tags_rule(), &get]);
+    let err = super::run(&ctx, step(&plan, "cloudfront.distribution"), Mode::Apply)
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Aws(boxed) => {
+            let crate::error::AwsError {
+                operation,
+                code,
+                request_id,
+                retryable,
+                ..
+            } = &**boxed;
+            assert_eq!(operation, "cloudfront:GetDistributionConfig");
+            assert_eq!(code.as_deref(), Some("AccessDenied"));
+            assert_eq!(request_id.as_deref(), Some("req-1234"));
+            assert!(!retryable);
+        }
+        other => panic!("unexpected error {other:?}"),
+    }
+    let text = err.to_string();
+    assert!(
+        text.contains("AccessDenied") && text.contains("req-1234"),
+        "{text}"
+    );
+
+    // An unmodeled error of a list call keeps its code too.
+    let list = mock!(Client::list_origin_access_controls)
+        .then_error(|| ListOriginAccessControlsError::generic(meta("AccessDenied")));
+    let (ctx, _) = mock_ctx(&[&list]);
+    let err = super::run(
+        &ctx,
+        step(&plan, "cloudfront.origin_access_control"),
+        Mode::Apply,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Aws(a)
+            if a.code.as_deref() == Some("AccessDenied") && a.request_id.as_deref() == Some("req-1234") && a.operation == "cloudfront:ListOriginAccessControls"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn destroy_enabled_distribution_disables_waits_and_deletes_with_new_etag() {
+    let plan = plan();
+    let get = get_config_rule(live_config(&plan), "E1");
+    let disable = mock!(Client::update_distribution)
+        .match_requests(|r| {
+            r.if_match() == Some("E1") && r.distribution_config().is_some_and(|c| !c.enabled)
+        })
+        .then_output(|| {
+            UpdateDistributionOutput::builder()
+                .distribution(distribution("InProgress"))
+                .e_tag("E2")
+                .build()
+        });
+    let poll = mock!(Client::get_distribution)
+        .sequence()
+        .output(|| {
+            GetDistributionOutput::builder()
+                .distribution(distribution("InProgress"))
+                .e_tag("E2")
+                .build()
+        })
+        .times(2)
+        .output(|| {
+            GetDistributionOutput::builder()
+                .distribution(distribution("Deployed"))
+                .e_tag("E2")
+                .build()
+        })
+        .build();
+    let delete = mock!(Client::delete_distribution)
+        .match_requests(|r| r.id() == Some(ID) && r.if_match() == Some("E2"))
+        .then_output(|| DeleteDistributionOutput::builder().build());
+    let (ctx, events) = mock_ctx(&[&list_rule(), &tags_rule(), &get, &disable, &poll, &delete]);
+    let report = super::destroy(&ctx, step(&plan, "cloudfront.distribution"))
+        .await
+        .unwrap();
+    assert_eq!(report.change, Change::Delete);
+    assert_eq!(
+        (disable.num_calls(), poll.num_calls(), delete.num_calls()),
+        (1, 3, 1)
+    );
+    let statuses: Vec<String> = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            Event::DistributionStatus { status, id, .. } if id == ID => Some(status.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(statuses, ["InProgress", "InProgress", "Deployed"]);
+}
+
+#[tokio::test]
+async fn destroy_absent_distribution_and_policies() {
+    let plan = plan();
+    let empty = mock!(Client::list_distributions).then_output(|| {
+        ListDistributionsOutput::builder()
+            .distribution_list(
+                DistributionList::builder()
+                    .marker("")
+                    .max_items(100)
+                    .is_truncated(false)
+                    .quantity(0)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    });
+    let no_oac = mock!(Client::list_origin_access_controls).then_output(|| {
+        ListOriginAccessControlsOutput::builder()
+            .origin_access_control_list(
+                OriginAccessControlList::builder()
+                    .marker("")
+                    .max_items(100)
+                    .is_truncated(false)
+                    .quantity(0)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    });
+    let (ctx, _) = mock_ctx(&[&empty, &no_oac]);
+    assert_eq!(
+        super::destroy(&ctx, step(&plan, "cloudfront.distribution"))
+            .await
+            .unwrap()
+            .change,
+        Change::Absent
+    );
+    assert_eq!(
+        super::destroy(&ctx, step(&plan, "cloudfront.origin_access_control"))
+            .await
+            .unwrap()
+            .change,
+        Change::Absent
+    );
+    assert_eq!(
+        super::destroy(&ctx, step(&plan, "cloudfront.invalidation"))
+            .await
+            .unwrap()
+            .change,
+        Change::Absent
+    );
+}
+
+#[tokio::test]
+async fn deploy_wait_times_out() {
+    let plan = plan();
+    let poll = mock!(Client::get_distribution)
+        .sequence()
+        .output(|| {
+            GetDistributionOutput::builder()
+                .distribution(distribution("InProgress"))
+                .e_tag("E1")
+                .build()
+        })
+        .repeatedly()
+        .build();
+    let (mut ctx, events) = mock_ctx(&[&poll]);
+    ctx.options.deploy_timeout = Duration::from_millis(30);
+    let err = super::wait_deployed(&ctx, step(&plan, "cloudfront.distribution"), ID)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(poll.num_calls() >= 2);
+    assert_eq!(events.lock().unwrap().len(), poll.num_calls());
+}
+
+#[tokio::test]
+async fn invalidation_only_for_republished_assets_of_an_existing_distribution() {
+    let plan = plan();
+    let inv_step = step(&plan, "cloudfront.invalidation");
+
+    // Nothing republished: no call.
+    let (ctx, _) = mock_ctx(&[]);
+    ctx.record(
+        "cloudfront.distribution",
+        &[("id", ID.into()), ("change", "no-op".into())],
+    );
+    ctx.record("mediastore.copy.sample", &[("change", "no-op".into())]);
+    assert_eq!(
+        super::run(&ctx, inv_step, Mode::Apply)
+            .await
+            .unwrap()
+            .change,
+        Change::NoOp
+    );
+
+    // A new distribution has nothing cached.
+    let (ctx, _) = mock_ctx(&[]);
+    ctx.record(
+        "cloudfront.distribution",
+        &[("id", ID.into()), ("change", "create".into())],
+    );
+    ctx.record("mediastore.copy.sample", &[("change", "create".into())]);
+    assert_eq!(
+        super::run(&ctx, inv_step, Mode::Apply)
+            .await
+            .unwrap()
+            .change,
+        Change::NoOp
+    );
+
+    // Republished to an existing distribution: invalidate the asset's paths.
+    let create = mock!(Client::create_invalidation)
+        .match_requests(|r| {
+            let b = r.invalidation_batch().unwrap();
+            r.distribution_id() == Some(ID)
+                && b.paths.as_ref().and_then(|p| p.items.as_deref())
+                    == Some(&["/sample/*".to_owned()][..])
+                && b.caller_reference
+                    .starts_with("vod-pipeline/seed-vod/invalidation/")
+        })
+        .then_output(|| {
+            CreateInvalidationOutput::builder()
+                .invalidation(
+                    Invalidation::builder()
+                        .id("I2J0I21PCUYOIK")
+                        .status("InProgress")
+                        .create_time(DateTime::from_secs(0))
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        });
+    let (ctx, _) = mock_ctx(&[&create]);
+    ctx.record(
+        "cloudfront.distribution",
+        &[("id", ID.into()), ("change", "no-op".into())],
+    );
+    ctx.record("mediaconvert.job.sample", &[("job_id", "1234-abcd".into())]);
+    ctx.record("mediastore.copy.sample", &[("change", "update".into())]);
+    let report = super::run(&ctx, inv_step, Mode::Apply).await.unwrap();
+    assert_eq!(report.change, Change::Create);
+    assert_eq!(create.num_calls(), 1);
+    // Refresh never invalidates.
+    assert_eq!(
+        super::run(&ctx, inv_step, Mode::Refresh)
+            .await
+            .unwrap()
+            .change,
+        Change::NoOp
+    );
+}
+
+async fn apply_all(ctx: &Ctx, plan: &Plan, ids: &[&str], mode: Mode) -> Vec<Change> {
+    let mut out = Vec::new();
+    for id in ids {
+        let r = super::run(ctx, step(plan, id), mode)
+            .await
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        ctx.record(id, &r.outputs);
+        ctx.record(id, &[("change", r.change.to_string())]);
+        out.push(r.change);
+    }
+    out
+}
+
+/// Create, re-apply without changes, refresh, update (`edit` of the spec; `expect` is one line of the
+/// distribution's diff), invalidate, destroy, destroy again.
+async fn round_trip(file: &str, pipeline: &str, edit: (&str, &str), expect: &str) {
+    let url = std::env::var("VOD_EMULATOR_URL").expect("VOD_EMULATOR_URL");
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(url)
+        .load()
+        .await;
+    let options = ApplyOptions {
+        poll_interval: Duration::from_millis(50),
+        max_poll_interval: Duration::from_millis(200),
+        deploy_timeout: Duration::from_secs(30),
+        wait_for_deployment: true,
+        ..ApplyOptions::default()
+    };
+    let new_ctx = || {
+        let ctx = Ctx::new(
+            Clients::new(&sdk, "us-east-1"),
+            options.clone(),
+            pipeline.into(),
+            Box::new(|_| {}),
+        );
+        ctx.record(
+            "mediastore.container",
+            &[(
+                "endpoint_host",
+                "abc.data.mediastore.us-east-1.localhost".into(),
+            )],
+        );
+        ctx
+    };
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/specs");
+    let text = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
+    let first = VodPipeline::from_toml_str(&text, dir).unwrap().plan();
+    let ids: Vec<&str> = first
+        .steps
+        .iter()
+        .filter(|s| s.service == crate::plan::Service::Cloudfront)
+        .map(|s| s.id.as_str())
+        .collect();
+    let n = ids.len() - 1; // all but the invalidation
+
+    let ctx = new_ctx();
+    let changes = apply_all(&ctx, &first, &ids, Mode::Apply).await;
+    assert!(
+        changes[..n].iter().all(|c| *c == Change::Create),
+        "{changes:?}"
+    );
+    assert_eq!(
+        ctx.output("cloudfront.distribution", "status").as_deref(),
+        Some("Deployed")
+    );
+    for mode in [Mode::Apply, Mode::Refresh] {
+        let changes = apply_all(&new_ctx(), &first, &ids, mode).await;
+        assert!(
+            changes.iter().all(|c| *c == Change::NoOp),
+            "{mode:?} {changes:?}"
+        );
+    }
+
+    assert!(text.contains(edit.0));
+    let second = VodPipeline::from_toml_str(&text.replace(edit.0, edit.1), dir)
+        .unwrap()
+        .plan();
+    let changes = apply_all(&new_ctx(), &second, &ids, Mode::Apply).await;
+    match &changes[n - 1] {
+        Change::Update { diff } => assert!(diff.iter().any(|l| l == expect), "{diff:?}"),
+        other => panic!("{other:?}"),
+    }
+    // A republished asset on an existing distribution is invalidated.
+    let ctx = new_ctx();
+    let changes = apply_all(&ctx, &second, &ids[..n], Mode::Apply).await;
+    assert!(changes.iter().all(|c| *c == Change::NoOp), "{changes:?}");
+    let inv = step(&second, "cloudfront.invalidation");
+    let Params::Invalidation(p) = &inv.params else {
+        panic!()
+    };
+    ctx.record(&p.assets[0].step, &[("change", "update".into())]);
+    assert_eq!(
+        super::run(&ctx, inv, Mode::Apply).await.unwrap().change,
+        Change::Create
+    );
+
+    let ctx = new_ctx();
+    for id in ids.iter().rev() {
+        let r = super::destroy(&ctx, step(&second, id))
+            .await
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        let want = if *id == "cloudfront.invalidation" {
+            Change::Absent
+        } else {
+            Change::Delete
+        };
+        assert_eq!(r.change, want, "{id}");
+    }
+    for id in ids.iter().rev() {
+        assert_eq!(
+            super::destroy(&ctx, step(&second, id))
+                .await
+                .unwrap()
+                .change,
+            Change::Absent,
+            "{id}"
+        );
+    }
+}
+
+/// The CloudFront steps of both example specs against a running vod-emulator
+/// (`VOD_EMULATOR_URL=http://127.0.0.1:PORT`).
+#[tokio::test]
+#[ignore = "needs a running vod-emulator; set VOD_EMULATOR_URL"]
+async fn against_the_emulator() {
+    round_trip(
+        "mediastore.toml",
+        "seed-vod",
+        (
+            "error_caching_min_ttl = \"5s\"",
+            "error_caching_min_ttl = \"3s\"",
+        ),
+        "custom_error_responses.404.error_caching_min_ttl: 5 -> 3",
+    )
+    .await;
+    round_trip(
+        "s3-origin.toml",
+        "s3-vod",
+        ("default_ttl = \"6h\"", "default_ttl = \"12h\""),
+        "default_cache_behavior.default_ttl: 21600 -> 43200",
+    )
+    .await;
+}

@@ -1,0 +1,502 @@
+//! The executor against mocked SDK clients (`aws-smithy-mocks`).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_mediaconvert::Client as Mc;
+use aws_sdk_mediaconvert::operation::create_job::{CreateJobError, CreateJobOutput};
+use aws_sdk_mediaconvert::operation::get_job::GetJobOutput;
+use aws_sdk_mediaconvert::operation::list_jobs::ListJobsOutput;
+use aws_sdk_mediaconvert::types::{Job, JobPhase, JobStatus};
+use aws_sdk_s3::Client as S3;
+use aws_sdk_s3::operation::get_object::{GetObjectError, GetObjectOutput};
+use aws_sdk_s3::operation::put_object::PutObjectOutput;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::error::NoSuchKey;
+use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+use aws_smithy_types::error::ErrorMetadata;
+
+use super::settings::TOKEN_KEY;
+use super::settings::tests::params;
+use super::*;
+use crate::apply::ApplyOptions;
+use crate::aws::Clients;
+use crate::plan::Service;
+use crate::types::OutputFormat;
+
+const TOKEN: &str = "vod-0123456789abcdef";
+
+fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
+    rules.iter().fold(
+        MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny),
+        |i, r| i.with_rule(r),
+    )
+}
+
+/// A `Ctx` whose MediaConvert and S3 clients answer from the rules; events are collected.
+fn ctx(mc_rules: &[&Rule], s3_rules: &[&Rule]) -> (Ctx, Arc<Mutex<Vec<Event>>>) {
+    use aws_sdk_mediaconvert::config::{BehaviorVersion, Credentials, Region};
+    let creds = Credentials::new("AKIDTEST", "secret", None, None, "test");
+    let region = Region::new("us-east-1");
+    let mediaconvert = Mc::from_conf(
+        aws_sdk_mediaconvert::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(region.clone())
+            .credentials_provider(creds.clone())
+            .http_client(create_mock_http_client())
+            .interceptor(interceptor(mc_rules))
+            .build(),
+    );
+    let s3 = S3::from_conf(
+        aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(region.clone())
+            .credentials_provider(creds.clone())
+            .http_client(create_mock_http_client())
+            .interceptor(interceptor(s3_rules))
+            .build(),
+    );
+    // Never called: no rules, any request fails.
+    let mediastore = aws_sdk_mediastore::Client::from_conf(
+        aws_sdk_mediastore::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(region.clone())
+            .credentials_provider(creds.clone())
+            .http_client(create_mock_http_client())
+            .build(),
+    );
+    let cloudfront = aws_sdk_cloudfront::Client::from_conf(
+        aws_sdk_cloudfront::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(region.clone())
+            .credentials_provider(creds)
+            .http_client(create_mock_http_client())
+            .build(),
+    );
+    let sdk_config = aws_config::SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(region)
+        .build();
+    let clients = Clients {
+        sdk_config,
+        s3,
+        mediaconvert,
+        mediastore,
+        cloudfront,
+    };
+    let options = ApplyOptions {
+        poll_interval: Duration::from_millis(1),
+        max_poll_interval: Duration::from_millis(4),
+        job_timeout: Duration::from_secs(30),
+        ..ApplyOptions::default()
+    };
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    let ctx = Ctx::new(
+        clients,
+        options,
+        "vod".into(),
+        Box::new(move |e| sink.lock().unwrap().push(e)),
+    );
+    (ctx, events)
+}
+
+fn step() -> Step {
+    Step {
+        id: "mediaconvert.job.sample".into(),
+        service: Service::Mediaconvert,
+        operation: "CreateJob".into(),
+        resource: "job for sample".into(),
+        params: Params::Job(Box::new(params(
+            &[OutputFormat::Hls, OutputFormat::Dash, OutputFormat::Cmaf],
+            6,
+            2,
+        ))),
+        depends_on: vec![],
+    }
+}
+
+fn job(status: JobStatus) -> Job {
+    Job::builder()
+        .id("1700000000000-abc123")
+        .status(status)
+        .build()
+}
+
+fn marker_body(token: &str) -> ByteStream {
+    ByteStream::from(
+        serde_json::to_vec(&serde_json::json!({"client_request_token": token, "job_id": "1699999999999-old", "completed": 1_700_000_000u64}))
+            .unwrap(),
+    )
+}
+
+fn no_marker() -> Rule {
+    mock!(S3::get_object).then_error(|| GetObjectError::NoSuchKey(NoSuchKey::builder().build()))
+}
+
+fn no_in_flight() -> Rule {
+    mock!(Mc::list_jobs).then_output(|| ListJobsOutput::builder().build())
+}
+
+#[test]
+fn marker_sits_beside_the_output_groups() {
+    let p = params(
+        &[OutputFormat::Hls, OutputFormat::Dash, OutputFormat::Cmaf],
+        6,
+        2,
+    );
+    let loc = marker_location(&p).unwrap();
+    assert_eq!(
+        loc.to_string(),
+        "s3://vod-out/packaged/sample/.vod-pipeline-job.json"
+    );
+    let mut one = params(&[OutputFormat::Hls], 6, 2);
+    assert_eq!(
+        marker_location(&one).unwrap().key,
+        "packaged/sample/.vod-pipeline-job.json"
+    );
+    one.output_groups[0].destination = "s3://vod-out/sample/hls/".into();
+    assert_eq!(
+        marker_location(&one).unwrap().key,
+        "sample/.vod-pipeline-job.json"
+    );
+    one.output_groups[0].destination = "https://example.com/x/".into();
+    assert_eq!(marker_location(&one), None);
+}
+
+#[tokio::test]
+async fn job_error_maps_to_error_job_with_mediaconvert_code_and_message() {
+    let get = mock!(S3::get_object)
+        .then_error(|| GetObjectError::NoSuchKey(NoSuchKey::builder().build()));
+    let put = mock!(S3::put_object).then_output(|| PutObjectOutput::builder().build());
+    let list = no_in_flight();
+    let create = mock!(Mc::create_job).then_output(|| {
+        CreateJobOutput::builder()
+            .job(job(JobStatus::Submitted))
+            .build()
+    });
+    let poll = mock!(Mc::get_job)
+        .sequence()
+        .output(|| {
+            GetJobOutput::builder()
+                .job(job(JobStatus::Submitted))
+                .build()
+        })
+        .output(|| {
+            let j = Job::builder()
+                .id("1700000000000-abc123")
+                .status(JobStatus::Progressing)
+                .current_phase(JobPhase::Transcoding)
+                .job_percent_complete(42)
+                .build();
+            GetJobOutput::builder().job(j).build()
+        })
+        .output(|| {
+            let j = Job::builder()
+                .id("1700000000000-abc123")
+                .status(JobStatus::Error)
+                .error_code(1010)
+                .error_message("Unable to open input file [s3://vod-source/uploads/sample.mp4]")
+                .build();
+            GetJobOutput::builder().job(j).build()
+        })
+        .build();
+    let (ctx, events) = ctx(&[&list, &create, &poll], &[&get, &put]);
+
+    let err = run(&ctx, &step(), Mode::Apply).await.unwrap_err();
+    match &err {
+        Error::Job {
+            asset,
+            job_id,
+            status,
+            code,
+            message,
+        } => {
+            assert_eq!(asset, "sample");
+            assert_eq!(job_id, "1700000000000-abc123");
+            assert_eq!(status, "ERROR");
+            assert_eq!(*code, Some(1010));
+            assert!(message.contains("Unable to open input file"), "{message}");
+        }
+        other => panic!("expected Error::Job, got {other:?}"),
+    }
+    assert!(err.to_string().contains("(error code 1010)"), "{err}");
+    assert_eq!(create.num_calls(), 1);
+    assert_eq!(poll.num_calls(), 3);
+    assert_eq!(put.num_calls(), 0, "no marker for a failed job");
+
+    let progress: Vec<(String, Option<String>, Option<i32>)> = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            Event::JobProgress {
+                status,
+                phase,
+                percent,
+                ..
+            } => Some((status.clone(), phase.clone(), *percent)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        progress,
+        [
+            ("SUBMITTED".to_owned(), None, None),
+            (
+                "PROGRESSING".to_owned(),
+                Some("TRANSCODING".to_owned()),
+                Some(42)
+            ),
+            ("ERROR".to_owned(), None, None),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn marker_with_same_token_makes_no_create_job_call() {
+    let get = mock!(S3::get_object)
+        .match_requests(|r| {
+            r.bucket() == Some("vod-out")
+                && r.key() == Some("packaged/sample/.vod-pipeline-job.json")
+        })
+        .then_output(|| GetObjectOutput::builder().body(marker_body(TOKEN)).build());
+    let put = mock!(S3::put_object).then_output(|| PutObjectOutput::builder().build());
+    let list = no_in_flight();
+    let create = mock!(Mc::create_job).then_output(|| {
+        CreateJobOutput::builder()
+            .job(job(JobStatus::Submitted))
+            .build()
+    });
+    let poll = mock!(Mc::get_job).then_output(|| {
+        GetJobOutput::builder()
+            .job(job(JobStatus::Complete))
+            .build()
+    });
+
+    for mode in [Mode::Apply, Mode::Refresh] {
+        let (ctx, _) = ctx(&[&list, &create, &poll], &[&get, &put]);
+        let report = run(&ctx, &step(), mode).await.unwrap();
+        assert_eq!(report.change, Change::NoOp);
+        assert_eq!(
+            report.outputs,
+            [
+                ("job_id", "1699999999999-old".to_owned()),
+                ("status", "COMPLETE".to_owned())
+            ]
+        );
+    }
+    assert_eq!(get.num_calls(), 2);
+    assert_eq!(
+        list.num_calls() + create.num_calls() + poll.num_calls() + put.num_calls(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn changed_settings_transcode_again_and_rewrite_the_marker() {
+    let get = mock!(S3::get_object).then_output(|| {
+        GetObjectOutput::builder()
+            .body(marker_body("vod-fedcba9876543210"))
+            .build()
+    });
+    let put = mock!(S3::put_object)
+        .match_requests(|r| {
+            r.bucket() == Some("vod-out")
+                && r.key() == Some("packaged/sample/.vod-pipeline-job.json")
+                && r.content_type() == Some("application/json")
+        })
+        .then_output(|| PutObjectOutput::builder().build());
+    let list = no_in_flight();
+    let create = mock!(Mc::create_job)
+        .match_requests(|r| {
+            r.client_request_token() == Some(TOKEN)
+                && r.role() == Some("arn:aws:iam::123456789012:role/MediaConvert_Default_Role")
+                && r.queue().is_none()
+                && r.user_metadata()
+                    .and_then(|m| m.get(TOKEN_KEY))
+                    .map(String::as_str)
+                    == Some(TOKEN)
+                && r.settings()
+                    .is_some_and(|s| s.output_groups().len() == 3 && s.inputs().len() == 1)
+        })
+        .then_output(|| {
+            CreateJobOutput::builder()
+                .job(job(JobStatus::Submitted))
+                .build()
+        });
+    let poll = mock!(Mc::get_job).then_output(|| {
+        GetJobOutput::builder()
+            .job(job(JobStatus::Complete))
+            .build()
+    });
+
+    // Refresh reads the marker only.
+    let (ctx_r, _) = ctx(&[&list, &create, &poll], &[&get, &put]);
+    let report = run(&ctx_r, &step(), Mode::Refresh).await.unwrap();
+    assert_eq!(
+        report.change,
+        Change::Update {
+            diff: vec!["settings changed".into()]
+        }
+    );
+    assert!(report.outputs.is_empty());
+    assert_eq!(list.num_calls() + create.num_calls() + put.num_calls(), 0);
+
+    let (ctx, _) = ctx(&[&list, &create, &poll], &[&get, &put]);
+    let report = run(&ctx, &step(), Mode::Apply).await.unwrap();
+    assert_eq!(
+        report.change,
+        Change::Update {
+            diff: vec!["settings changed".into()]
+        }
+    );
+    assert_eq!(
+        report.outputs,
+        [
+            ("job_id", "1700000000000-abc123".to_owned()),
+            ("status", "COMPLETE".to_owned())
+        ]
+    );
+    assert_eq!(create.num_calls(), 1);
+    assert_eq!(put.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn in_flight_job_is_attached_to_not_duplicated() {
+    let get = no_marker();
+    let put = mock!(S3::put_object).then_output(|| PutObjectOutput::builder().build());
+    let list_submitted = mock!(Mc::list_jobs)
+        .match_requests(|r| r.status() == Some(&JobStatus::Submitted))
+        .then_output(|| {
+            // Another asset's job, queued.
+            let other = Job::builder()
+                .id("other")
+                .status(JobStatus::Submitted)
+                .user_metadata(TOKEN_KEY, "vod-1111111111111111")
+                .build();
+            ListJobsOutput::builder().jobs(other).build()
+        });
+    let list_progressing = mock!(Mc::list_jobs)
+        .match_requests(|r| {
+            r.status() == Some(&JobStatus::Progressing)
+                && r.order().is_some_and(|o| o.as_str() == "DESCENDING")
+        })
+        .then_output(|| {
+            let ours = Job::builder()
+                .id("1700000000000-running")
+                .status(JobStatus::Progressing)
+                .user_metadata(TOKEN_KEY, TOKEN)
+                .build();
+            ListJobsOutput::builder().jobs(ours).build()
+        });
+    let create = mock!(Mc::create_job).then_output(|| {
+        CreateJobOutput::builder()
+            .job(job(JobStatus::Submitted))
+            .build()
+    });
+    let poll = mock!(Mc::get_job)
+        .match_requests(|r| r.id() == Some("1700000000000-running"))
+        .then_output(|| {
+            GetJobOutput::builder()
+                .job(
+                    Job::builder()
+                        .id("1700000000000-running")
+                        .status(JobStatus::Complete)
+                        .build(),
+                )
+                .build()
+        });
+    let (ctx, _) = ctx(
+        &[&list_submitted, &list_progressing, &create, &poll],
+        &[&get, &put],
+    );
+
+    let report = run(&ctx, &step(), Mode::Apply).await.unwrap();
+    assert_eq!(report.change, Change::Create);
+    assert_eq!(
+        report.outputs[0],
+        ("job_id", "1700000000000-running".to_owned())
+    );
+    assert_eq!(create.num_calls(), 0);
+    assert_eq!(put.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn access_denied_on_create_job_maps_to_error_aws() {
+    let get = no_marker();
+    let list = no_in_flight();
+    let create = mock!(Mc::create_job).then_error(|| {
+        CreateJobError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .message("User: arn:aws:iam::123456789012:user/ci is not authorized to perform: mediaconvert:CreateJob")
+                .custom("aws_request_id", "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111")
+                .build(),
+        )
+    });
+    let (ctx, _) = ctx(&[&list, &create], &[&get]);
+
+    let err = run(&ctx, &step(), Mode::Apply).await.unwrap_err();
+    match &err {
+        Error::Aws(boxed) => {
+            let crate::error::AwsError {
+                operation,
+                resource,
+                code,
+                message,
+                request_id,
+                retryable,
+                ..
+            } = &**boxed;
+            assert_eq!(operation, "mediaconvert:CreateJob");
+            assert_eq!(resource, "job for sample");
+            assert_eq!(code.as_deref(), Some("AccessDeniedException"));
+            assert!(message.contains("not authorized"), "{message}");
+            assert_eq!(
+                request_id.as_deref(),
+                Some("a1b2c3d4-5678-90ab-cdef-EXAMPLE11111")
+            );
+            assert!(!retryable);
+        }
+        other => panic!("expected Error::Aws, got {other:?}"),
+    }
+    assert!(err.to_string().contains("request id a1b2c3d4"), "{err}");
+}
+
+#[tokio::test]
+async fn no_marker_is_create_in_refresh_without_writes() {
+    let get = no_marker();
+    let (ctx, _) = ctx(&[], &[&get]);
+    let report = run(&ctx, &step(), Mode::Refresh).await.unwrap();
+    assert_eq!(report.change, Change::Create);
+    assert_eq!(get.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn job_that_never_finishes_times_out() {
+    let get = no_marker();
+    let list = no_in_flight();
+    let create = mock!(Mc::create_job).then_output(|| {
+        CreateJobOutput::builder()
+            .job(job(JobStatus::Submitted))
+            .build()
+    });
+    let poll = mock!(Mc::get_job).then_output(|| {
+        GetJobOutput::builder()
+            .job(job(JobStatus::Progressing))
+            .build()
+    });
+    let (mut ctx, _) = ctx(&[&list, &create, &poll], &[&get]);
+    ctx.options.job_timeout = Duration::from_millis(30);
+    let err = run(&ctx, &step(), Mode::Apply).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(poll.num_calls() >= 2);
+}
+
+#[tokio::test]
+async fn destroy_keeps_outputs_without_calls() {
+    let (ctx, _) = ctx(&[], &[]);
+    let report = destroy(&ctx, &step()).await.unwrap();
+    assert_eq!(report.change, Change::Kept);
+}

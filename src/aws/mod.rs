@@ -1,0 +1,246 @@
+//! The I/O side: one module per AWS service, each turning plan steps into SDK calls.
+//!
+//! Every step reads live state before it writes. In [`Mode::Apply`] it then creates, updates or does
+//! nothing; in [`Mode::Refresh`] it only reports which of those apply would do. The modules share the
+//! [`Ctx`]: the SDK clients, the outputs of finished steps (for `${step.output}` placeholders) and the
+//! event sink.
+
+pub(crate) mod cloudfront;
+pub(crate) mod mediaconvert;
+pub(crate) mod mediastore;
+pub(crate) mod s3;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::apply::{ApplyOptions, Change, Event};
+use crate::error::Error;
+use crate::plan::Step;
+
+/// Whether a step may change anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Read, then create, update or do nothing.
+    Apply,
+    /// Read only; report what apply would do.
+    Refresh,
+}
+
+/// What a step did (apply) or would do (refresh), and the values it makes known to later steps.
+#[derive(Debug, Clone)]
+pub(crate) struct StepReport {
+    pub change: Change,
+    pub outputs: Vec<(&'static str, String)>,
+}
+
+impl StepReport {
+    pub(crate) fn new(change: Change) -> Self {
+        Self {
+            change,
+            outputs: Vec::new(),
+        }
+    }
+    pub(crate) fn output(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.outputs.push((key, value.into()));
+        self
+    }
+}
+
+/// The SDK clients, built once from the caller's `SdkConfig`.
+#[derive(Clone)]
+pub(crate) struct Clients {
+    pub sdk_config: aws_config::SdkConfig,
+    pub s3: aws_sdk_s3::Client,
+    pub mediaconvert: aws_sdk_mediaconvert::Client,
+    pub mediastore: aws_sdk_mediastore::Client,
+    pub cloudfront: aws_sdk_cloudfront::Client,
+}
+
+impl Clients {
+    /// Clients for the pipeline's Region (CloudFront is global; its SDK client signs for us-east-1).
+    pub(crate) fn new(config: &aws_config::SdkConfig, region: &str) -> Self {
+        Self::with_options(config, region, &ApplyOptions::default())
+    }
+
+    /// Clients with the retry settings of `options`: adaptive retry (exponential backoff, and a
+    /// client-side rate limit that slows down when AWS throttles).
+    pub(crate) fn with_options(
+        config: &aws_config::SdkConfig,
+        region: &str,
+        options: &ApplyOptions,
+    ) -> Self {
+        let retry = aws_config::retry::RetryConfig::adaptive()
+            .with_max_attempts(options.max_attempts.max(1))
+            .with_initial_backoff(std::time::Duration::from_millis(200));
+        let config = config
+            .to_builder()
+            .region(aws_config::Region::new(region.to_owned()))
+            .retry_config(retry)
+            .build();
+        // S3 path-style addressing works with every endpoint, including a local emulator.
+        let s3_conf = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(config.endpoint_url().is_some())
+            .build();
+        Self {
+            s3: aws_sdk_s3::Client::from_conf(s3_conf),
+            mediaconvert: aws_sdk_mediaconvert::Client::new(&config),
+            mediastore: aws_sdk_mediastore::Client::new(&config),
+            cloudfront: aws_sdk_cloudfront::Client::new(&config),
+            sdk_config: config,
+        }
+    }
+}
+
+/// Shared state of one apply, refresh or destroy.
+pub(crate) struct Ctx {
+    pub clients: Clients,
+    pub options: ApplyOptions,
+    pub pipeline: String,
+    outputs: Mutex<HashMap<String, BTreeMap<String, String>>>,
+    events: Box<dyn Fn(Event) + Send + Sync>,
+}
+
+impl Ctx {
+    pub(crate) fn new(
+        clients: Clients,
+        options: ApplyOptions,
+        pipeline: String,
+        events: Box<dyn Fn(Event) + Send + Sync>,
+    ) -> Self {
+        Self {
+            clients,
+            options,
+            pipeline,
+            outputs: Mutex::new(HashMap::new()),
+            events,
+        }
+    }
+
+    /// Sends an event to whoever watches.
+    pub(crate) fn emit(&self, e: Event) {
+        (self.events)(e);
+    }
+
+    /// Records a finished step's outputs.
+    pub(crate) fn record(&self, step: &str, outputs: &[(&'static str, String)]) {
+        let mut map = self.outputs.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = map.entry(step.to_owned()).or_default();
+        for (k, v) in outputs {
+            entry.insert((*k).to_owned(), v.clone());
+        }
+    }
+
+    /// One output of a finished step.
+    pub(crate) fn output(&self, step: &str, key: &str) -> Option<String> {
+        let map = self.outputs.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(step).and_then(|m| m.get(key)).cloned()
+    }
+
+    /// All outputs, for the deployment summary.
+    pub(crate) fn all_outputs(&self) -> HashMap<String, BTreeMap<String, String>> {
+        self.outputs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Replaces every `${step.output}` in `text` with its value. In refresh mode a value may be
+    /// missing because its step would only create it; that is `Ok(None)`.
+    pub(crate) fn resolve(&self, step: &Step, text: &str) -> Result<Option<String>, Error> {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                return Err(Error::Step {
+                    step: step.id.clone(),
+                    message: format!("unterminated placeholder in {text:?}"),
+                });
+            };
+            let reference = &after[..end];
+            let Some((src, key)) = reference.rsplit_once('.') else {
+                return Err(Error::Step {
+                    step: step.id.clone(),
+                    message: format!("malformed placeholder ${{{reference}}}"),
+                });
+            };
+            match self.output(src, key) {
+                Some(v) => out.push_str(&v),
+                None => return Ok(None),
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        Ok(Some(out))
+    }
+
+    /// Like [`Ctx::resolve`], but a missing value is an error (apply mode).
+    pub(crate) fn require(&self, step: &Step, text: &str) -> Result<String, Error> {
+        self.resolve(step, text)?.ok_or_else(|| Error::Step {
+            step: step.id.clone(),
+            message: format!("{text} is not known: the step that produces it has not run"),
+        })
+    }
+}
+
+/// Turns an SDK error into [`Error::Aws`], keeping the code, message, request id and source.
+pub(crate) fn aws_error<E>(operation: &str, resource: &str, err: SdkError<E, HttpResponse>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let code = err.code().map(str::to_owned);
+    let request_id = err.meta().extra("aws_request_id").map(str::to_owned);
+    let status = err.raw_response().map(|r| r.status().as_u16());
+    let retryable = match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(_) => {
+            status.is_some_and(|s| s >= 500 || s == 429)
+                || matches!(
+                    code.as_deref(),
+                    Some(
+                        "Throttling"
+                            | "ThrottlingException"
+                            | "TooManyRequestsException"
+                            | "SlowDown"
+                            | "RequestLimitExceeded"
+                            | "RequestTimeout"
+                    )
+                )
+        }
+        _ => false,
+    };
+    let message = err.message().map(str::to_owned).unwrap_or_else(|| {
+        let mut m = err.to_string();
+        let mut src = std::error::Error::source(&err);
+        while let Some(s) = src {
+            m.push_str(": ");
+            m.push_str(&s.to_string());
+            src = s.source();
+        }
+        m
+    });
+    Error::Aws(Box::new(crate::error::AwsError {
+        operation: operation.to_owned(),
+        resource: resource.to_owned(),
+        code,
+        message,
+        request_id,
+        retryable,
+        source: Box::new(err),
+    }))
+}
+
+/// The error code of an SDK error, if AWS sent one.
+pub(crate) fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
+    match err {
+        SdkError::ServiceError(s) => s.err().code(),
+        _ => None,
+    }
+}

@@ -1,0 +1,208 @@
+//! Apply, re-apply, fetch and destroy both shared specs against the in-process emulator.
+
+mod common;
+
+use common::*;
+use vod_pipeline::{Change, VodPipeline};
+
+async fn apply_fetch_reapply_destroy(spec: &str, allowed_origin: &str, ladder: usize) {
+    let emu = emulator().await;
+    let config = sdk_config(&emu).await;
+    let plan = VodPipeline::from_toml_file(shared_spec(spec))
+        .expect("the spec is valid")
+        .plan();
+
+    // Apply.
+    let deployment = plan
+        .apply(&config)
+        .options(options())
+        .start()
+        .join()
+        .await
+        .expect("apply succeeds");
+    assert!(
+        deployment
+            .steps
+            .iter()
+            .all(|s| s.change == Change::Create || s.id == "cloudfront.invalidation"),
+        "{:#?}",
+        deployment.steps
+    );
+    let dist = deployment.distribution.as_ref().expect("a distribution");
+    assert!(
+        dist.domain_name.contains(".cloudfront.localhost:"),
+        "{}",
+        dist.domain_name
+    );
+    assert_eq!(deployment.jobs.len(), 1);
+    assert_eq!(deployment.playback.len(), plan.playback.len());
+
+    // Every playback URL can be fetched as printed, with CORS for the allowed origin.
+    for p in &deployment.playback {
+        let r = get(&p.url, &[("Origin", allowed_origin)]).await;
+        assert_eq!(
+            r.status,
+            200,
+            "{} -> {} {}",
+            p.url,
+            r.status,
+            String::from_utf8_lossy(&r.body)
+        );
+        assert_eq!(
+            r.header("access-control-allow-origin"),
+            Some(allowed_origin),
+            "{}: {:?}",
+            p.url,
+            r.headers
+        );
+        match p.manifest.as_str() {
+            "m3u8" => match m3u8_rs::parse_playlist_res(&r.body) {
+                Ok(m3u8_rs::Playlist::MasterPlaylist(m)) => {
+                    assert_eq!(
+                        m.variants.len(),
+                        ladder,
+                        "{}: variants {:?}",
+                        p.url,
+                        m.variants.iter().map(|v| v.resolution).collect::<Vec<_>>()
+                    )
+                }
+                other => panic!("{} is not a master playlist: {other:?}", p.url),
+            },
+            _ => {
+                let mpd = dash_mpd::parse(&String::from_utf8_lossy(&r.body))
+                    .unwrap_or_else(|e| panic!("{}: {e}", p.url));
+                let video: usize = mpd.periods[0]
+                    .adaptations
+                    .iter()
+                    .filter(|a| {
+                        a.contentType.as_deref() == Some("video")
+                            || a.mimeType.as_deref() == Some("video/mp4")
+                    })
+                    .map(|a| a.representations.len())
+                    .sum();
+                assert_eq!(video, ladder, "{}", p.url);
+            }
+        }
+        // A disallowed origin gets no CORS header.
+        let r = get(&p.url, &[("Origin", "https://evil.example.com")]).await;
+        assert_eq!(r.header("access-control-allow-origin"), None, "{}", p.url);
+    }
+
+    // A second apply of the unchanged pipeline makes no mutating call.
+    emu.reset_requests();
+    let again = plan
+        .apply(&config)
+        .options(options())
+        .start()
+        .join()
+        .await
+        .expect("second apply succeeds");
+    assert!(
+        again.steps.iter().all(|s| s.change == Change::NoOp),
+        "{:#?}",
+        again.steps
+    );
+    assert_eq!(mutating_calls(&emu), Vec::<String>::new());
+    assert_eq!(again.playback, deployment.playback);
+
+    // Refresh agrees.
+    let refresh = plan.refresh(&config).await.expect("refresh succeeds");
+    assert!(
+        refresh.steps.iter().all(|s| s.change == Change::NoOp),
+        "{refresh}"
+    );
+
+    // Destroy leaves no distribution, container or policy; the source media stay.
+    plan.destroy(&config)
+        .options(options())
+        .start()
+        .join()
+        .await
+        .expect("destroy succeeds");
+    let cf = aws_sdk_cloudfront::Client::new(&config);
+    let dists = cf.list_distributions().send().await.unwrap();
+    assert_eq!(
+        dists.distribution_list().map(|l| l.quantity()).unwrap_or(0),
+        0
+    );
+    let custom = cf
+        .list_cache_policies()
+        .r#type(aws_sdk_cloudfront::types::CachePolicyType::Custom)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        custom
+            .cache_policy_list()
+            .map(|l| l.quantity())
+            .unwrap_or(0),
+        0
+    );
+    let rhp = cf
+        .list_response_headers_policies()
+        .r#type(aws_sdk_cloudfront::types::ResponseHeadersPolicyType::Custom)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        rhp.response_headers_policy_list()
+            .map(|l| l.quantity())
+            .unwrap_or(0),
+        0
+    );
+    let oacs = cf.list_origin_access_controls().send().await.unwrap();
+    assert_eq!(
+        oacs.origin_access_control_list()
+            .map(|l| l.quantity())
+            .unwrap_or(0),
+        0
+    );
+    let ms = aws_sdk_mediastore::Client::new(&config);
+    assert!(
+        ms.list_containers()
+            .send()
+            .await
+            .unwrap()
+            .containers()
+            .is_empty()
+    );
+    let pipeline = VodPipeline::from_toml_file(shared_spec(spec)).unwrap();
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    for a in pipeline.assets() {
+        s3.head_object()
+            .bucket(pipeline.source().bucket.as_str())
+            .key(&a.source_key)
+            .send()
+            .await
+            .expect("source media kept");
+    }
+    // Destroying again is success: everything is already gone.
+    let d = plan
+        .destroy(&config)
+        .options(options())
+        .start()
+        .join()
+        .await
+        .expect("second destroy succeeds");
+    assert!(
+        d.steps
+            .iter()
+            .all(|s| matches!(s.change, Change::Absent | Change::Kept)),
+        "{:#?}",
+        d.steps
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mediastore_spec() {
+    apply_fetch_reapply_destroy("mediastore.toml", "https://player.example.com", 6).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_origin_spec() {
+    apply_fetch_reapply_destroy("s3-origin.toml", "https://app.example.com", 3).await;
+}
