@@ -138,10 +138,30 @@ impl Error {
 
     /// Whether the error is the caller's input (as opposed to AWS or the network).
     pub fn is_input_error(&self) -> bool {
-        matches!(
-            self,
-            Error::Invalid(_) | Error::SpecRead { .. } | Error::SpecParse { .. }
-        )
+        self.category() == ErrorCategory::Input
+    }
+
+    /// "Fix your input", "AWS said no", "retry later", or a local problem.
+    pub fn category(&self) -> ErrorCategory {
+        match self {
+            Error::Invalid(_) | Error::SpecRead { .. } | Error::SpecParse { .. } => {
+                ErrorCategory::Input
+            }
+            Error::Aws(a) if a.retryable => ErrorCategory::Transient,
+            Error::Timeout { .. } => ErrorCategory::Transient,
+            Error::Aws(_) | Error::Job { .. } | Error::Conflict { .. } | Error::Step { .. } => {
+                ErrorCategory::Aws
+            }
+            Error::Io { .. } => ErrorCategory::Local,
+        }
+    }
+
+    /// AWS's error code, for [`Error::Aws`].
+    pub fn aws_code(&self) -> Option<&str> {
+        match self {
+            Error::Aws(a) => a.code.as_deref(),
+            _ => None,
+        }
     }
 }
 

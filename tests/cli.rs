@@ -2,26 +2,11 @@
 
 use std::process::{Command, Output};
 
-/// The `vod` example as `cargo test` built it (`target/<profile>/examples/vod`); `cargo run` as a
-/// fallback, which may rebuild with other features.
+mod common;
+
 fn vod(args: &[&str]) -> Output {
-    let built = std::env::current_exe().ok().and_then(|t| {
-        Some(
-            t.parent()?
-                .parent()?
-                .join("examples")
-                .join(format!("vod{}", std::env::consts::EXE_SUFFIX)),
-        )
-    });
-    let mut cmd = match built.filter(|p| p.exists()) {
-        Some(bin) => Command::new(bin),
-        None => {
-            let mut c = Command::new(env!("CARGO"));
-            c.args(["run", "--quiet", "--example", "vod", "--"]);
-            c
-        }
-    };
-    cmd.args(args)
+    Command::new(common::vod_bin())
+        .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("vod runs")

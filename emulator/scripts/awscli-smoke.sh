@@ -94,7 +94,9 @@ if ! (cd "$EMU_DIR" && cargo build -q -p vod-emulator --bin vod-emulator); then
     fail "build vod-emulator"
     finish
 fi
-BIN="$EMU_DIR/target/debug/vod-emulator"
+# The emulator is a member of the vod-pipeline workspace: ask cargo where its target directory is.
+TARGET_DIR="${CARGO_TARGET_DIR:-$(cd "$EMU_DIR" && cargo metadata --format-version 1 --no-deps 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')}"
+BIN="$TARGET_DIR/debug/vod-emulator"
 "$BIN" --listen 127.0.0.1:0 --data-dir "$WORK/data" --deploy-delay 1s >"$WORK/emu.out" 2>"$WORK/emu.err" &
 EMU_PID=$!
 PORT=""

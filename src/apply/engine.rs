@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -70,7 +71,7 @@ where
     let permits = ctx.options.concurrency_per_service.max(1);
     let mut semaphores: HashMap<Service, Arc<Semaphore>> = HashMap::new();
     let mut pending: Vec<&Step> = order.to_vec();
-    let mut done: HashMap<&str, Change> = HashMap::new();
+    let mut done: HashMap<&str, (Change, u64)> = HashMap::new();
     let mut failed: HashSet<&str> = HashSet::new();
     let mut first_error: Option<Error> = None;
     let mut running = FuturesUnordered::new();
@@ -94,12 +95,14 @@ where
                         action: step.action(),
                     });
                     let started = Instant::now();
-                    let r = fut.await;
-                    (step, r, started.elapsed())
+                    // Every HTTP attempt the step's SDK calls make is counted (see aws::CallCounter).
+                    let calls = Arc::new(AtomicU64::new(0));
+                    let r = aws::STEP_CALLS.scope(calls.clone(), fut).await;
+                    (step, r, started.elapsed(), calls.load(Ordering::Relaxed))
                 });
             }
         }
-        let Some((step, result, elapsed)) = running.next().await else {
+        let Some((step, result, elapsed, calls)) = running.next().await else {
             break;
         };
         match result {
@@ -111,8 +114,9 @@ where
                     step: step.id.clone(),
                     change: report.change.clone(),
                     elapsed_ms: elapsed.as_millis() as u64,
+                    calls,
                 });
-                done.insert(step.id.as_str(), report.change);
+                done.insert(step.id.as_str(), (report.change, calls));
             }
             Err(e) => {
                 ctx.emit(Event::StepFailed {
@@ -141,10 +145,14 @@ where
     }
     Ok(order
         .iter()
-        .map(|s| StepSummary {
-            id: s.id.clone(),
-            action: s.action(),
-            change: done.remove(s.id.as_str()).unwrap_or(Change::NoOp),
+        .map(|s| {
+            let (change, calls) = done.remove(s.id.as_str()).unwrap_or((Change::NoOp, 0));
+            StepSummary {
+                id: s.id.clone(),
+                action: s.action(),
+                change,
+                calls,
+            }
         })
         .collect())
 }

@@ -134,6 +134,8 @@ pub enum Event {
         change: Change,
         /// How long it took.
         elapsed_ms: u64,
+        /// HTTP requests it sent to AWS (retries included).
+        calls: u64,
     },
     /// A step did not run because an earlier one failed.
     StepSkipped {
@@ -199,6 +201,7 @@ impl fmt::Display for Event {
                 step,
                 change,
                 elapsed_ms,
+                ..
             } => {
                 write!(f, "{step}: {change} ({:.1} s)", *elapsed_ms as f64 / 1000.0)?;
                 if let Change::Update { diff } = change {
@@ -316,6 +319,8 @@ pub struct StepSummary {
     /// What it did.
     #[serde(flatten)]
     pub change: Change,
+    /// HTTP requests it sent to AWS (retries included).
+    pub calls: u64,
 }
 
 /// What refresh found: for each step, what apply would do.

@@ -367,7 +367,8 @@ impl ResolveDns for LocalhostResolver {
 /// A MediaStore data-plane client for one container endpoint.
 fn data_client(ctx: &Ctx, endpoint: &str) -> aws_sdk_mediastoredata::Client {
     let mut conf = aws_sdk_mediastoredata::config::Builder::from(&ctx.clients.sdk_config)
-        .endpoint_url(endpoint);
+        .endpoint_url(endpoint)
+        .interceptor(super::CallCounter);
     let host = url::Url::parse(endpoint)
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))

@@ -9,6 +9,8 @@ pub(crate) mod cloudfront;
 pub(crate) mod mediaconvert;
 pub(crate) mod mediastore;
 pub(crate) mod s3;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -20,6 +22,32 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use crate::apply::{ApplyOptions, Change, Event};
 use crate::error::Error;
 use crate::plan::Step;
+
+tokio::task_local! {
+    /// The running step's request counter, set by the engine around each step.
+    pub(crate) static STEP_CALLS: std::sync::Arc<std::sync::atomic::AtomicU64>;
+}
+
+/// Counts every HTTP attempt into the running step's counter (retries included), so a deployment
+/// can say how many calls each step made. Outside a step it does nothing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallCounter;
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "vod_pipeline::CallCounter"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _ctx: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let _ = STEP_CALLS.try_with(|c| c.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        Ok(())
+    }
+}
 
 /// Whether a step may change anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,12 +112,25 @@ impl Clients {
         // S3 path-style addressing works with every endpoint, including a local emulator.
         let s3_conf = aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(config.endpoint_url().is_some())
+            .interceptor(CallCounter)
             .build();
         Self {
             s3: aws_sdk_s3::Client::from_conf(s3_conf),
-            mediaconvert: aws_sdk_mediaconvert::Client::new(&config),
-            mediastore: aws_sdk_mediastore::Client::new(&config),
-            cloudfront: aws_sdk_cloudfront::Client::new(&config),
+            mediaconvert: aws_sdk_mediaconvert::Client::from_conf(
+                aws_sdk_mediaconvert::config::Builder::from(&config)
+                    .interceptor(CallCounter)
+                    .build(),
+            ),
+            mediastore: aws_sdk_mediastore::Client::from_conf(
+                aws_sdk_mediastore::config::Builder::from(&config)
+                    .interceptor(CallCounter)
+                    .build(),
+            ),
+            cloudfront: aws_sdk_cloudfront::Client::from_conf(
+                aws_sdk_cloudfront::config::Builder::from(&config)
+                    .interceptor(CallCounter)
+                    .build(),
+            ),
             sdk_config: config,
         }
     }

@@ -130,11 +130,24 @@ async fn bucket_state(ctx: &Ctx, bucket: &str) -> Result<bool, Error> {
         }
     }
     match s3.head_bucket().bucket(bucket).send().await {
-        Err(e) if is_not_found(&e) || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(false),
-        Ok(_) | Err(_) => Err(Error::Conflict {
-            resource: format!("s3://{bucket}"),
-            reason: "the bucket exists but belongs to another account (it is not in this account's ListBuckets); choose another name: S3 bucket names are global".into(),
-        }),
+        Err(e)
+            if is_not_found(&e) || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) =>
+        {
+            Ok(false)
+        }
+        // It exists, and it is not among this account's buckets: 200 (readable) or 403 (not ours).
+        Ok(_) => Err(owned_by_another(bucket)),
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => {
+            Err(owned_by_another(bucket))
+        }
+        Err(e) => Err(aws_error("s3:HeadBucket", bucket, e)),
+    }
+}
+
+fn owned_by_another(bucket: &str) -> Error {
+    Error::Conflict {
+        resource: format!("s3://{bucket}"),
+        reason: "the bucket exists but belongs to another account (it is not in this account's ListBuckets); choose another name: S3 bucket names are global".into(),
     }
 }
 
@@ -562,3 +575,6 @@ mod tests {
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
+
+#[cfg(test)]
+mod mock_tests;

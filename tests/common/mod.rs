@@ -152,3 +152,28 @@ pub fn mutating_calls(emu: &EmulatorHandle) -> Vec<String> {
         .map(|e| format!("{} {} {} -> {}", e.service, e.operation, e.path, e.status))
         .collect()
 }
+
+/// The `vod` example binary, built for this workspace first (a no-op when `cargo test --workspace`
+/// already built it; `cargo test --test X` alone does not build examples).
+pub fn vod_bin() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let status = std::process::Command::new(env!("CARGO"))
+                .args(["build", "--quiet", "--workspace", "--example", "vod"])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "cargo build --example vod failed");
+            let exe = std::env::current_exe().expect("test binary path");
+            let bin = exe
+                .parent()
+                .and_then(|d| d.parent())
+                .expect("target dir")
+                .join("examples")
+                .join(format!("vod{}", std::env::consts::EXE_SUFFIX));
+            assert!(bin.exists(), "{} is missing", bin.display());
+            bin
+        })
+        .clone()
+}
