@@ -70,6 +70,14 @@ input_from!(
     ObjectCachingMode,
     Bitrate,
     HeaderName,
+    VideoCodec,
+    AacCodingMode,
+    CaptionFormat,
+    LanguageCode,
+    Acceleration,
+    StatusUpdateInterval,
+    QueueName,
+    JobTemplateName,
 );
 
 /// The console's "Object Caching" choice, without the TTLs (see [`ObjectCaching`] for the model).
@@ -137,6 +145,86 @@ pub struct TranscodeSpec {
     /// (default: 2 s when the segment length is even, else 1 s).
     #[builder(into)]
     pub gop_length: Option<Input<Seconds>>,
+    /// Per-format segment lengths that override `segment_length`, such as `[("dash", "4s")]`; each
+    /// must be a multiple of the GOP length (and of the fragment length).
+    #[builder(default, with = |m: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>| {
+        m.into_iter().map(|(k, v)| (k.into(), v.into())).collect()
+    })]
+    pub segment_lengths: Vec<(String, String)>,
+    /// Fragment length of `dash`, `cmaf` and `hls-fmp4` segments, in whole seconds: a multiple of the
+    /// GOP length that divides the segment length (default: the GOP length).
+    #[builder(into)]
+    pub fragment_length: Option<Input<Seconds>>,
+    /// AAC audio renditions (default: one, 96 kb/s stereo at 48 kHz).
+    #[builder(default, with = |audio: impl IntoIterator<Item = AudioSpec>| audio.into_iter().collect())]
+    pub audio: Vec<AudioSpec>,
+    /// HLS: also list an audio-only variant stream in the master playlist (default false).
+    pub hls_audio_only: Option<bool>,
+    /// Sidecar captions beside each source file (default: none).
+    pub captions: Option<CaptionsSpec>,
+    /// Frame-capture thumbnails (default: none).
+    pub thumbnails: Option<ThumbnailsSpec>,
+    /// MediaConvert queue, by name or ARN (default: the account's `Default` queue).
+    #[builder(into)]
+    pub queue: Option<Input<QueueName>>,
+    /// Job priority, -50 to 50 (default 0).
+    pub priority: Option<i64>,
+    /// Accelerated transcoding: `DISABLED` (default), `PREFERRED` or `ENABLED`.
+    #[builder(into)]
+    pub acceleration: Option<Input<Acceleration>>,
+    /// Status update interval, such as `SECONDS_60` (the default).
+    #[builder(into)]
+    pub status_update_interval: Option<Input<StatusUpdateInterval>>,
+    /// User metadata added to every job.
+    #[builder(default, with = |m: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>| {
+        m.into_iter().map(|(k, v)| (k.into(), v.into())).collect()
+    })]
+    pub user_metadata: Vec<(String, String)>,
+    /// An existing job template, by name or ARN, whose output groups the jobs use instead of the
+    /// inline ones (default: none).
+    #[builder(into)]
+    pub job_template: Option<Input<JobTemplateName>>,
+}
+
+/// One AAC audio rendition, as given.
+#[derive(Debug, Clone, PartialEq, bon::Builder)]
+pub struct AudioSpec {
+    /// Bitrate, such as `"96k"`.
+    #[builder(into)]
+    pub bitrate: Input<Bitrate>,
+    /// `CODING_MODE_1_0` or `CODING_MODE_2_0` (default).
+    #[builder(into)]
+    pub coding_mode: Option<Input<AacCodingMode>>,
+    /// Sample rate in Hz: 32000, 44100 or 48000 (default).
+    pub sample_rate: Option<i64>,
+}
+
+/// Sidecar captions, as given: every source file `<dir>/<asset>.<ext>` has its captions in
+/// `<dir>/<asset>.srt` (or `.vtt`).
+#[derive(Debug, Clone, Default, PartialEq, bon::Builder)]
+pub struct CaptionsSpec {
+    /// `srt` (default) or `webvtt`.
+    #[builder(into)]
+    pub format: Option<Input<CaptionFormat>>,
+    /// ISO 639-2 language code (default `ENG`).
+    #[builder(into)]
+    pub language: Option<Input<LanguageCode>>,
+}
+
+/// Frame-capture thumbnails, as given.
+#[derive(Debug, Clone, Default, PartialEq, bon::Builder)]
+pub struct ThumbnailsSpec {
+    /// Seconds between captures (default 10 s).
+    #[builder(into)]
+    pub interval: Option<Input<Seconds>>,
+    /// Width in pixels (default 320).
+    pub width: Option<i64>,
+    /// Height in pixels (default 180).
+    pub height: Option<i64>,
+    /// JPEG quality 1–100 (default 80).
+    pub quality: Option<i64>,
+    /// The most images per asset (default: no limit).
+    pub max_captures: Option<i64>,
 }
 
 /// One rendition of a custom ladder, as given.
@@ -151,6 +239,9 @@ pub struct RenditionSpec {
     pub max_bitrate: Input<Bitrate>,
     /// QVBR quality level 1–10 (default: MediaConvert chooses).
     pub qvbr_quality_level: Option<i64>,
+    /// `h264` (default) or `h265`.
+    #[builder(into)]
+    pub codec: Option<Input<VideoCodec>>,
 }
 
 /// The ladder, as given: a preset name, a list of renditions, or a ready [`AbrLadder`].

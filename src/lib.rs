@@ -90,13 +90,13 @@ mod validate;
 pub use apply::{ApplyOptions, Change, Deployment, Event, PlaybackUrl, Refresh};
 pub use error::{AwsError, Error, ErrorCategory, InvalidValue, Violation, Violations};
 pub use input::{
-    CloudFrontSpec, Input, LadderSpec, MediaStoreSpec, ObjectCachingMode, RenditionSpec,
-    S3OriginSpec, SourceSpec, TranscodeSpec,
+    AudioSpec, CaptionsSpec, CloudFrontSpec, Input, LadderSpec, MediaStoreSpec, ObjectCachingMode,
+    RenditionSpec, S3OriginSpec, SourceSpec, ThumbnailsSpec, TranscodeSpec,
 };
 pub use pipeline::{Asset, CloudFront, Origin, Source, Transcode, VodPipeline, VodPipelineBuilder};
 pub use plan::{Plan, Step};
 pub use secret::Secret;
-pub use types::{AbrLadder, LadderPreset, OutputFormat};
+pub use types::{AbrLadder, LadderPreset, OutputFormat, VideoCodec};
 
 /// Compiles the README's examples as doctests.
 #[doc = include_str!("../README.md")]

@@ -152,6 +152,11 @@ pub struct Asset {
     pub file: PathBuf,
     /// Its key in the source bucket: source prefix + file name.
     pub source_key: String,
+    /// The sidecar caption file beside the source file (`<asset>.srt` or `<asset>.vtt`), when
+    /// captions are on.
+    pub caption_file: Option<PathBuf>,
+    /// The sidecar's key in the source bucket: source prefix + its file name.
+    pub caption_key: Option<String>,
 }
 
 /// Validated transcoding settings.
@@ -170,8 +175,23 @@ pub struct Transcode {
     pub segment_length: SegmentLength,
     /// GOP length; divides the segment length.
     pub gop_length: Seconds,
+    /// Per-format segment lengths overriding `segment_length`.
+    pub segment_lengths: std::collections::BTreeMap<OutputFormat, SegmentLength>,
+    /// Fragment length of DASH, CMAF and HLS fMP4 segments: a multiple of the GOP length that divides
+    /// the segment length.
+    pub fragment_length: Seconds,
     /// The ladder.
     pub abr_ladder: AbrLadder,
+    /// AAC audio renditions, at least one, highest bitrate first.
+    pub audio: Vec<AudioRendition>,
+    /// HLS: add an audio-only variant stream to the master playlist.
+    pub hls_audio_only: bool,
+    /// Sidecar captions, passed through to WebVTT.
+    pub captions: Option<Captions>,
+    /// Frame-capture thumbnails.
+    pub thumbnails: Option<Thumbnails>,
+    /// Queue, priority, acceleration, status updates, user metadata, job template.
+    pub job: JobOptions,
 }
 
 /// Where CloudFront reads the packaged video from.
@@ -188,6 +208,16 @@ pub enum Origin {
         /// The bucket.
         bucket: BucketName,
     },
+}
+
+impl Transcode {
+    /// The segment length of a format: its override, or `segment_length`.
+    pub fn segment_length_of(&self, format: OutputFormat) -> SegmentLength {
+        self.segment_lengths
+            .get(&format)
+            .copied()
+            .unwrap_or(self.segment_length)
+    }
 }
 
 impl Origin {

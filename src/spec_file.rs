@@ -105,6 +105,16 @@ impl<'a> Section<'a> {
         self.text(p, key, numbers).map(Input::Text)
     }
 
+    fn integer(&mut self, p: &mut Vec<Violation>, key: &'a str) -> Option<i64> {
+        match self.raw(key)? {
+            Value::Integer(n) => Some(*n),
+            other => {
+                p.push(type_error(self.field(key), other, "a whole number"));
+                None
+            }
+        }
+    }
+
     fn boolean(&mut self, p: &mut Vec<Violation>, key: &'a str) -> Option<bool> {
         match self.raw(key)? {
             Value::Boolean(b) => Some(*b),
@@ -251,6 +261,37 @@ fn read_pipeline(doc: &toml::Table, p: &mut Vec<Violation>) -> PipelineSpec {
             .collect(),
         segment_length: tr.input(p, "segment_length", true),
         gop_length: tr.input(p, "gop_length", true),
+        segment_lengths: read_string_table(&mut tr, p, "segment_lengths"),
+        fragment_length: tr.input(p, "fragment_length", true),
+        audio: read_audio(&mut tr, p),
+        hls_audio_only: tr.boolean(p, "hls_audio_only"),
+        captions: {
+            let mut cs = tr.sub(p, "captions");
+            let out = cs.exists().then(|| CaptionsSpec {
+                format: cs.input(p, "format", false),
+                language: cs.input(p, "language", false),
+            });
+            cs.finish(p, &[]);
+            out
+        },
+        thumbnails: {
+            let mut ts = tr.sub(p, "thumbnails");
+            let out = ts.exists().then(|| ThumbnailsSpec {
+                interval: ts.input(p, "interval", true),
+                width: ts.integer(p, "width"),
+                height: ts.integer(p, "height"),
+                quality: ts.integer(p, "quality"),
+                max_captures: ts.integer(p, "max_captures"),
+            });
+            ts.finish(p, &[]);
+            out
+        },
+        queue: tr.input(p, "queue", false),
+        priority: tr.integer(p, "priority"),
+        acceleration: tr.input(p, "acceleration", false),
+        status_update_interval: tr.input(p, "status_update_interval", true),
+        user_metadata: read_string_table(&mut tr, p, "user_metadata"),
+        job_template: tr.input(p, "job_template", false),
     };
     let abr_ladder = read_ladder(&mut tr, p);
     tr.finish(p, &[]);
@@ -327,7 +368,7 @@ fn read_ladder<'a>(tr: &mut Section<'a>, p: &mut Vec<Violation>) -> LadderSpec {
                     p.push(type_error(
                         path,
                         item,
-                        "a table with width, height, max_bitrate and optionally qvbr_quality_level",
+                        "a table with width, height, max_bitrate and optionally qvbr_quality_level and codec",
                     ));
                     continue;
                 };
@@ -364,6 +405,7 @@ fn read_ladder<'a>(tr: &mut Section<'a>, p: &mut Vec<Violation>) -> LadderSpec {
                 let width = int(&mut s, "width", true);
                 let height = int(&mut s, "height", true);
                 let qvbr = int(&mut s, "qvbr_quality_level", false);
+                let codec = s.input(p, "codec", false);
                 let had_br = t.contains_key("max_bitrate");
                 let br = s.text(p, "max_bitrate", true);
                 if !had_br {
@@ -376,6 +418,7 @@ fn read_ladder<'a>(tr: &mut Section<'a>, p: &mut Vec<Violation>) -> LadderSpec {
                         height,
                         max_bitrate: Input::Text(br),
                         qvbr_quality_level: qvbr,
+                        codec,
                     });
                 }
             }
@@ -388,6 +431,77 @@ fn read_ladder<'a>(tr: &mut Section<'a>, p: &mut Vec<Violation>) -> LadderSpec {
                 "a preset name (aws-qvbr, apple-hls, aws-vod-1080p) or an array of renditions",
             ));
             LadderSpec::Renditions(Vec::new())
+        }
+    }
+}
+
+fn read_audio<'a>(tr: &mut Section<'a>, p: &mut Vec<Violation>) -> Vec<AudioSpec> {
+    let field = tr.field("audio");
+    match tr.raw("audio") {
+        None => Vec::new(),
+        Some(Value::Array(items)) => {
+            let mut out = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let path = format!("{field}[{i}]");
+                let Value::Table(t) = item else {
+                    p.push(type_error(
+                        path,
+                        item,
+                        "a table with bitrate and optionally coding_mode and sample_rate",
+                    ));
+                    continue;
+                };
+                let mut s = Section {
+                    path: path.clone(),
+                    table: Some(t),
+                    used: HashSet::new(),
+                };
+                let had = t.contains_key("bitrate");
+                let bitrate = s.text(p, "bitrate", true);
+                if !had {
+                    p.push(missing(format!("{path}.bitrate")));
+                }
+                let coding_mode = s.input(p, "coding_mode", false);
+                let sample_rate = s.integer(p, "sample_rate");
+                s.finish(p, &[]);
+                if let Some(b) = bitrate {
+                    out.push(AudioSpec {
+                        bitrate: Input::Text(b),
+                        coding_mode,
+                        sample_rate,
+                    });
+                }
+            }
+            out
+        }
+        Some(other) => {
+            p.push(type_error(field, other, "an array of audio renditions"));
+            Vec::new()
+        }
+    }
+}
+
+fn read_string_table<'a>(
+    s: &mut Section<'a>,
+    p: &mut Vec<Violation>,
+    key: &'a str,
+) -> Vec<(String, String)> {
+    let field = s.field(key);
+    match s.raw(key) {
+        None => Vec::new(),
+        Some(Value::Table(t)) => t
+            .iter()
+            .filter_map(|(k, v)| match v {
+                Value::String(v) => Some((k.clone(), v.clone())),
+                other => {
+                    p.push(type_error(format!("{field}.{k}"), other, "a string"));
+                    None
+                }
+            })
+            .collect(),
+        Some(other) => {
+            p.push(type_error(field, other, "a table of strings"));
+            Vec::new()
         }
     }
 }

@@ -60,7 +60,7 @@ proptest! {
             text().prop_map(vod_pipeline::LadderSpec::Preset),
             proptest::collection::vec((any::<i64>(), -10i64..9000, text(), proptest::option::of(-3i64..15)), 0..4)
                 .prop_map(|v| vod_pipeline::LadderSpec::Renditions(v.into_iter().map(|(w, h, b, q)| RenditionSpec {
-                    width: w % 10_000, height: h, max_bitrate: b.into(), qvbr_quality_level: q,
+                    width: w % 10_000, height: h, max_bitrate: b.into(), qvbr_quality_level: q, codec: None,
                 }).collect())),
         ],
         origin in 0u8..4, container in text(),

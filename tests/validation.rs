@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use vod_pipeline::{
-    CloudFrontSpec, Error, RenditionSpec, S3OriginSpec, SourceSpec, TranscodeSpec, VodPipeline,
+    CloudFrontSpec, Error, OutputFormat, RenditionSpec, S3OriginSpec, SourceSpec, TranscodeSpec,
+    VodPipeline,
 };
 
 fn data(name: &str) -> PathBuf {
@@ -506,5 +507,576 @@ fn asset_ids_must_be_unique_and_fit_the_origin() {
         Err(vec!["source.files[0]".into()]),
         "a directory is not a file"
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Every transcoding option (issue 7): accepted at each boundary, rejected one step past it, with the
+/// field path; the alignment rules of GOP, fragment and segment.
+#[test]
+fn transcoding_option_boundaries() {
+    use vod_pipeline::{AudioSpec, CaptionsSpec, ThumbnailsSpec};
+    const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/specs/sample.mp4");
+    let base = |t: TranscodeSpec, ladder: Vec<RenditionSpec>| {
+        VodPipeline::builder()
+            .name("t-vod")
+            .region("us-east-1")
+            .source(
+                SourceSpec::builder()
+                    .bucket("src-bucket")
+                    .files([SAMPLE])
+                    .build(),
+            )
+            .transcode(t)
+            .abr_ladder(if ladder.is_empty() {
+                vod_pipeline::LadderSpec::from("aws-qvbr")
+            } else {
+                ladder.into()
+            })
+            .s3_origin(S3OriginSpec::builder().bucket("origin-bucket").build())
+            .cloudfront(CloudFrontSpec::default())
+            .build()
+    };
+    let t = || TranscodeSpec::builder().role_arn("arn:aws:iam::123456789012:role/r");
+    let fields = |r: Result<VodPipeline, Error>| match r {
+        Ok(_) => Vec::new(),
+        Err(e) => e
+            .violations()
+            .iter()
+            .map(|v| v.field.clone())
+            .collect::<Vec<_>>(),
+    };
+    let check = |r: Result<VodPipeline, Error>, want: &[&str]| {
+        let got = fields(r);
+        assert_eq!(got, want, "expected {want:?}");
+    };
+
+    // Fragments: a multiple of the GOP that divides the segment; only where fragments exist.
+    let frag = |formats: &[&str], f: &str| {
+        base(
+            t().formats(formats.iter().copied())
+                .segment_length("6s")
+                .gop_length("2s")
+                .fragment_length(f)
+                .build(),
+            vec![],
+        )
+    };
+    for ok in ["2s", "6s"] {
+        check(frag(&["dash"], ok), &[]);
+        check(frag(&["cmaf"], ok), &[]);
+        check(frag(&["hls-fmp4"], ok), &[]);
+    }
+    for bad in ["0s", "1s", "3s", "4s", "8s", "12s"] {
+        check(frag(&["dash"], bad), &["transcode.fragment_length"]);
+    }
+    check(frag(&["hls", "mp4"], "2s"), &["transcode.fragment_length"]);
+    let p = base(
+        t().formats(["dash"])
+            .segment_length("6s")
+            .gop_length("3s")
+            .build(),
+        vec![],
+    )
+    .unwrap();
+    assert_eq!(
+        p.transcode().fragment_length.get(),
+        3,
+        "defaults to the GOP"
+    );
+
+    // Per-format segment lengths: a listed, segmented format; a multiple of the GOP; whole fragments.
+    let per = |formats: &[&str], over: &[(&str, &str)], f: Option<&str>| {
+        base(
+            t().formats(formats.iter().copied())
+                .segment_length("6s")
+                .gop_length("2s")
+                .segment_lengths(over.iter().copied())
+                .maybe_fragment_length(f)
+                .build(),
+            vec![],
+        )
+    };
+    let p = per(&["hls", "dash"], &[("dash", "4s")], None).unwrap();
+    assert_eq!(
+        p.transcode().segment_length_of(OutputFormat::Dash).secs(),
+        4
+    );
+    assert_eq!(p.transcode().segment_length_of(OutputFormat::Hls).secs(), 6);
+    let j = p.plan().to_json();
+    assert!(j.contains("\"segment_length\": 4"), "{j}");
+    check(per(&["dash"], &[("dash", "2s")], None), &[]);
+    check(per(&["dash"], &[("dash", "60s")], None), &[]);
+    check(
+        per(&["dash"], &[("dash", "3s")], None),
+        &["transcode.segment_lengths.dash"],
+    );
+    check(
+        per(&["dash"], &[("dash", "61s")], None),
+        &["transcode.segment_lengths.dash"],
+    );
+    check(
+        per(&["dash"], &[("cmaf", "4s")], None),
+        &["transcode.segment_lengths.cmaf"],
+    );
+    check(
+        per(&["dash", "mp4"], &[("mp4", "4s")], None),
+        &["transcode.segment_lengths.mp4"],
+    );
+    check(
+        per(&["dash"], &[("webm", "4s")], None),
+        &["transcode.segment_lengths.webm"],
+    );
+    check(per(&["dash"], &[("dash", "4s")], Some("4s")), &[]);
+    check(
+        per(&["dash", "cmaf"], &[("dash", "4s")], Some("4s")),
+        &["transcode.fragment_length"],
+    );
+
+    // Codecs and their bitrate bounds.
+    let r = |codec: &str, br: &str| {
+        base(
+            t().build(),
+            vec![
+                RenditionSpec::builder()
+                    .width(1280)
+                    .height(720)
+                    .max_bitrate(br)
+                    .codec(codec)
+                    .build(),
+            ],
+        )
+    };
+    check(r("h264", "1000"), &[]);
+    check(r("h264", "1152000000"), &[]);
+    check(r("h264", "999"), &["transcode.abr_ladder[0].max_bitrate"]);
+    check(
+        r("h264", "1152000001"),
+        &["transcode.abr_ladder[0].max_bitrate"],
+    );
+    check(r("h265", "1000"), &[]);
+    check(r("h265", "1466400000"), &[]);
+    check(
+        r("h265", "1466400001"),
+        &["transcode.abr_ladder[0].max_bitrate"],
+    );
+    check(r("vp9", "3M"), &["transcode.abr_ladder[0].codec"]);
+
+    // Audio: AWS's AAC table.
+    let audio = |specs: Vec<AudioSpec>| base(t().formats(["hls"]).audio(specs).build(), vec![]);
+    let a = |b: &str, mode: Option<&str>, sr: Option<i64>| {
+        AudioSpec::builder()
+            .bitrate(b)
+            .maybe_coding_mode(mode)
+            .maybe_sample_rate(sr)
+            .build()
+    };
+    check(audio(vec![a("64k", None, None)]), &[]);
+    check(audio(vec![a("512k", None, Some(48_000))]), &[]);
+    check(
+        audio(vec![a("56k", None, None)]),
+        &["transcode.audio[0].bitrate"],
+    );
+    check(
+        audio(vec![a("576k", None, Some(44_100))]),
+        &["transcode.audio[0].bitrate"],
+    );
+    check(
+        audio(vec![a("100k", None, None)]),
+        &["transcode.audio[0].bitrate"],
+    );
+    check(audio(vec![a("56k", Some("CODING_MODE_1_0"), None)]), &[]);
+    check(
+        audio(vec![a("288k", Some("CODING_MODE_1_0"), Some(48_000))]),
+        &[],
+    );
+    check(
+        audio(vec![a("320k", Some("CODING_MODE_1_0"), Some(48_000))]),
+        &["transcode.audio[0].bitrate"],
+    );
+    check(
+        audio(vec![a("32k", Some("CODING_MODE_1_0"), Some(32_000))]),
+        &[],
+    );
+    check(
+        audio(vec![a("96k", Some("CODING_MODE_5_1"), None)]),
+        &["transcode.audio[0].coding_mode"],
+    );
+    check(
+        audio(vec![a("96k", None, Some(22_050))]),
+        &["transcode.audio[0].sample_rate"],
+    );
+    check(
+        audio(vec![a("96k", None, Some(-1))]),
+        &["transcode.audio[0].sample_rate"],
+    );
+    check(
+        audio(vec![
+            a("96k", None, None),
+            a("96k", Some("CODING_MODE_1_0"), None),
+        ]),
+        &["transcode.audio[1].bitrate"],
+    );
+    let rates = [
+        "64k", "80k", "96k", "112k", "128k", "160k", "192k", "224k", "256k",
+    ];
+    check(
+        audio(rates[..8].iter().map(|b| a(b, None, None)).collect()),
+        &[],
+    );
+    check(
+        audio(rates.iter().map(|b| a(b, None, None)).collect()),
+        &["transcode.audio"],
+    );
+    let p = audio(vec![a("64k", None, None), a("128k", None, None)]).unwrap();
+    let bitrates: Vec<u64> = p
+        .transcode()
+        .audio
+        .iter()
+        .map(|a| a.bitrate().bps())
+        .collect();
+    assert_eq!(bitrates, [128_000, 64_000], "highest first");
+    // The audio-only variant needs an HLS format.
+    check(
+        base(t().formats(["dash"]).hls_audio_only(true).build(), vec![]),
+        &["transcode.hls_audio_only"],
+    );
+    check(
+        base(
+            t().formats(["hls-fmp4"]).hls_audio_only(true).build(),
+            vec![],
+        ),
+        &[],
+    );
+
+    // Thumbnails.
+    let th = |i: &str, w: i64, h: i64, q: i64, m: Option<i64>| {
+        base(
+            t().thumbnails(
+                ThumbnailsSpec::builder()
+                    .interval(i)
+                    .width(w)
+                    .height(h)
+                    .quality(q)
+                    .maybe_max_captures(m)
+                    .build(),
+            )
+            .build(),
+            vec![],
+        )
+    };
+    check(th("1s", 32, 32, 1, Some(1)), &[]);
+    check(th("1h", 8192, 8192, 100, Some(10_000_000)), &[]);
+    check(
+        th("0s", 320, 180, 80, None),
+        &["transcode.thumbnails.interval"],
+    );
+    check(
+        th("3601s", 320, 180, 80, None),
+        &["transcode.thumbnails.interval"],
+    );
+    check(
+        th("10s", 30, 180, 80, None),
+        &["transcode.thumbnails.width"],
+    );
+    check(
+        th("10s", 320, 8194, 80, None),
+        &["transcode.thumbnails.height"],
+    );
+    check(
+        th("10s", 321, 180, 80, None),
+        &["transcode.thumbnails.width"],
+    );
+    check(
+        th("10s", 320, 180, 0, None),
+        &["transcode.thumbnails.quality"],
+    );
+    check(
+        th("10s", 320, 180, 101, None),
+        &["transcode.thumbnails.quality"],
+    );
+    check(
+        th("10s", 320, 180, 80, Some(0)),
+        &["transcode.thumbnails.max_captures"],
+    );
+    check(
+        th("10s", 320, 180, 80, Some(10_000_001)),
+        &["transcode.thumbnails.max_captures"],
+    );
+    check(
+        th("10s", -320, 180, 80, Some(-1)),
+        &[
+            "transcode.thumbnails.width",
+            "transcode.thumbnails.max_captures",
+        ],
+    );
+
+    // Job options.
+    let job = |f: &dyn Fn(TranscodeSpec) -> TranscodeSpec| base(f(t().build()), vec![]);
+    let with = |f: fn(&mut TranscodeSpec)| {
+        job(&move |mut s| {
+            f(&mut s);
+            s
+        })
+    };
+    check(with(|s| s.priority = Some(-50)), &[]);
+    check(with(|s| s.priority = Some(50)), &[]);
+    check(with(|s| s.priority = Some(-51)), &["transcode.priority"]);
+    check(with(|s| s.priority = Some(51)), &["transcode.priority"]);
+    for ok in ["DISABLED", "PREFERRED", "ENABLED"] {
+        check(
+            job(&|mut s| {
+                s.acceleration = Some(ok.into());
+                s
+            }),
+            &[],
+        );
+    }
+    check(
+        with(|s| s.acceleration = Some("ON".into())),
+        &["transcode.acceleration"],
+    );
+    for ok in ["SECONDS_10", "SECONDS_600", "2m", "60s"] {
+        check(
+            job(&|mut s| {
+                s.status_update_interval = Some(ok.into());
+                s
+            }),
+            &[],
+        );
+    }
+    for bad in ["SECONDS_5", "SECONDS_601", "11s", "soon"] {
+        check(
+            job(&|mut s| {
+                s.status_update_interval = Some(bad.into());
+                s
+            }),
+            &["transcode.status_update_interval"],
+        );
+    }
+    check(with(|s| s.queue = Some("fast-lane_1".into())), &[]);
+    check(
+        with(|s| s.queue = Some("arn:aws:mediaconvert:us-east-1:123456789012:queues/fast".into())),
+        &[],
+    );
+    check(
+        with(|s| s.queue = Some("fast lane".into())),
+        &["transcode.queue"],
+    );
+    check(
+        with(|s| s.queue = Some("arn:aws:mediaconvert:us-east-1:1234:queues/fast".into())),
+        &["transcode.queue"],
+    );
+    check(with(|s| s.job_template = Some("my-template".into())), &[]);
+    check(
+        with(|s| s.job_template = Some("".into())),
+        &["transcode.job_template"],
+    );
+    check(
+        with(|s| s.user_metadata = vec![("team".into(), "video".into())]),
+        &[],
+    );
+    check(
+        with(|s| s.user_metadata = vec![("vod-pipeline:asset".into(), "x".into())]),
+        &["transcode.user_metadata.vod-pipeline:asset"],
+    );
+    check(
+        with(|s| s.user_metadata = vec![(" ".into(), "x".into())]),
+        &["transcode.user_metadata. "],
+    );
+
+    // Captions: the sidecar must exist beside each source file; format and language are checked.
+    check(
+        base(t().captions(CaptionsSpec::default()).build(), vec![]),
+        &["source.files[0]"],
+    );
+    check(
+        base(
+            t().captions(CaptionsSpec::builder().format("ass").language("en").build())
+                .build(),
+            vec![],
+        ),
+        &["transcode.captions.format", "transcode.captions.language"],
+    );
+}
+
+/// Every new key in a TOML spec, loaded and planned; the same pipeline through the builder reports
+/// the same problems when broken.
+#[test]
+fn transcoding_options_in_a_spec_file() {
+    let dir = std::env::temp_dir().join(format!("vod-spec-t7-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/examples/specs/sample.mp4"),
+        dir.join("movie.mp4"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("movie.vtt"),
+        "WEBVTT\n\n00:00.000 --> 00:01.000\nHi\n",
+    )
+    .unwrap();
+    let spec = r#"
+name = "t7-vod"
+region = "eu-west-1"
+[source]
+bucket = "t7-source"
+prefix = "in/"
+files = ["movie.mp4"]
+[transcode]
+role_arn = "arn:aws:iam::123456789012:role/r"
+formats = ["hls", "hls-fmp4", "dash", "cmaf", "mp4"]
+segment_length = "6s"
+gop_length = "2s"
+fragment_length = "2s"
+segment_lengths = { dash = "4s" }
+hls_audio_only = true
+queue = "arn:aws:mediaconvert:eu-west-1:123456789012:queues/vod"
+priority = -10
+acceleration = "PREFERRED"
+status_update_interval = "SECONDS_30"
+abr_ladder = [
+  { width = 1920, height = 1080, max_bitrate = "6M", codec = "h265", qvbr_quality_level = 9 },
+  { width = 1280, height = 720, max_bitrate = "3M" },
+]
+[[transcode.audio]]
+bitrate = "128k"
+[[transcode.audio]]
+bitrate = "64k"
+coding_mode = "CODING_MODE_1_0"
+sample_rate = 44100
+[transcode.captions]
+format = "webvtt"
+language = "fra"
+[transcode.thumbnails]
+interval = "5s"
+width = 480
+height = 270
+quality = 70
+max_captures = 50
+[transcode.user_metadata]
+team = "video"
+[s3_origin]
+bucket = "t7-origin"
+[cloudfront]
+origin_path = "/vod"
+"#;
+    let p = VodPipeline::from_toml_str(spec, &dir).unwrap_or_else(|e| panic!("{e}"));
+    let plan = p.plan();
+    let j: serde_json::Value = serde_json::from_str(&plan.to_json()).unwrap();
+    let step = |id: &str| {
+        j["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap_or_else(|| panic!("no step {id}"))
+            .clone()
+    };
+    assert_eq!(
+        step("s3.upload.movie.captions")["params"]["key"],
+        "in/movie.vtt"
+    );
+    let job = step("mediaconvert.job.movie");
+    assert!(
+        job["depends_on"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d == "s3.upload.movie.captions")
+    );
+    let params = &job["params"];
+    assert_eq!(params["priority"], -10);
+    assert_eq!(params["acceleration"], "PREFERRED");
+    assert_eq!(params["status_update_interval"], "SECONDS_30");
+    assert_eq!(
+        params["queue"],
+        "arn:aws:mediaconvert:eu-west-1:123456789012:queues/vod"
+    );
+    assert_eq!(params["user_metadata"]["team"], "video");
+    assert_eq!(params["user_metadata"]["vod-pipeline:asset"], "movie");
+    assert_eq!(params["captions"]["source"], "s3://t7-source/in/movie.vtt");
+    assert_eq!(params["captions"]["source_type"], "WEBVTT");
+    assert_eq!(params["captions"]["language"], "FRA");
+    assert_eq!(
+        params["thumbnails"]["destination"],
+        "s3://t7-origin/vod/movie/thumbnails/"
+    );
+    assert_eq!(params["thumbnails"]["interval"], 5);
+    assert_eq!(params["audio"].as_array().unwrap().len(), 2);
+    assert_eq!(params["audio"][1]["sample_rate"], 44_100);
+    assert_eq!(params["renditions"][0]["codec"], "h265");
+    let groups = params["output_groups"].as_array().unwrap();
+    let g: Vec<(&str, &str, Option<u64>)> = groups
+        .iter()
+        .map(|g| {
+            (
+                g["format"].as_str().unwrap(),
+                g["group_type"].as_str().unwrap(),
+                g["fragment_length"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        g,
+        [
+            ("hls", "HLS_GROUP_SETTINGS", None),
+            ("hls-fmp4", "CMAF_GROUP_SETTINGS", Some(2)),
+            ("dash", "DASH_ISO_GROUP_SETTINGS", Some(2)),
+            ("cmaf", "CMAF_GROUP_SETTINGS", Some(2)),
+            ("mp4", "FILE_GROUP_SETTINGS", None),
+        ]
+    );
+    let segs: Vec<Option<u64>> = groups
+        .iter()
+        .map(|g| g["segment_length"].as_u64())
+        .collect();
+    assert_eq!(segs, [Some(6), Some(6), Some(4), Some(6), None]);
+    let paths: Vec<&str> = plan.playback.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/movie/hls/movie.m3u8",
+            "/movie/hls-fmp4/movie.m3u8",
+            "/movie/dash/movie.mpd",
+            "/movie/cmaf/movie.m3u8",
+            "/movie/cmaf/movie.mpd",
+            "/movie/mp4/movie.mp4",
+        ]
+    );
+
+    // Broken values are all reported, with their paths.
+    let broken = spec
+        .replace("priority = -10", "priority = 99")
+        .replace("\"PREFERRED\"", "\"SOMETIMES\"")
+        .replace("\"SECONDS_30\"", "\"SECONDS_31\"")
+        .replace("fragment_length = \"2s\"", "fragment_length = \"4s\"")
+        .replace(
+            "coding_mode = \"CODING_MODE_1_0\"",
+            "coding_mode = \"CODING_MODE_1_0\"\nchannels = 1",
+        )
+        .replace("quality = 70", "quality = 700")
+        .replace("codec = \"h265\"", "codec = \"av1\"")
+        .replace("language = \"fra\"", "language = \"fr\"")
+        .replace("team = \"video\"", "team = 1");
+    let e = VodPipeline::from_toml_str(&broken, &dir).unwrap_err();
+    let fields: Vec<&str> = e.violations().iter().map(|v| v.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "transcode.audio[1].channels",
+            "transcode.user_metadata.team",
+            "transcode.fragment_length",
+            "transcode.abr_ladder[0].codec",
+            "transcode.captions.language",
+            "transcode.thumbnails.quality",
+            "transcode.priority",
+            "transcode.acceleration",
+            "transcode.status_update_interval",
+        ],
+        "{e}"
+    );
+    for v in e.violations() {
+        assert!(!v.rule.is_empty(), "{v:?}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1747,3 +1747,94 @@ async fn hls_audio_only_output_is_a_raw_aac_rendition() {
     assert_eq!(mp.alternatives.len(), 1, "{master}");
     assert_eq!(mp.alternatives[0].uri.as_deref(), Some("index_audio.m3u8"));
 }
+
+/// `audioTrackType: AUDIO_ONLY_VARIANT_STREAM` makes an audio-only output a variant of the master
+/// playlist (not an `EXT-X-MEDIA` rendition); the other audio output stays an alternate rendition.
+#[tokio::test]
+async fn audio_only_variant_stream() {
+    require_ffmpeg();
+    let emu = common::start().await;
+    let client = mc_client(&emu).await;
+    let s3 = common::s3_client(&emu).await;
+    upload_clip(&emu, "in7", "clip.mp4", 4).await;
+    s3.create_bucket().bucket("out7").send().await.unwrap();
+    let cmfc = |track: Option<CmfcAudioTrackType>| {
+        ContainerSettings::builder()
+            .container(ContainerType::Cmfc)
+            .cmfc_settings(CmfcSettings::builder().set_audio_track_type(track).build())
+            .build()
+    };
+    let group = OutputGroup::builder()
+        .output_group_settings(
+            OutputGroupSettings::builder()
+                .r#type(OutputGroupType::CmafGroupSettings)
+                .cmaf_group_settings(
+                    CmafGroupSettings::builder()
+                        .destination("s3://out7/cmaf/")
+                        .segment_length(2)
+                        .fragment_length(1)
+                        .write_dash_manifest(CmafWriteDashManifest::Disabled)
+                        .build(),
+                )
+                .build(),
+        )
+        .outputs(
+            Output::builder()
+                .name_modifier("_video")
+                .container_settings(cmfc(None))
+                .video_description(h264(320, 180, 300_000))
+                .build(),
+        )
+        .outputs(
+            Output::builder()
+                .name_modifier("_audio")
+                .container_settings(cmfc(Some(
+                    CmfcAudioTrackType::AlternateAudioAutoSelectDefault,
+                )))
+                .audio_descriptions(aac())
+                .build(),
+        )
+        .outputs(
+            Output::builder()
+                .name_modifier("_audio_only")
+                .container_settings(cmfc(Some(CmfcAudioTrackType::AudioOnlyVariantStream)))
+                .audio_descriptions(aac())
+                .build(),
+        )
+        .build();
+    let settings = JobSettings::builder()
+        .inputs(input("s3://in7/clip.mp4"))
+        .output_groups(group)
+        .build();
+    let job = client
+        .create_job()
+        .role(ROLE)
+        .settings(settings)
+        .send()
+        .await
+        .unwrap()
+        .job
+        .unwrap();
+    let (job, _) = wait_job(&client, job.id().unwrap(), Duration::from_secs(60)).await;
+    assert_eq!(job.status(), Some(&JobStatus::Complete), "{job:?}");
+    let (master, _) = get_text(&s3, "out7", "cmaf/clip.m3u8").await;
+    let m3u8_rs::Playlist::MasterPlaylist(mp) =
+        m3u8_rs::parse_playlist_res(master.as_bytes()).unwrap()
+    else {
+        panic!("{master}")
+    };
+    assert_eq!(mp.variants.len(), 2, "{master}");
+    let audio_variant = mp
+        .variants
+        .iter()
+        .find(|v| v.uri == "clip_audio_only.m3u8")
+        .unwrap_or_else(|| panic!("{master}"));
+    assert!(audio_variant.resolution.is_none(), "{master}");
+    assert_eq!(
+        audio_variant.codecs.as_deref(),
+        Some("mp4a.40.2"),
+        "{master}"
+    );
+    assert_eq!(mp.alternatives.len(), 1, "{master}");
+    assert_eq!(mp.alternatives[0].uri.as_deref(), Some("clip_audio.m3u8"));
+}

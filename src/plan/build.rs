@@ -1,4 +1,34 @@
 //! Compiles a [`VodPipeline`] into a [`Plan`]. Pure: no I/O.
+//!
+//! # Output layout and playback URLs
+//!
+//! This layout is stable: players, CDN rules and scripts may rely on it. For asset `movie` (the source
+//! file's name without extension), MediaConvert writes under `<output>` = `s3://<output bucket>/<output
+//! prefix>movie/` (with an S3 origin: the origin bucket, under the origin path), one folder per format:
+//!
+//! | format | folder | manifest / file | playback path |
+//! |---|---|---|---|
+//! | `hls` | `hls/` | `movie.m3u8`, media playlists `movie_<label>.m3u8`, segments `movie_<label>_00001.ts` | `/movie/hls/movie.m3u8` |
+//! | `hls-fmp4` | `hls-fmp4/` | `movie.m3u8`, `movie_<label>.m3u8`, init `movie_<label>init.cmfv`, segments `movie_<label>_000000001.cmfv` | `/movie/hls-fmp4/movie.m3u8` |
+//! | `dash` | `dash/` | `movie.mpd`, init `movie_<label>init.mp4`, segments `movie_<label>_000000001.mp4` | `/movie/dash/movie.mpd` |
+//! | `cmaf` | `cmaf/` | `movie.m3u8` and `movie.mpd` over segments `movie_<label>_000000001.cmfv` / `.cmfa` | `/movie/cmaf/movie.m3u8`, `/movie/cmaf/movie.mpd` |
+//! | `mp4` | `mp4/` | `movie.mp4` (the top rendition with the first audio rendition) | `/movie/mp4/movie.mp4` |
+//! | thumbnails | `thumbnails/` | `movie_thumb.0000000.jpg`, `movie_thumb.0000001.jpg`, … | `/movie/thumbnails/movie_thumb.0000000.jpg` |
+//!
+//! Segments are `transcode.segment_length` long (or the format's `transcode.segment_lengths` entry);
+//! fMP4 segments are made of `transcode.fragment_length` fragments.
+//!
+//! `<label>` names a rendition: `1080p_8500k` (height and maximum bitrate; `_h265` is appended for
+//! H.265, and the width is prepended when two renditions would otherwise share a label). Audio outputs
+//! are `_audio` (one audio rendition) or `_audio_<bitrate>` (several); the HLS audio-only variant is
+//! `_audio_only`; WebVTT captions are `_captions` (HLS: `movie_captions.m3u8` and segments
+//! `movie_captions_00001.vtt`; DASH and CMAF's MPD: the whole file `movie_captions.vtt`). A completed
+//! job leaves the marker `<output>.vod-pipeline-job.json`.
+//!
+//! The playback URL of a path is `https://<distribution domain><path>` (the origin path is CloudFront's
+//! business: it is not part of the URL). With a job template
+//! ([`JobOptions::job_template`](crate::types::JobOptions)), the template decides the outputs: the
+//! playback paths assume it writes this layout, and the plan warns about it.
 
 use std::collections::BTreeMap;
 
@@ -122,6 +152,24 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
             }),
             &[&source_bucket],
         );
+        let mut job_deps = vec![up.clone()];
+        if let (Some(file), Some(key)) = (&a.caption_file, &a.caption_key) {
+            job_deps.push(b.add(
+                format!("s3.upload.{}.captions", a.id),
+                Service::S3,
+                "PutObject",
+                format!("s3://{}/{key}", p.source.bucket),
+                Params::Upload(UploadParams {
+                    file: file.display().to_string(),
+                    bucket: p.source.bucket.clone(),
+                    key: key.clone(),
+                    checksum_algorithm: "CRC64NVME".into(),
+                }),
+                &[&source_bucket],
+            ));
+        }
+        job_deps.push(output_bucket.clone());
+        let job_deps: Vec<&str> = job_deps.iter().map(String::as_str).collect();
         let job = job_params(p, a, &tags);
         let id = b.add(
             format!("mediaconvert.job.{}", a.id),
@@ -129,7 +177,7 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
             "CreateJob",
             format!("job for {}", a.id),
             Params::Job(Box::new(job)),
-            &[&up, &output_bucket],
+            &job_deps,
         );
         jobs.push((a, id));
     }
@@ -466,6 +514,8 @@ fn job_params(p: &VodPipeline, a: &Asset, tags: &Tags) -> JobParams {
             format: f,
             group_type: f.group_type().into(),
             destination: format!("{base}{f}/"),
+            segment_length: f.is_segmented().then(|| t.segment_length_of(f).secs()),
+            fragment_length: f.has_fragments().then(|| t.fragment_length.get()),
             manifests: manifest_names(a, f)
                 .into_iter()
                 .map(|m| format!("{}{}/{f}/{m}", t.output_prefix, a.id))
@@ -473,25 +523,55 @@ fn job_params(p: &VodPipeline, a: &Asset, tags: &Tags) -> JobParams {
         })
         .collect();
     let renditions = t.abr_ladder.clone();
+    let job_opts = &t.job;
     let mut job = JobParams {
         asset: a.id.clone(),
         input: format!("s3://{}/{}", p.source.bucket, a.source_key),
         role_arn: t.role_arn.clone(),
-        queue: "Default".into(),
+        queue: job_opts
+            .queue
+            .as_ref()
+            .map_or_else(|| "Default".to_owned(), ToString::to_string),
+        priority: job_opts.priority.get(),
+        acceleration: job_opts.acceleration.as_str().into(),
+        status_update_interval: job_opts.status_update_interval.as_mediaconvert(),
+        job_template: job_opts.job_template.as_ref().map(ToString::to_string),
         client_request_token: String::new(),
         segment_length: t.segment_length,
         gop_length: t.gop_length,
+        fragment_length: t.fragment_length,
         rate_control_mode: "QVBR".into(),
         renditions,
-        audio: AudioParams {
-            codec: "AAC".into(),
-            bitrate: 96_000,
-            sample_rate: 48_000,
-            coding_mode: "CODING_MODE_2_0".into(),
-        },
+        audio: t
+            .audio
+            .iter()
+            .map(|r| AudioParams {
+                codec: "AAC".into(),
+                bitrate: u32::try_from(r.bitrate().bps()).unwrap_or(u32::MAX),
+                sample_rate: r.sample_rate(),
+                coding_mode: r.coding_mode().as_str().into(),
+            })
+            .collect(),
+        hls_audio_only: t.hls_audio_only,
+        captions: t.captions.as_ref().and_then(|c| {
+            Some(CaptionParams {
+                source: format!("s3://{}/{}", p.source.bucket, a.caption_key.as_ref()?),
+                source_type: c.format.source_type().into(),
+                language: c.language.to_string(),
+            })
+        }),
+        thumbnails: t.thumbnails.map(|th| ThumbnailParams {
+            destination: format!("{base}thumbnails/"),
+            interval: th.interval.get(),
+            width: th.width,
+            height: th.height,
+            quality: th.quality,
+            max_captures: th.max_captures,
+        }),
         output_groups,
         user_metadata: {
-            let mut m = tags.clone();
+            let mut m: Tags = job_opts.user_metadata.clone();
+            m.extend(tags.clone());
             m.insert("vod-pipeline:asset".into(), a.id.clone());
             m
         },
@@ -502,12 +582,13 @@ fn job_params(p: &VodPipeline, a: &Asset, tags: &Tags) -> JobParams {
     job
 }
 
-/// Manifest file names MediaConvert writes for an asset: input base name + extension.
+/// Manifest (or, for `mp4`, file) names MediaConvert writes for an asset: input base name + extension.
 fn manifest_names(a: &Asset, f: OutputFormat) -> Vec<String> {
     match f {
-        OutputFormat::Hls => vec![format!("{}.m3u8", a.id)],
         OutputFormat::Dash => vec![format!("{}.mpd", a.id)],
         OutputFormat::Cmaf => vec![format!("{}.m3u8", a.id), format!("{}.mpd", a.id)],
+        OutputFormat::Mp4 => vec![format!("{}.mp4", a.id)],
+        _ => vec![format!("{}.m3u8", a.id)],
     }
 }
 
@@ -532,6 +613,12 @@ fn playback_paths(p: &VodPipeline) -> Vec<PlaybackPath> {
 fn warnings(p: &VodPipeline) -> Vec<String> {
     let mut w = Vec::new();
     let cf = &p.cloudfront;
+    if let Some(tpl) = &p.transcode.job.job_template {
+        w.push(format!("transcode.job_template is {tpl}: the template's output groups replace the ladder, formats, audio and thumbnails of the spec; the playback paths assume the template writes the documented layout (<asset>/<format>/<asset>.m3u8 under the output location)"));
+    }
+    if p.transcode.job.acceleration == crate::types::Acceleration::Enabled {
+        w.push("transcode.acceleration is ENABLED: jobs that are not eligible for accelerated transcoding fail (PREFERRED falls back); accelerated transcoding is billed at its own rate".into());
+    }
     if let Origin::MediaStore { .. } = p.origin {
         w.push("mediastore: AWS discontinued AWS Elemental MediaStore on 2025-11-13; an S3 origin with origin access control (s3_origin) is the recommended replacement".into());
     }

@@ -141,27 +141,47 @@ pub struct JobParams {
     pub input: String,
     /// IAM role MediaConvert assumes.
     pub role_arn: RoleArn,
-    /// Queue (`Default`).
+    /// Queue name or ARN (`Default`: the account's default queue).
     pub queue: String,
+    /// Priority in the queue, -50 to 50.
+    pub priority: i8,
+    /// `DISABLED`, `PREFERRED` or `ENABLED`.
+    pub acceleration: String,
+    /// How often MediaConvert reports progress, such as `SECONDS_60`.
+    pub status_update_interval: String,
+    /// An existing job template whose output groups the job uses; the job then carries only its
+    /// input (and caption selector) inline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_template: Option<String>,
     /// Idempotency token derived from the pipeline, the asset and the settings.
     pub client_request_token: String,
     /// Segment length.
     pub segment_length: SegmentLength,
     /// GOP length in seconds (GOP size unit SECONDS, closed GOPs).
     pub gop_length: Seconds,
+    /// Fragment length in seconds of DASH, CMAF and HLS fMP4 segments.
+    pub fragment_length: Seconds,
     /// Video rate control (`QVBR`).
     pub rate_control_mode: String,
     /// The renditions.
     pub renditions: AbrLadder,
-    /// Audio: codec, bitrate (bits/s), sample rate (Hz), coding mode.
-    pub audio: AudioParams,
+    /// The AAC audio renditions, highest bitrate first.
+    pub audio: Vec<AudioParams>,
+    /// HLS: an audio-only variant stream in the master playlist.
+    pub hls_audio_only: bool,
+    /// Sidecar captions, passed through to WebVTT.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub captions: Option<CaptionParams>,
+    /// Frame-capture thumbnails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumbnails: Option<ThumbnailParams>,
     /// One output group per format.
     pub output_groups: Vec<OutputGroupParams>,
-    /// Job user metadata (tags the job back to the pipeline).
+    /// Job user metadata (tags the job back to the pipeline, plus the spec's own).
     pub user_metadata: Tags,
 }
 
-/// The audio rendition.
+/// One audio rendition.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct AudioParams {
@@ -175,17 +195,54 @@ pub struct AudioParams {
     pub coding_mode: String,
 }
 
+/// Sidecar captions of one asset.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct CaptionParams {
+    /// `s3://bucket/key` of the sidecar file.
+    pub source: String,
+    /// `SRT` or `WEBVTT`.
+    pub source_type: String,
+    /// ISO 639-2 code, such as `ENG`.
+    pub language: String,
+}
+
+/// Frame-capture thumbnails of one asset.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ThumbnailParams {
+    /// `s3://bucket/prefix/asset/thumbnails/`.
+    pub destination: String,
+    /// Seconds between captures.
+    pub interval: u64,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// JPEG quality.
+    pub quality: u8,
+    /// The most captures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_captures: Option<u32>,
+}
+
 /// One output group of a job.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct OutputGroupParams {
-    /// `hls`, `dash` or `cmaf`.
+    /// `hls`, `hls-fmp4`, `dash`, `cmaf` or `mp4`.
     pub format: OutputFormat,
     /// MediaConvert's output group type, such as `HLS_GROUP_SETTINGS`.
     pub group_type: String,
     /// `s3://bucket/prefix/asset/format/`.
     pub destination: String,
-    /// Keys of the manifests MediaConvert writes (master playlist and/or MPD).
+    /// Segment length in seconds (none for `mp4`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment_length: Option<u64>,
+    /// Fragment length in seconds (`dash`, `cmaf`, `hls-fmp4`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fragment_length: Option<u64>,
+    /// Keys of the manifests (or, for `mp4`, the file) MediaConvert writes.
     pub manifests: Vec<String>,
 }
 

@@ -1,4 +1,4 @@
-//! Media values: bitrates, renditions, the ABR ladder and its presets, output formats.
+//! Media values: bitrates, video codecs, renditions, the ABR ladder and its presets, output formats.
 
 use std::fmt;
 use std::str::FromStr;
@@ -21,6 +21,11 @@ impl Bitrate {
         } else {
             Ok(Self(bps))
         }
+    }
+
+    /// From a constant known to be positive.
+    pub(crate) const fn from_const(bps: u64) -> Self {
+        Self(bps)
     }
 
     /// Bits per second.
@@ -136,14 +141,52 @@ impl fmt::Display for QvbrLevel {
     }
 }
 
-/// One rung of the ladder: an H.264 output with its resolution, maximum bitrate and QVBR level.
+/// The video codec of a rendition.
+///
+/// `h264` is MediaConvert's `H_264` (AVC), which every player decodes; `h265` is `H_265` (HEVC),
+/// smaller at the same quality but not decoded everywhere (many browsers lack it), so a ladder that
+/// uses it usually keeps H.264 renditions too
+/// (<https://docs.aws.amazon.com/mediaconvert/latest/apireference/jobs.html#jobs-prop-videocodecsettings-codec>).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[non_exhaustive]
+pub enum VideoCodec {
+    /// H.264 / AVC (`H_264`).
+    #[default]
+    H264,
+    /// H.265 / HEVC (`H_265`).
+    H265,
+}
+text_enum!(VideoCodec, "video codecs", [(H264, "h264"), (H265, "h265")]);
+
+impl VideoCodec {
+    /// MediaConvert's `VideoCodec` value.
+    pub fn mediaconvert_name(self) -> &'static str {
+        match self {
+            Self::H264 => "H_264",
+            Self::H265 => "H_265",
+        }
+    }
+
+    /// The largest `MaxBitrate` MediaConvert takes for this codec, bits/s.
+    pub fn max_bitrate(self) -> u64 {
+        match self {
+            Self::H264 => Rendition::MAX_BITRATE,
+            Self::H265 => Rendition::MAX_BITRATE_H265,
+        }
+    }
+}
+
+/// One rung of the ladder: an H.264 or H.265 output with its resolution, maximum bitrate and QVBR
+/// level.
 ///
 /// Rules:
 /// - width and height are from 32 to 8192 pixels
 ///   (<https://docs.aws.amazon.com/mediaconvert/latest/apireference/jobs.html#jobs-prop-videodescription-width>)
-///   and even, because H.264 with 4:2:0 chroma subsampling codes pixels in 2×2 blocks;
-/// - the maximum bitrate is from 1,000 to 1,152,000,000 bits/s (H.264 `MaxBitrate`,
-///   <https://docs.aws.amazon.com/mediaconvert/latest/apireference/jobs.html#jobs-prop-h264settings-maxbitrate>);
+///   and even, because H.264 and H.265 with 4:2:0 chroma subsampling code pixels in 2×2 blocks;
+/// - the maximum bitrate is from 1,000 to 1,152,000,000 bits/s for H.264 (`MaxBitrate`,
+///   <https://docs.aws.amazon.com/mediaconvert/latest/apireference/jobs.html#jobs-prop-h264settings-maxbitrate>)
+///   and from 1,000 to 1,466,400,000 bits/s for H.265
+///   (<https://docs.aws.amazon.com/mediaconvert/latest/apireference/jobs.html#jobs-prop-h265settings-maxbitrate>);
 /// - the QVBR level, when given, is 1 to 10 ([`QvbrLevel`]). Without one, MediaConvert picks it (AUTO).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Rendition {
@@ -152,6 +195,7 @@ pub struct Rendition {
     max_bitrate: Bitrate,
     #[serde(skip_serializing_if = "Option::is_none")]
     qvbr_quality_level: Option<QvbrLevel>,
+    codec: VideoCodec,
 }
 
 impl Rendition {
@@ -163,10 +207,29 @@ impl Rendition {
     pub const MIN_BITRATE: u64 = 1_000;
     /// Largest H.264 `MaxBitrate`.
     pub const MAX_BITRATE: u64 = 1_152_000_000;
+    /// Largest H.265 `MaxBitrate`.
+    pub const MAX_BITRATE_H265: u64 = 1_466_400_000;
 
-    /// A checked rendition. On failure, every broken rule is returned, each with the name of the
+    /// A checked H.264 rendition. On failure, every broken rule is returned, each with the name of the
     /// member (`width`, `height`, `max_bitrate`, `qvbr_quality_level`) it concerns.
     pub fn new(
+        width: u32,
+        height: u32,
+        max_bitrate: Bitrate,
+        qvbr_quality_level: Option<u8>,
+    ) -> Result<Self, Vec<(&'static str, InvalidValue)>> {
+        Self::with_codec(
+            VideoCodec::H264,
+            width,
+            height,
+            max_bitrate,
+            qvbr_quality_level,
+        )
+    }
+
+    /// A checked rendition of the given codec (see [`Rendition::new`]).
+    pub fn with_codec(
+        codec: VideoCodec,
         width: u32,
         height: u32,
         max_bitrate: Bitrate,
@@ -179,14 +242,16 @@ impl Rendition {
             }
         }
         let bps = max_bitrate.bps();
-        if !(Self::MIN_BITRATE..=Self::MAX_BITRATE).contains(&bps) {
-            errs.push((
-                "max_bitrate",
-                InvalidValue::new(
-                    max_bitrate,
-                    "an H.264 MaxBitrate must be from 1000 to 1152000000 bits/s (https://docs.aws.amazon.com/mediaconvert/latest/apireference/jobs.html#jobs-prop-h264settings-maxbitrate)",
-                ),
-            ));
+        if !(Self::MIN_BITRATE..=codec.max_bitrate()).contains(&bps) {
+            let rule = match codec {
+                VideoCodec::H264 => {
+                    "an H.264 MaxBitrate must be from 1000 to 1152000000 bits/s (https://docs.aws.amazon.com/mediaconvert/latest/apireference/jobs.html#jobs-prop-h264settings-maxbitrate)"
+                }
+                VideoCodec::H265 => {
+                    "an H.265 MaxBitrate must be from 1000 to 1466400000 bits/s (https://docs.aws.amazon.com/mediaconvert/latest/apireference/jobs.html#jobs-prop-h265settings-maxbitrate)"
+                }
+            };
+            errs.push(("max_bitrate", InvalidValue::new(max_bitrate, rule)));
         }
         let level = match qvbr_quality_level.map(QvbrLevel::new).transpose() {
             Ok(l) => l,
@@ -201,6 +266,7 @@ impl Rendition {
                 height,
                 max_bitrate,
                 qvbr_quality_level: level,
+                codec,
             })
         } else {
             Err(errs)
@@ -213,6 +279,7 @@ impl Rendition {
             height,
             max_bitrate: Bitrate(max_bitrate),
             qvbr_quality_level: Some(QvbrLevel(qvbr)),
+            codec: VideoCodec::H264,
         }
     }
 
@@ -232,13 +299,20 @@ impl Rendition {
     pub const fn qvbr_quality_level(&self) -> Option<QvbrLevel> {
         self.qvbr_quality_level
     }
-    /// A short name such as `720p_4M`, used in output name modifiers.
+    /// The video codec.
+    pub const fn codec(&self) -> VideoCodec {
+        self.codec
+    }
+    /// A short name such as `720p_4M` (`720p_4M_h265` for H.265), used in output name modifiers.
     pub fn label(&self) -> String {
-        format!("{}p_{}", self.height, self.max_bitrate)
+        match self.codec {
+            VideoCodec::H264 => format!("{}p_{}", self.height, self.max_bitrate),
+            VideoCodec::H265 => format!("{}p_{}_h265", self.height, self.max_bitrate),
+        }
     }
 }
 
-fn check_dimension(v: u32) -> Result<(), InvalidValue> {
+pub(super) fn check_dimension(v: u32) -> Result<(), InvalidValue> {
     if !(Rendition::MIN_DIMENSION..=Rendition::MAX_DIMENSION).contains(&v) {
         return Err(InvalidValue::new(
             v,
@@ -257,6 +331,9 @@ fn check_dimension(v: u32) -> Result<(), InvalidValue> {
 impl fmt::Display for Rendition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}x{} @ {}", self.width, self.height, self.max_bitrate)?;
+        if self.codec == VideoCodec::H265 {
+            f.write_str(" H.265")?;
+        }
         if let Some(q) = self.qvbr_quality_level {
             write!(f, " (QVBR {q})")?;
         }
@@ -316,15 +393,19 @@ impl AbrLadder {
             ));
         }
         v.sort_by(|a, b| {
-            (b.max_bitrate, b.width * b.height).cmp(&(a.max_bitrate, a.width * a.height))
+            (b.max_bitrate, b.width * b.height, b.codec).cmp(&(
+                a.max_bitrate,
+                a.width * a.height,
+                a.codec,
+            ))
         });
         if let Some(w) = v.windows(2).find(|w| {
-            (w[0].width, w[0].height, w[0].max_bitrate)
-                == (w[1].width, w[1].height, w[1].max_bitrate)
+            (w[0].width, w[0].height, w[0].max_bitrate, w[0].codec)
+                == (w[1].width, w[1].height, w[1].max_bitrate, w[1].codec)
         }) {
             return Err(InvalidValue::new(
                 w[0],
-                "an ABR ladder must not contain the same resolution and bitrate twice",
+                "an ABR ladder must not contain the same codec, resolution and bitrate twice",
             ));
         }
         Ok(Self(v))
@@ -421,23 +502,42 @@ impl AbrLadder {
 /// A packaging format MediaConvert produces.
 ///
 /// Each maps to one MediaConvert output group type
-/// (<https://docs.aws.amazon.com/mediaconvert/latest/ug/outputs-file-ABR.html>): HLS to
-/// `HLS_GROUP_SETTINGS`, DASH to `DASH_ISO_GROUP_SETTINGS`, CMAF to `CMAF_GROUP_SETTINGS` (one set of
-/// fMP4 segments with both an HLS playlist and a DASH manifest).
+/// (<https://docs.aws.amazon.com/mediaconvert/latest/ug/outputs-file-ABR.html>):
+///
+/// | format | output group | segments | manifests |
+/// |---|---|---|---|
+/// | `hls` | `HLS_GROUP_SETTINGS` | MPEG-TS | `.m3u8` |
+/// | `hls-fmp4` | `CMAF_GROUP_SETTINGS`, DASH manifest off | fMP4 (CMAF) | `.m3u8` |
+/// | `dash` | `DASH_ISO_GROUP_SETTINGS` | fMP4 | `.mpd` |
+/// | `cmaf` | `CMAF_GROUP_SETTINGS` | fMP4 (CMAF), one set for both | `.m3u8` and `.mpd` |
+/// | `mp4` | `FILE_GROUP_SETTINGS` | one progressive MP4 file (top rendition, first audio) | none |
+///
+/// MediaConvert writes HLS with fMP4 segments through a CMAF output group (its HLS output group only
+/// writes MPEG-TS), so `hls-fmp4` is a CMAF group that writes only the HLS manifest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum OutputFormat {
-    /// Apple HTTP Live Streaming.
+    /// Apple HTTP Live Streaming with MPEG-TS segments.
     Hls,
     /// MPEG-DASH (ISO).
     Dash,
-    /// Common Media Application Format.
+    /// Common Media Application Format: HLS and DASH manifests over one set of fMP4 segments.
     Cmaf,
+    /// Apple HTTP Live Streaming with fMP4 (CMAF) segments.
+    HlsFmp4,
+    /// One progressive-download MP4 file.
+    Mp4,
 }
 text_enum!(
     OutputFormat,
     "output formats",
-    [(Hls, "hls"), (Dash, "dash"), (Cmaf, "cmaf")]
+    [
+        (Hls, "hls"),
+        (Dash, "dash"),
+        (Cmaf, "cmaf"),
+        (HlsFmp4, "hls-fmp4"),
+        (Mp4, "mp4")
+    ]
 );
 
 impl OutputFormat {
@@ -446,8 +546,20 @@ impl OutputFormat {
         match self {
             Self::Hls => "HLS_GROUP_SETTINGS",
             Self::Dash => "DASH_ISO_GROUP_SETTINGS",
-            Self::Cmaf => "CMAF_GROUP_SETTINGS",
+            Self::Cmaf | Self::HlsFmp4 => "CMAF_GROUP_SETTINGS",
+            Self::Mp4 => "FILE_GROUP_SETTINGS",
         }
+    }
+
+    /// Whether the format is cut into segments (everything but `mp4`).
+    pub fn is_segmented(self) -> bool {
+        self != Self::Mp4
+    }
+
+    /// Whether the format's segments are made of fragments (`dash`, `cmaf`, `hls-fmp4`), whose
+    /// length MediaConvert takes as `FragmentLength`.
+    pub fn has_fragments(self) -> bool {
+        matches!(self, Self::Dash | Self::Cmaf | Self::HlsFmp4)
     }
 }
 

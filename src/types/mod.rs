@@ -8,16 +8,21 @@ mod cloudfront;
 mod media;
 mod names;
 mod time;
+mod transcode;
 
 pub use cloudfront::{
     Alias, CacheSettings, CorsOrigin, CustomHeader, HeaderName, HttpVersion, MAX_CUSTOM_HEADERS,
     MAX_CUSTOM_HEADERS_TOTAL_LEN, ObjectCaching, OriginPath, PriceClass, ViewerProtocolPolicy,
 };
-pub use media::{AbrLadder, Bitrate, LadderPreset, OutputFormat, QvbrLevel, Rendition};
+pub use media::{AbrLadder, Bitrate, LadderPreset, OutputFormat, QvbrLevel, Rendition, VideoCodec};
 pub use names::{
     AcmCertificateArn, BucketName, ContainerName, KeyPrefix, PipelineName, Region, RoleArn,
 };
 pub use time::{Seconds, SegmentLength, Ttl};
+pub use transcode::{
+    AacCodingMode, Acceleration, AudioRendition, CaptionFormat, Captions, JobOptions,
+    JobTemplateName, LanguageCode, Priority, QueueName, StatusUpdateInterval, Thumbnails,
+};
 
 /// Implements `Display`, `FromStr`, `TryFrom<&str>`, `TryFrom<String>`, `AsRef<str>` and serde (as a
 /// string) for a newtype over `String` whose checked constructor is `fn check(&str) -> Result<(), String>`.

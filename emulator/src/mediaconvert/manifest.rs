@@ -45,6 +45,9 @@ pub(crate) struct Rendition {
     pub sidecar: Option<String>,
     /// First video presentation time in the media, seconds (WebVTT X-TIMESTAMP-MAP).
     pub video_start: Option<f64>,
+    /// An audio-only output with `audioTrackType: AUDIO_ONLY_VARIANT_STREAM`: a variant stream of the
+    /// master playlist, not an `EXT-X-MEDIA` rendition.
+    pub audio_only_variant: bool,
 }
 
 impl Rendition {
@@ -204,8 +207,10 @@ pub(crate) fn master_playlist(renditions: &[Rendition], stream_inf_resolution: b
     );
     let audio_only: Vec<&Rendition> = renditions
         .iter()
-        .filter(|r| r.has_audio && !r.has_video && !r.is_caption)
+        .filter(|r| r.has_audio && !r.has_video && !r.is_caption && !r.audio_only_variant)
         .collect();
+    let audio_variants: Vec<&Rendition> =
+        renditions.iter().filter(|r| r.audio_only_variant).collect();
     let captions: Vec<&Rendition> = renditions.iter().filter(|r| r.is_caption).collect();
     let video: Vec<&Rendition> = renditions.iter().filter(|r| r.has_video).collect();
     // Audio renditions (alternate audio) when there is video to attach them to.
@@ -254,9 +259,9 @@ pub(crate) fn master_playlist(renditions: &[Rendition], stream_inf_resolution: b
         }
     }
     let variants: Vec<&Rendition> = if video.is_empty() {
-        audio_only.clone()
+        audio_only.iter().chain(&audio_variants).copied().collect()
     } else {
-        video
+        video.into_iter().chain(audio_variants).collect()
     };
     for v in variants {
         let groups: Vec<&Rendition> = if v.has_video && !v.has_audio {

@@ -130,6 +130,9 @@ pub(crate) struct OutputPlan {
     pub segment_modifier: String,
     /// HLS: `audioOnlyContainer` (AUTOMATIC: raw audio segments; M2TS).
     pub audio_only_container: Option<String>,
+    /// HLS/CMAF: `audioTrackType`; `AUDIO_ONLY_VARIANT_STREAM` makes an audio-only output a variant
+    /// stream of the master playlist instead of an `EXT-X-MEDIA` rendition.
+    pub audio_track_type: Option<String>,
 }
 
 /// Video codecs this emulator encodes.
@@ -856,6 +859,7 @@ fn plan_output(
         audio_only_container: hls
             .and_then(|h| s(h, "audioOnlyContainer"))
             .map(str::to_string),
+        audio_track_type: group_setting("audioTrackType"),
     })
 }
 

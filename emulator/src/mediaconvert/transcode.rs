@@ -1269,6 +1269,8 @@ async fn encode_segmented_output(
         sidecar: None,
         audio_group_id: o.audio_group_id.clone(),
         audio_rendition_sets: o.audio_rendition_sets.clone(),
+        audio_only_variant: o.video.is_none()
+            && o.audio_track_type.as_deref() == Some("AUDIO_ONLY_VARIANT_STREAM"),
     })
 }
 

@@ -247,6 +247,10 @@ async fn create_job(ctx: &Ctx, step: &Step, p: &JobParams) -> Result<String, Err
         .client_request_token(&p.client_request_token)
         .set_user_metadata(Some(settings::user_metadata(p)))
         .set_queue(settings::queue(p))
+        .set_priority(settings::priority(p))
+        .set_acceleration_settings(settings::acceleration(p))
+        .status_update_interval(settings::status_update_interval(p))
+        .set_job_template(p.job_template.clone())
         .send()
         .await
         .map_err(|e| aws_error("mediaconvert:CreateJob", &step.resource, e))?;

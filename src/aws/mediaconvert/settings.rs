@@ -3,67 +3,109 @@
 //!
 //! The shape follows a known-good reference, the 1080p QVBR job template of AWS's "Video on Demand on
 //! AWS" solution (`testdata/1080p_avc_aac_16x9_qvbr_no_preset.json`, Apache-2.0): one input; one output
-//! group per format; H.264 QVBR video with closed GOPs measured in seconds, and AAC audio. HLS outputs
-//! mux audio with each video rendition (TS segments); DASH and CMAF outputs are video-only, plus one
-//! audio-only output, because MediaConvert does not mux audio and video in those groups
-//! (<https://docs.aws.amazon.com/mediaconvert/latest/ug/outputs-file-ABR.html>).
+//! group per format; H.264 (or H.265) QVBR video with closed GOPs measured in seconds, and AAC audio.
+//!
+//! - `hls` (`HLS_GROUP_SETTINGS`, MPEG-TS): with one audio rendition and no audio-only variant, audio is
+//!   muxed with each video rendition, as in the reference. Otherwise the video outputs are video-only
+//!   and each audio rendition is an alternate audio output of the group `program_audio`
+//!   (`EXT-X-MEDIA`), plus, with `hls_audio_only`, an `AUDIO_ONLY_VARIANT_STREAM` output.
+//! - `dash`, `cmaf` and `hls-fmp4` (a CMAF group that writes only the HLS manifest): video-only outputs
+//!   plus one audio-only output per audio rendition, because MediaConvert does not mux audio and video
+//!   in those groups (<https://docs.aws.amazon.com/mediaconvert/latest/ug/outputs-file-ABR.html>).
+//! - `mp4` (`FILE_GROUP_SETTINGS`): one MP4 file, the top rendition with the first audio rendition.
+//! - Captions: a caption selector on the input reads the sidecar (SRT or WebVTT); every streaming group
+//!   gets a WebVTT caption-only output `_captions`
+//!   (<https://docs.aws.amazon.com/mediaconvert/latest/ug/webvtt-output-captions.html>).
+//! - Thumbnails: a `FILE_GROUP_SETTINGS` group with one `FRAME_CAPTURE` output in container `RAW`
+//!   (<https://docs.aws.amazon.com/mediaconvert/latest/ug/frame-capture.html>).
+//! - With a job template, the settings carry only the input; the template brings the output groups.
 
 use std::collections::HashMap;
 
 use aws_sdk_mediaconvert::types::{
     AacAudioDescriptionBroadcasterMix, AacCodecProfile, AacCodingMode, AacRateControlMode,
-    AacRawFormat, AacSettings, AacSpecification, AfdSignaling, AntiAlias, AudioCodec,
-    AudioCodecSettings, AudioDefaultSelection, AudioDescription, AudioLanguageCodeControl,
-    AudioSelector, AudioTypeControl, CmafClientCache, CmafCodecSpecification, CmafGroupSettings,
-    CmafManifestDurationFormat, CmafMpdProfile, CmafSegmentControl, CmafStreamInfResolution,
-    CmafWriteDashManifest, CmafWriteHlsManifest, ColorMetadata, ContainerSettings, ContainerType,
-    DashIsoGroupSettings, DashIsoHbbtvCompliance, DashIsoMpdProfile, DashIsoSegmentControl,
-    DropFrameTimecode, H264AdaptiveQuantization, H264CodecLevel, H264CodecProfile,
-    H264DynamicSubGop, H264EntropyEncoding, H264FieldEncoding, H264FlickerAdaptiveQuantization,
-    H264FramerateControl, H264FramerateConversionAlgorithm, H264GopBReference, H264GopSizeUnits,
-    H264InterlaceMode, H264ParControl, H264QualityTuningLevel, H264QvbrSettings,
-    H264RateControlMode, H264RepeatPps, H264SceneChangeDetect, H264Settings, H264SlowPal,
-    H264SpatialAdaptiveQuantization, H264Syntax, H264Telecine, H264TemporalAdaptiveQuantization,
-    H264UnregisteredSeiTimecode, HlsCaptionLanguageSetting, HlsClientCache, HlsCodecSpecification,
-    HlsDirectoryStructure, HlsGroupSettings, HlsManifestCompression, HlsManifestDurationFormat,
-    HlsOutputSelection, HlsProgramDateTime, HlsSegmentControl, HlsStreamInfResolution,
-    HlsTimedMetadataId3Frame, Input, JobSettings, M3u8PcrControl, M3u8Settings, Output,
-    OutputGroup, OutputGroupSettings, OutputGroupType, RespondToAfd, ScalingBehavior, VideoCodec,
-    VideoCodecSettings, VideoDescription, VideoSelector, VideoTimecodeInsertion,
+    AacRawFormat, AacSettings, AacSpecification, AccelerationMode, AccelerationSettings,
+    AfdSignaling, AntiAlias, AudioCodec, AudioCodecSettings, AudioDefaultSelection,
+    AudioDescription, AudioLanguageCodeControl, AudioSelector, AudioTypeControl,
+    CaptionDescription, CaptionDestinationSettings, CaptionDestinationType, CaptionSelector,
+    CaptionSourceSettings, CaptionSourceType, CmafClientCache, CmafCodecSpecification,
+    CmafGroupSettings, CmafManifestDurationFormat, CmafMpdProfile, CmafSegmentControl,
+    CmafStreamInfResolution, CmafWriteDashManifest, CmafWriteHlsManifest, CmfcAudioTrackType,
+    CmfcSettings, ColorMetadata, ContainerSettings, ContainerType, DashIsoGroupSettings,
+    DashIsoHbbtvCompliance, DashIsoMpdProfile, DashIsoSegmentControl, DropFrameTimecode,
+    FileGroupSettings, FileSourceSettings, FrameCaptureSettings, H264AdaptiveQuantization,
+    H264CodecLevel, H264CodecProfile, H264DynamicSubGop, H264EntropyEncoding, H264FieldEncoding,
+    H264FlickerAdaptiveQuantization, H264FramerateControl, H264FramerateConversionAlgorithm,
+    H264GopBReference, H264GopSizeUnits, H264InterlaceMode, H264ParControl, H264QualityTuningLevel,
+    H264QvbrSettings, H264RateControlMode, H264RepeatPps, H264SceneChangeDetect, H264Settings,
+    H264SlowPal, H264SpatialAdaptiveQuantization, H264Syntax, H264Telecine,
+    H264TemporalAdaptiveQuantization, H264UnregisteredSeiTimecode, H265AdaptiveQuantization,
+    H265CodecLevel, H265CodecProfile, H265FramerateControl, H265GopSizeUnits, H265InterlaceMode,
+    H265QualityTuningLevel, H265QvbrSettings, H265RateControlMode, H265SceneChangeDetect,
+    H265Settings, H265WriteMp4PackagingType, HlsAudioOnlyContainer, HlsAudioTrackType,
+    HlsCaptionLanguageSetting, HlsCaptionSegmentLengthControl, HlsClientCache,
+    HlsCodecSpecification, HlsDirectoryStructure, HlsGroupSettings, HlsManifestCompression,
+    HlsManifestDurationFormat, HlsOutputSelection, HlsProgramDateTime, HlsSegmentControl,
+    HlsSettings, HlsStreamInfResolution, HlsTimedMetadataId3Frame, Input, JobSettings,
+    LanguageCode, M3u8PcrControl, M3u8Settings, Output, OutputGroup, OutputGroupSettings,
+    OutputGroupType, OutputSettings, RespondToAfd, ScalingBehavior, StatusUpdateInterval,
+    VideoCodec, VideoCodecSettings, VideoDescription, VideoSelector, VideoTimecodeInsertion,
 };
 
-use crate::plan::{JobParams, OutputGroupParams};
-use crate::types::{OutputFormat, Rendition};
+use crate::plan::{AudioParams, JobParams, OutputGroupParams, ThumbnailParams};
+use crate::types::{OutputFormat, Rendition, VideoCodec as Codec};
 
-/// The user metadata key that carries the job's idempotency token, so that an in-flight job of the
-/// same pipeline, asset and settings can be found again after a crash.
+/// The user metadata key that carries the plan's idempotency token, so that apply can find an
+/// in-flight job with the same settings.
 pub(crate) const TOKEN_KEY: &str = "vod-pipeline:token";
 
 /// The input's only audio selector, which every audio description reads from.
 pub(crate) const AUDIO_SELECTOR: &str = "Audio Selector 1";
 
-/// The name modifier of the audio-only output of DASH and CMAF groups.
+/// The input's caption selector, which reads the sidecar file.
+pub(crate) const CAPTION_SELECTOR: &str = "Captions Selector 1";
+
+/// The name modifier of the audio-only output of DASH and CMAF groups (one audio rendition); with
+/// several, `_audio_<bitrate>`.
 pub(crate) const AUDIO_NAME_MODIFIER: &str = "_audio";
+
+/// The name modifier of the HLS audio-only variant stream.
+pub(crate) const AUDIO_ONLY_NAME_MODIFIER: &str = "_audio_only";
+
+/// The name modifier of WebVTT caption outputs.
+pub(crate) const CAPTIONS_NAME_MODIFIER: &str = "_captions";
+
+/// The name modifier of frame captures.
+pub(crate) const THUMBNAIL_NAME_MODIFIER: &str = "_thumb";
+
+/// The HLS audio rendition group of alternate audio outputs.
+const AUDIO_GROUP: &str = "program_audio";
 
 /// H.264's largest HRD buffer (and `MaxBitrate`), in bits.
 const MAX_HRD_BUFFER: u64 = 1_152_000_000;
 
-/// The job settings: one input and one output group per format.
+/// The job settings: one input and one output group per format (plus one for thumbnails). With a job
+/// template, only the input: the template brings the output groups.
 pub(crate) fn job_settings(params: &JobParams) -> JobSettings {
+    if params.job_template.is_some() {
+        return JobSettings::builder().inputs(input(params)).build();
+    }
+    let mut groups: Vec<OutputGroup> = params
+        .output_groups
+        .iter()
+        .map(|g| output_group(params, g))
+        .collect();
+    if let Some(t) = &params.thumbnails {
+        groups.push(thumbnail_group(t));
+    }
     JobSettings::builder()
         .ad_avail_offset(0)
         .inputs(input(params))
-        .set_output_groups(Some(
-            params
-                .output_groups
-                .iter()
-                .map(|g| output_group(params, g))
-                .collect(),
-        ))
+        .set_output_groups(Some(groups))
         .build()
 }
 
-/// `CreateJob`'s `UserMetadata`: the plan's (pipeline and asset) plus the idempotency token.
+/// `CreateJob`'s `UserMetadata`: the plan's (pipeline, asset, the spec's own) plus the idempotency token.
 pub(crate) fn user_metadata(params: &JobParams) -> HashMap<String, String> {
     let mut m: HashMap<String, String> = params
         .user_metadata
@@ -81,8 +123,27 @@ pub(crate) fn queue(params: &JobParams) -> Option<String> {
     (!q.is_empty() && q != "Default").then(|| q.to_owned())
 }
 
+/// `CreateJob`'s `Priority`: none for 0, MediaConvert's default.
+pub(crate) fn priority(params: &JobParams) -> Option<i32> {
+    (params.priority != 0).then_some(i32::from(params.priority))
+}
+
+/// `CreateJob`'s `AccelerationSettings`: none for `DISABLED`, MediaConvert's default.
+pub(crate) fn acceleration(params: &JobParams) -> Option<AccelerationSettings> {
+    (params.acceleration != "DISABLED").then(|| {
+        AccelerationSettings::builder()
+            .mode(AccelerationMode::from(params.acceleration.as_str()))
+            .build()
+    })
+}
+
+/// `CreateJob`'s `StatusUpdateInterval`.
+pub(crate) fn status_update_interval(params: &JobParams) -> StatusUpdateInterval {
+    StatusUpdateInterval::from(params.status_update_interval.as_str())
+}
+
 fn input(p: &JobParams) -> Input {
-    Input::builder()
+    let mut b = Input::builder()
         .file_input(p.input.clone())
         .audio_selectors(
             AUDIO_SELECTOR,
@@ -90,13 +151,31 @@ fn input(p: &JobParams) -> Input {
                 .default_selection(AudioDefaultSelection::Default)
                 .build(),
         )
-        .video_selector(VideoSelector::builder().build())
-        .build()
+        .video_selector(VideoSelector::builder().build());
+    if let Some(c) = &p.captions {
+        b = b.caption_selectors(
+            CAPTION_SELECTOR,
+            CaptionSelector::builder()
+                .language_code(LanguageCode::from(c.language.as_str()))
+                .source_settings(
+                    CaptionSourceSettings::builder()
+                        .source_type(CaptionSourceType::from(c.source_type.as_str()))
+                        .file_source_settings(
+                            FileSourceSettings::builder()
+                                .source_file(c.source.clone())
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        );
+    }
+    b.build()
 }
 
 fn output_group(p: &JobParams, g: &OutputGroupParams) -> OutputGroup {
-    let segment = secs_i32(p.segment_length.secs());
-    let gop = secs_i32(p.gop_length.get());
+    let segment = secs_i32(g.segment_length.unwrap_or(p.segment_length.secs()));
+    let fragment = secs_i32(g.fragment_length.unwrap_or(p.fragment_length.get()));
     let (name, settings, outputs) = match g.format {
         OutputFormat::Hls => (
             "Apple HLS",
@@ -114,6 +193,11 @@ fn output_group(p: &JobParams, g: &OutputGroupParams) -> OutputGroup {
                         .timed_metadata_id3_period(10)
                         .timed_metadata_id3_frame(HlsTimedMetadataId3Frame::Priv)
                         .caption_language_setting(HlsCaptionLanguageSetting::Omit)
+                        .set_caption_segment_length_control(
+                            p.captions
+                                .as_ref()
+                                .map(|_| HlsCaptionSegmentLengthControl::LargeSegments),
+                        )
                         .codec_specification(HlsCodecSpecification::Rfc4281)
                         .program_date_time(HlsProgramDateTime::Exclude)
                         .program_date_time_period(600)
@@ -123,23 +207,7 @@ fn output_group(p: &JobParams, g: &OutputGroupParams) -> OutputGroup {
                         .build(),
                 )
                 .build(),
-            p.renditions
-                .renditions()
-                .iter()
-                .map(|r| {
-                    Output::builder()
-                        .name_modifier(name_modifier(p, r))
-                        .container_settings(
-                            ContainerSettings::builder()
-                                .container(ContainerType::M3U8)
-                                .m3u8_settings(m3u8_settings())
-                                .build(),
-                        )
-                        .video_description(video_description(p, r))
-                        .audio_descriptions(audio_description(p))
-                        .build()
-                })
-                .collect::<Vec<_>>(),
+            hls_outputs(p),
         ),
         OutputFormat::Dash => (
             "DASH ISO",
@@ -149,36 +217,62 @@ fn output_group(p: &JobParams, g: &OutputGroupParams) -> OutputGroup {
                     DashIsoGroupSettings::builder()
                         .destination(g.destination.clone())
                         .segment_length(segment)
-                        .fragment_length(gop)
+                        .fragment_length(fragment)
                         .segment_control(DashIsoSegmentControl::SegmentedFiles)
                         .mpd_profile(DashIsoMpdProfile::MainProfile)
                         .hbbtv_compliance(DashIsoHbbtvCompliance::None)
                         .build(),
                 )
                 .build(),
-            split_outputs(p, ContainerType::Mpd),
+            split_outputs(p, ContainerType::Mpd, false),
         ),
-        OutputFormat::Cmaf => (
-            "CMAF",
+        OutputFormat::Cmaf | OutputFormat::HlsFmp4 => {
+            let hls_only = g.format == OutputFormat::HlsFmp4;
+            (
+                if hls_only { "HLS fMP4" } else { "CMAF" },
+                OutputGroupSettings::builder()
+                    .r#type(OutputGroupType::CmafGroupSettings)
+                    .cmaf_group_settings(
+                        CmafGroupSettings::builder()
+                            .destination(g.destination.clone())
+                            .segment_length(segment)
+                            .fragment_length(fragment)
+                            .segment_control(CmafSegmentControl::SegmentedFiles)
+                            .write_hls_manifest(CmafWriteHlsManifest::Enabled)
+                            .write_dash_manifest(if hls_only {
+                                CmafWriteDashManifest::Disabled
+                            } else {
+                                CmafWriteDashManifest::Enabled
+                            })
+                            .manifest_duration_format(CmafManifestDurationFormat::Integer)
+                            .codec_specification(CmafCodecSpecification::Rfc6381)
+                            .client_cache(CmafClientCache::Enabled)
+                            .stream_inf_resolution(CmafStreamInfResolution::Include)
+                            .mpd_profile(CmafMpdProfile::MainProfile)
+                            .build(),
+                    )
+                    .build(),
+                split_outputs(p, ContainerType::Cmfc, hls_only && p.hls_audio_only),
+            )
+        }
+        OutputFormat::Mp4 => (
+            "File Group",
             OutputGroupSettings::builder()
-                .r#type(OutputGroupType::CmafGroupSettings)
-                .cmaf_group_settings(
-                    CmafGroupSettings::builder()
+                .r#type(OutputGroupType::FileGroupSettings)
+                .file_group_settings(
+                    FileGroupSettings::builder()
                         .destination(g.destination.clone())
-                        .segment_length(segment)
-                        .fragment_length(gop)
-                        .segment_control(CmafSegmentControl::SegmentedFiles)
-                        .write_hls_manifest(CmafWriteHlsManifest::Enabled)
-                        .write_dash_manifest(CmafWriteDashManifest::Enabled)
-                        .manifest_duration_format(CmafManifestDurationFormat::Integer)
-                        .codec_specification(CmafCodecSpecification::Rfc6381)
-                        .client_cache(CmafClientCache::Enabled)
-                        .stream_inf_resolution(CmafStreamInfResolution::Include)
-                        .mpd_profile(CmafMpdProfile::MainProfile)
                         .build(),
                 )
                 .build(),
-            split_outputs(p, ContainerType::Cmfc),
+            vec![mp4_output(p)],
+        ),
+        // `OutputFormat` is non-exhaustive for users; every variant is handled above.
+        #[allow(unreachable_patterns)]
+        _ => (
+            "Unsupported",
+            OutputGroupSettings::builder().build(),
+            vec![],
         ),
     };
     OutputGroup::builder()
@@ -188,12 +282,120 @@ fn output_group(p: &JobParams, g: &OutputGroupParams) -> OutputGroup {
         .build()
 }
 
-/// DASH and CMAF: one video-only output per rendition, then one audio-only output.
-fn split_outputs(p: &JobParams, container: ContainerType) -> Vec<Output> {
-    let container_settings = || {
-        ContainerSettings::builder()
-            .container(container.clone())
+/// Whether HLS (TS) outputs mux the audio with each video rendition: one audio rendition and no
+/// audio-only variant, the reference's shape.
+pub(crate) fn hls_muxes_audio(p: &JobParams) -> bool {
+    p.audio.len() == 1 && !p.hls_audio_only
+}
+
+fn m3u8_container() -> ContainerSettings {
+    ContainerSettings::builder()
+        .container(ContainerType::M3U8)
+        .m3u8_settings(m3u8_settings())
+        .build()
+}
+
+/// HLS (TS): one output per rendition; audio muxed or as alternate audio outputs; captions.
+fn hls_outputs(p: &JobParams) -> Vec<Output> {
+    let mux = hls_muxes_audio(p);
+    let mut outputs: Vec<Output> = p
+        .renditions
+        .renditions()
+        .iter()
+        .map(|r| {
+            let o = Output::builder()
+                .name_modifier(name_modifier(p, r))
+                .container_settings(m3u8_container())
+                .video_description(video_description(p, r));
+            if mux {
+                o.audio_descriptions(audio_description(&p.audio[0])).build()
+            } else {
+                o.output_settings(
+                    OutputSettings::builder()
+                        .hls_settings(
+                            HlsSettings::builder()
+                                .audio_rendition_sets(AUDIO_GROUP)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+            }
+        })
+        .collect();
+    if !mux {
+        for (i, a) in p.audio.iter().enumerate() {
+            let track = if i == 0 {
+                HlsAudioTrackType::AlternateAudioAutoSelectDefault
+            } else {
+                HlsAudioTrackType::AlternateAudioAutoSelect
+            };
+            outputs.push(
+                Output::builder()
+                    .name_modifier(audio_name_modifier(p, a))
+                    .container_settings(m3u8_container())
+                    .audio_descriptions(audio_description(a))
+                    .output_settings(
+                        OutputSettings::builder()
+                            .hls_settings(
+                                HlsSettings::builder()
+                                    .audio_group_id(AUDIO_GROUP)
+                                    .audio_track_type(track)
+                                    .audio_only_container(HlsAudioOnlyContainer::Automatic)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+            );
+        }
+    }
+    if p.hls_audio_only
+        && let Some(a) = p.audio.last()
+    {
+        outputs.push(
+            Output::builder()
+                .name_modifier(AUDIO_ONLY_NAME_MODIFIER)
+                .container_settings(m3u8_container())
+                .audio_descriptions(audio_description(a))
+                .output_settings(
+                    OutputSettings::builder()
+                        .hls_settings(
+                            HlsSettings::builder()
+                                .audio_track_type(HlsAudioTrackType::AudioOnlyVariantStream)
+                                .audio_only_container(HlsAudioOnlyContainer::Automatic)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        );
+    }
+    if p.captions.is_some() {
+        outputs.push(caption_output(p, ContainerType::M3U8));
+    }
+    outputs
+}
+
+/// DASH and CMAF: one video-only output per rendition, one audio-only output per audio rendition,
+/// captions; with `audio_only_variant` (HLS fMP4), an audio-only variant stream.
+fn split_outputs(p: &JobParams, container: ContainerType, audio_only_variant: bool) -> Vec<Output> {
+    let cmaf = container == ContainerType::Cmfc;
+    let container_settings = |track: Option<CmfcAudioTrackType>| {
+        let b = ContainerSettings::builder().container(container.clone());
+        if cmaf {
+            b.cmfc_settings(
+                CmfcSettings::builder()
+                    .set_audio_track_type(track)
+                    .set_audio_group_id(
+                        (cmaf && audio_only_variant).then(|| AUDIO_GROUP.to_owned()),
+                    )
+                    .build(),
+            )
             .build()
+        } else {
+            b.build()
+        }
     };
     let mut outputs: Vec<Output> = p
         .renditions
@@ -202,23 +404,159 @@ fn split_outputs(p: &JobParams, container: ContainerType) -> Vec<Output> {
         .map(|r| {
             Output::builder()
                 .name_modifier(name_modifier(p, r))
-                .container_settings(container_settings())
+                .container_settings(
+                    ContainerSettings::builder()
+                        .container(container.clone())
+                        .build(),
+                )
                 .video_description(video_description(p, r))
                 .build()
         })
         .collect();
-    outputs.push(
-        Output::builder()
-            .name_modifier(AUDIO_NAME_MODIFIER)
-            .container_settings(container_settings())
-            .audio_descriptions(audio_description(p))
-            .build(),
-    );
+    for (i, a) in p.audio.iter().enumerate() {
+        let track = (cmaf && (p.audio.len() > 1 || audio_only_variant)).then_some(if i == 0 {
+            CmfcAudioTrackType::AlternateAudioAutoSelectDefault
+        } else {
+            CmfcAudioTrackType::AlternateAudioAutoSelect
+        });
+        outputs.push(
+            Output::builder()
+                .name_modifier(audio_name_modifier(p, a))
+                .container_settings(container_settings(track))
+                .audio_descriptions(audio_description(a))
+                .build(),
+        );
+    }
+    if audio_only_variant && let Some(a) = p.audio.last() {
+        outputs.push(
+            Output::builder()
+                .name_modifier(AUDIO_ONLY_NAME_MODIFIER)
+                .container_settings(
+                    ContainerSettings::builder()
+                        .container(container.clone())
+                        .cmfc_settings(
+                            CmfcSettings::builder()
+                                .audio_track_type(CmfcAudioTrackType::AudioOnlyVariantStream)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .audio_descriptions(audio_description(a))
+                .build(),
+        );
+    }
+    if p.captions.is_some() {
+        outputs.push(caption_output(p, container));
+    }
     outputs
 }
 
-/// `_720p_4M`, from [`Rendition::label`]. Two renditions of the same height and bitrate (different
-/// widths) would collide, and name modifiers must be unique within a group: those get the width too.
+/// `_audio` with one audio rendition, `_audio_<bitrate>` (`_audio_128k`) with several.
+pub(crate) fn audio_name_modifier(p: &JobParams, a: &AudioParams) -> String {
+    if p.audio.len() == 1 {
+        AUDIO_NAME_MODIFIER.to_owned()
+    } else {
+        format!(
+            "{AUDIO_NAME_MODIFIER}_{}",
+            crate::types::Bitrate::new(u64::from(a.bitrate))
+                .map_or_else(|_| a.bitrate.to_string(), |b| b.to_string())
+        )
+    }
+}
+
+/// A caption-only WebVTT output reading the sidecar through the input's caption selector.
+fn caption_output(p: &JobParams, container: ContainerType) -> Output {
+    let lang = p
+        .captions
+        .as_ref()
+        .map(|c| c.language.as_str())
+        .unwrap_or("ENG");
+    Output::builder()
+        .name_modifier(CAPTIONS_NAME_MODIFIER)
+        .container_settings(ContainerSettings::builder().container(container).build())
+        .caption_descriptions(
+            CaptionDescription::builder()
+                .caption_selector_name(CAPTION_SELECTOR)
+                .language_code(LanguageCode::from(lang))
+                .destination_settings(
+                    CaptionDestinationSettings::builder()
+                        .destination_type(CaptionDestinationType::Webvtt)
+                        .build(),
+                )
+                .build(),
+        )
+        .build()
+}
+
+/// The MP4 file: the top rendition with the first audio rendition, no name modifier
+/// (`<asset>.mp4`).
+fn mp4_output(p: &JobParams) -> Output {
+    let mut o = Output::builder().container_settings(
+        ContainerSettings::builder()
+            .container(ContainerType::Mp4)
+            .build(),
+    );
+    if let Some(r) = p.renditions.renditions().first() {
+        o = o.video_description(video_description(p, r));
+    }
+    if let Some(a) = p.audio.first() {
+        o = o.audio_descriptions(audio_description(a));
+    }
+    o.build()
+}
+
+/// Frame-capture thumbnails: a file group with one `FRAME_CAPTURE` output in container `RAW`.
+fn thumbnail_group(t: &ThumbnailParams) -> OutputGroup {
+    OutputGroup::builder()
+        .name("Thumbnails")
+        .output_group_settings(
+            OutputGroupSettings::builder()
+                .r#type(OutputGroupType::FileGroupSettings)
+                .file_group_settings(
+                    FileGroupSettings::builder()
+                        .destination(t.destination.clone())
+                        .build(),
+                )
+                .build(),
+        )
+        .outputs(
+            Output::builder()
+                .name_modifier(THUMBNAIL_NAME_MODIFIER)
+                .container_settings(
+                    ContainerSettings::builder()
+                        .container(ContainerType::Raw)
+                        .build(),
+                )
+                .video_description(
+                    VideoDescription::builder()
+                        .width(dim_i32(t.width))
+                        .height(dim_i32(t.height))
+                        .scaling_behavior(ScalingBehavior::Default)
+                        .codec_settings(
+                            VideoCodecSettings::builder()
+                                .codec(VideoCodec::FrameCapture)
+                                .frame_capture_settings(
+                                    FrameCaptureSettings::builder()
+                                        .framerate_numerator(1)
+                                        .framerate_denominator(secs_i32(t.interval))
+                                        .set_max_captures(
+                                            t.max_captures
+                                                .map(|m| i32::try_from(m).unwrap_or(i32::MAX)),
+                                        )
+                                        .quality(i32::from(t.quality))
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .build()
+}
+
+/// `_720p_4M`, from [`Rendition::label`]. Two renditions of the same label (different widths)
+/// would collide, and name modifiers must be unique within a group: those get the width too.
 pub(crate) fn name_modifier(p: &JobParams, r: &Rendition) -> String {
     let label = r.label();
     let same = p
@@ -250,6 +588,16 @@ fn m3u8_settings() -> M3u8Settings {
 }
 
 fn video_description(p: &JobParams, r: &Rendition) -> VideoDescription {
+    let codec = match r.codec() {
+        Codec::H265 => VideoCodecSettings::builder()
+            .codec(VideoCodec::H265)
+            .h265_settings(h265_settings(p, r))
+            .build(),
+        _ => VideoCodecSettings::builder()
+            .codec(VideoCodec::H264)
+            .h264_settings(h264_settings(p, r))
+            .build(),
+    };
     VideoDescription::builder()
         .width(dim_i32(r.width()))
         .height(dim_i32(r.height()))
@@ -261,12 +609,7 @@ fn video_description(p: &JobParams, r: &Rendition) -> VideoDescription {
         .drop_frame_timecode(DropFrameTimecode::Enabled)
         .respond_to_afd(RespondToAfd::None)
         .color_metadata(ColorMetadata::Insert)
-        .codec_settings(
-            VideoCodecSettings::builder()
-                .codec(VideoCodec::H264)
-                .h264_settings(h264_settings(p, r))
-                .build(),
-        )
+        .codec_settings(codec)
         .build()
 }
 
@@ -326,15 +669,49 @@ fn h264_settings(p: &JobParams, r: &Rendition) -> H264Settings {
         .build()
 }
 
-fn audio_description(p: &JobParams) -> AudioDescription {
-    let a = &p.audio;
+/// H.265 with the same rate control, GOP and HRD choices as the H.264 renditions; MAIN profile, 8 bit;
+/// `HVC1` packaging so that Apple players accept it in fMP4.
+fn h265_settings(p: &JobParams, r: &Rendition) -> H265Settings {
+    let max_bitrate = r.max_bitrate().bps();
+    let rate_control = H265RateControlMode::from(p.rate_control_mode.as_str());
+    let qvbr = (rate_control == H265RateControlMode::Qvbr).then(|| {
+        H265QvbrSettings::builder()
+            .set_qvbr_quality_level(r.qvbr_quality_level().map(|q| i32::from(q.get())))
+            .build()
+    });
+    H265Settings::builder()
+        .rate_control_mode(rate_control)
+        .set_qvbr_settings(qvbr)
+        .max_bitrate(bits_i32(max_bitrate))
+        .hrd_buffer_size(bits_i32(
+            (max_bitrate.saturating_mul(5) / 2).min(MAX_HRD_BUFFER),
+        ))
+        .hrd_buffer_initial_fill_percentage(90)
+        .gop_size(p.gop_length.get() as f64)
+        .gop_size_units(H265GopSizeUnits::Seconds)
+        .gop_closed_cadence(1)
+        .min_i_interval(0)
+        .scene_change_detect(H265SceneChangeDetect::TransitionDetection)
+        .codec_profile(H265CodecProfile::MainMain)
+        .codec_level(H265CodecLevel::Auto)
+        .interlace_mode(H265InterlaceMode::Progressive)
+        .number_reference_frames(3)
+        .number_b_frames_between_reference_frames(3)
+        .adaptive_quantization(H265AdaptiveQuantization::High)
+        .framerate_control(H265FramerateControl::InitializeFromSource)
+        .quality_tuning_level(H265QualityTuningLevel::SinglePassHq)
+        .write_mp4_packaging_type(H265WriteMp4PackagingType::Hvc1)
+        .build()
+}
+
+fn audio_description(a: &AudioParams) -> AudioDescription {
     AudioDescription::builder()
         .audio_source_name(AUDIO_SELECTOR)
         .audio_type_control(AudioTypeControl::FollowInput)
         .language_code_control(AudioLanguageCodeControl::FollowInput)
         .audio_type(0)
         .codec_settings(
-            // The plan always asks for AAC (`audio.codec`).
+            // The plan always asks for AAC (`audio[].codec`).
             AudioCodecSettings::builder()
                 .codec(AudioCodec::Aac)
                 .aac_settings(
@@ -391,23 +768,33 @@ pub(crate) mod tests {
                 .parse()
                 .unwrap(),
             queue: "Default".into(),
+            priority: 0,
+            acceleration: "DISABLED".into(),
+            status_update_interval: "SECONDS_60".into(),
+            job_template: None,
             client_request_token: "vod-0123456789abcdef".into(),
             segment_length: SegmentLength::new(segment).unwrap(),
             gop_length: Seconds::new(gop),
+            fragment_length: Seconds::new(gop),
             rate_control_mode: "QVBR".into(),
             renditions: AbrLadder::preset(LadderPreset::AwsVod1080p),
-            audio: AudioParams {
+            audio: vec![AudioParams {
                 codec: "AAC".into(),
                 bitrate: 96_000,
                 sample_rate: 48_000,
                 coding_mode: "CODING_MODE_2_0".into(),
-            },
+            }],
+            hls_audio_only: false,
+            captions: None,
+            thumbnails: None,
             output_groups: formats
                 .iter()
                 .map(|&f| OutputGroupParams {
                     format: f,
                     group_type: f.group_type().into(),
                     destination: format!("s3://vod-out/packaged/sample/{f}/"),
+                    segment_length: f.is_segmented().then_some(segment),
+                    fragment_length: f.has_fragments().then_some(gop),
                     manifests: vec![],
                 })
                 .collect(),
@@ -448,9 +835,10 @@ pub(crate) mod tests {
     /// - Audio: one AAC-LC 96 kb/s stereo 48 kHz rendition for every output (the plan's `audio`)
     ///   instead of HE-AAC v1 at 64/96 kb/s for the low rungs and AAC-LC 128 kb/s for 1080p: a single
     ///   audio rendition can be shared by all variants, and DASH/CMAF need it as a separate output anyway.
-    /// - `AccelerationSettings`, `StatusUpdateInterval`, `Priority` (job-level, outside `Settings`):
-    ///   left to MediaConvert's defaults (no accelerated transcoding, which has its own pricing and
-    ///   input requirements).
+    /// - `AccelerationSettings.Mode` (job-level): `DISABLED` by default instead of `PREFERRED`:
+    ///   accelerated transcoding is billed at its own rate and has input requirements, so it is opt-in
+    ///   (`transcode.acceleration = "PREFERRED"` reproduces the reference; checked below).
+    ///   `StatusUpdateInterval` (`SECONDS_60`), `Priority` (0) and `Queue` (`Default`) match.
     /// - The job has an `Inputs` entry (the reference is a template without one).
     #[test]
     fn hls_matches_reference_template() {
@@ -642,6 +1030,25 @@ pub(crate) mod tests {
             assert_eq!(a.codec_profile(), Some(&AacCodecProfile::Lc));
             assert!([64_000, 96_000, 128_000].contains(&i(&raa["Bitrate"])));
         }
+        // Job-level options.
+        assert_eq!(
+            status_update_interval(&p).as_str(),
+            reference["StatusUpdateInterval"].as_str().unwrap()
+        );
+        assert_eq!(priority(&p).unwrap_or(0), i(&reference["Priority"]) as i32);
+        assert_eq!(
+            queue(&p).unwrap_or_else(|| "Default".into()),
+            reference["Queue"].as_str().unwrap()
+        );
+        assert_eq!(acceleration(&p), None, "DISABLED: MediaConvert's default");
+        let mut preferred = p.clone();
+        preferred.acceleration = "PREFERRED".into();
+        assert_eq!(
+            acceleration(&preferred).and_then(|a| a.mode().map(|m| m.as_str().to_owned())),
+            reference["AccelerationSettings"]["Mode"]
+                .as_str()
+                .map(str::to_owned)
+        );
         let names: Vec<_> = g
             .outputs()
             .iter()
@@ -838,5 +1245,216 @@ pub(crate) mod tests {
             queue(&p).as_deref(),
             Some("arn:aws:mediaconvert:us-east-1:123456789012:queues/fast")
         );
+    }
+
+    #[test]
+    fn h265_renditions_use_h265_settings() {
+        let mut p = params(&[OutputFormat::Cmaf], 6, 2);
+        p.renditions = AbrLadder::new([
+            Rendition::with_codec(
+                crate::types::VideoCodec::H265,
+                1280,
+                720,
+                "2M".parse().unwrap(),
+                Some(8),
+            )
+            .unwrap(),
+            Rendition::new(1280, 720, "3M".parse().unwrap(), Some(8)).unwrap(),
+        ])
+        .unwrap();
+        let s = job_settings(&p);
+        let outs = s.output_groups()[0].outputs();
+        let h = outs[1]
+            .video_description()
+            .and_then(|v| v.codec_settings())
+            .unwrap();
+        assert_eq!(h.codec(), Some(&VideoCodec::H265));
+        let h5 = h.h265_settings().unwrap();
+        assert_eq!(h5.max_bitrate(), Some(2_000_000));
+        assert_eq!(h5.gop_size(), Some(2.0));
+        assert_eq!(h5.gop_size_units(), Some(&H265GopSizeUnits::Seconds));
+        assert_eq!(
+            h5.write_mp4_packaging_type(),
+            Some(&H265WriteMp4PackagingType::Hvc1)
+        );
+        assert_eq!(h5.qvbr_settings().unwrap().qvbr_quality_level(), Some(8));
+        assert_eq!(outs[1].name_modifier(), Some("_720p_2M_h265"));
+        assert_eq!(outs[0].name_modifier(), Some("_720p_3M"));
+    }
+
+    #[test]
+    fn captions_thumbnails_mp4_and_hls_fmp4() {
+        let mut p = params(
+            &[OutputFormat::Hls, OutputFormat::HlsFmp4, OutputFormat::Mp4],
+            6,
+            2,
+        );
+        p.fragment_length = Seconds::new(2);
+        p.captions = Some(crate::plan::CaptionParams {
+            source: "s3://vod-source/uploads/sample.srt".into(),
+            source_type: "SRT".into(),
+            language: "ENG".into(),
+        });
+        p.thumbnails = Some(ThumbnailParams {
+            destination: "s3://vod-out/packaged/sample/thumbnails/".into(),
+            interval: 10,
+            width: 320,
+            height: 180,
+            quality: 80,
+            max_captures: Some(100),
+        });
+        let s = job_settings(&p);
+        let sel = s.inputs()[0]
+            .caption_selectors()
+            .unwrap()
+            .get(CAPTION_SELECTOR)
+            .unwrap();
+        let src = sel.source_settings().unwrap();
+        assert_eq!(src.source_type(), Some(&CaptionSourceType::Srt));
+        assert_eq!(
+            src.file_source_settings().unwrap().source_file(),
+            Some("s3://vod-source/uploads/sample.srt")
+        );
+        let groups = s.output_groups();
+        assert_eq!(groups.len(), 4, "hls, hls-fmp4, mp4, thumbnails");
+        // Captions: a WebVTT caption-only output in each streaming group.
+        for g in &groups[..2] {
+            let c = g.outputs().last().unwrap();
+            assert_eq!(c.name_modifier(), Some(CAPTIONS_NAME_MODIFIER));
+            assert!(c.video_description().is_none() && c.audio_descriptions().is_empty());
+            let cd = &c.caption_descriptions()[0];
+            assert_eq!(cd.caption_selector_name(), Some(CAPTION_SELECTOR));
+            assert_eq!(
+                cd.destination_settings().unwrap().destination_type(),
+                Some(&CaptionDestinationType::Webvtt)
+            );
+            assert_eq!(cd.language_code(), Some(&LanguageCode::Eng));
+        }
+        // HLS fMP4: a CMAF group without the DASH manifest.
+        let cmaf = groups[1]
+            .output_group_settings()
+            .unwrap()
+            .cmaf_group_settings()
+            .unwrap();
+        assert_eq!(
+            cmaf.write_dash_manifest(),
+            Some(&CmafWriteDashManifest::Disabled)
+        );
+        assert_eq!(
+            cmaf.write_hls_manifest(),
+            Some(&CmafWriteHlsManifest::Enabled)
+        );
+        assert_eq!(cmaf.fragment_length(), Some(2));
+        // MP4: one output, the top rendition with audio, no name modifier.
+        let mp4 = &groups[2];
+        assert_eq!(
+            mp4.output_group_settings().unwrap().r#type(),
+            Some(&OutputGroupType::FileGroupSettings)
+        );
+        let o = &mp4.outputs()[0];
+        assert_eq!(mp4.outputs().len(), 1);
+        assert_eq!(o.name_modifier(), None);
+        assert_eq!(o.video_description().unwrap().width(), Some(1920));
+        assert_eq!(o.audio_descriptions().len(), 1);
+        // Thumbnails: FRAME_CAPTURE in RAW, one per interval.
+        let th = &groups[3];
+        let o = &th.outputs()[0];
+        assert_eq!(
+            o.container_settings().unwrap().container(),
+            Some(&ContainerType::Raw)
+        );
+        let v = o.video_description().unwrap();
+        assert_eq!((v.width(), v.height()), (Some(320), Some(180)));
+        let fc = v
+            .codec_settings()
+            .unwrap()
+            .frame_capture_settings()
+            .unwrap();
+        assert_eq!(
+            (
+                fc.framerate_numerator(),
+                fc.framerate_denominator(),
+                fc.max_captures(),
+                fc.quality()
+            ),
+            (Some(1), Some(10), Some(100), Some(80))
+        );
+        assert_eq!(
+            th.output_group_settings()
+                .unwrap()
+                .file_group_settings()
+                .unwrap()
+                .destination(),
+            Some("s3://vod-out/packaged/sample/thumbnails/")
+        );
+    }
+
+    #[test]
+    fn several_audio_renditions_and_the_audio_only_variant() {
+        let mut p = params(&[OutputFormat::Hls, OutputFormat::Dash], 6, 2);
+        let a = |b: u32| AudioParams {
+            codec: "AAC".into(),
+            bitrate: b,
+            sample_rate: 48_000,
+            coding_mode: "CODING_MODE_2_0".into(),
+        };
+        p.audio = vec![a(128_000), a(64_000)];
+        p.hls_audio_only = true;
+        let s = job_settings(&p);
+        let hls = s.output_groups()[0].outputs();
+        let n = p.renditions.renditions().len();
+        for o in &hls[..n] {
+            assert!(o.audio_descriptions().is_empty(), "video-only");
+            assert_eq!(
+                o.output_settings()
+                    .and_then(|x| x.hls_settings())
+                    .and_then(|h| h.audio_rendition_sets()),
+                Some("program_audio")
+            );
+        }
+        let audio: Vec<_> = hls[n..]
+            .iter()
+            .map(|o| {
+                let h = o.output_settings().unwrap().hls_settings().unwrap();
+                (
+                    o.name_modifier().unwrap(),
+                    h.audio_track_type().unwrap().as_str(),
+                    aac(o).bitrate().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            audio,
+            [
+                (
+                    "_audio_128k",
+                    "ALTERNATE_AUDIO_AUTO_SELECT_DEFAULT",
+                    128_000
+                ),
+                ("_audio_64k", "ALTERNATE_AUDIO_AUTO_SELECT", 64_000),
+                ("_audio_only", "AUDIO_ONLY_VARIANT_STREAM", 64_000),
+            ]
+        );
+        let dash = s.output_groups()[1].outputs();
+        assert_eq!(dash.len(), n + 2);
+        assert_eq!(dash[n].name_modifier(), Some("_audio_128k"));
+    }
+
+    #[test]
+    fn job_template_jobs_carry_only_the_input_and_job_options() {
+        let mut p = params(&[OutputFormat::Hls], 6, 2);
+        p.job_template = Some("my-template".into());
+        p.priority = -50;
+        p.acceleration = "ENABLED".into();
+        p.status_update_interval = "SECONDS_10".into();
+        let s = job_settings(&p);
+        assert!(s.output_groups().is_empty());
+        assert_eq!(s.inputs().len(), 1);
+        assert_eq!(priority(&p), Some(-50));
+        assert_eq!(
+            acceleration(&p).and_then(|a| a.mode().cloned()),
+            Some(AccelerationMode::Enabled)
+        );
+        assert_eq!(status_update_interval(&p), StatusUpdateInterval::Seconds10);
     }
 }
