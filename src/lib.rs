@@ -71,7 +71,8 @@
 //! ## Modules
 //! - [`types`]: the typed values (bucket names, TTLs, bitrates, …), each citing its AWS rule;
 //! - [`VodPipeline`] and the builder inputs ([`SourceSpec`], [`TranscodeSpec`], …);
-//! - [`plan`]: the plan of AWS calls, with `Display` and JSON.
+//! - [`plan`]: the plan of AWS calls, with `Display` and JSON;
+//! - [`upload`]: fast, verified, resumable uploads of large files into S3 ([`Uploader`]).
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -85,6 +86,7 @@ pub mod plan;
 mod secret;
 mod spec_file;
 pub mod types;
+pub mod upload;
 mod validate;
 
 pub use apply::{ApplyOptions, Change, Deployment, Event, PlaybackUrl, Refresh};
@@ -97,6 +99,7 @@ pub use pipeline::{Asset, CloudFront, Origin, Source, Transcode, VodPipeline, Vo
 pub use plan::{Plan, Step};
 pub use secret::Secret;
 pub use types::{AbrLadder, LadderPreset, OutputFormat, VideoCodec};
+pub use upload::{PartSize, UploadJob, UploadReport, Uploader};
 
 /// Compiles the README's examples as doctests.
 #[doc = include_str!("../README.md")]

@@ -2,10 +2,9 @@
 
 use std::path::Path;
 
-use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, ChecksumAlgorithm, ChecksumMode, CorsConfiguration,
-    CorsRule as S3CorsRule, CreateBucketConfiguration, Delete, ObjectIdentifier, Tag, Tagging,
+    BucketLocationConstraint, ChecksumMode, CorsConfiguration, CorsRule as S3CorsRule,
+    CreateBucketConfiguration, Delete, ObjectIdentifier, Tag, Tagging,
 };
 use tokio::io::AsyncReadExt;
 
@@ -347,42 +346,30 @@ async fn upload(ctx: &Ctx, step: &Step, p: &UploadParams, mode: Mode) -> Result<
     if mode == Mode::Refresh {
         return Ok(StepReport::new(change));
     }
-    if size > 5 * 1024 * 1024 * 1024 {
-        return Err(Error::Step {
-            step: step.id.clone(),
-            message: format!(
-                "{} is {size} bytes; files over 5 GiB need multipart upload, which this version does not do yet",
-                p.file
-            ),
-        });
-    }
     ctx.emit(Event::UploadProgress {
         step: step.id.clone(),
         bytes_sent: 0,
         bytes_total: size,
     });
-    let body = ByteStream::from_path(path).await.map_err(|e| Error::Io {
-        path: path.to_owned(),
-        source: std::io::Error::other(e),
-    })?;
-    let out = s3
-        .put_object()
-        .bucket(p.bucket.as_str())
-        .key(&p.key)
-        .body(body)
-        .content_type(content_type(&p.key))
-        .checksum_algorithm(ChecksumAlgorithm::Crc64Nvme)
-        .send()
-        .await
-        .map_err(|e| aws_error("s3:PutObject", &p.key, e))?;
-    ctx.emit(Event::UploadProgress {
-        step: step.id.clone(),
-        bytes_sent: size,
-        bytes_total: size,
-    });
+    // Multipart above the part size, per-part retries, resume of an interrupted upload, and the
+    // stored checksum verified (src/upload). The size-and-checksum skip was decided above.
+    let uploader = crate::upload::Uploader::builder(s3.clone())
+        .skip_unchanged(false)
+        .build();
+    let job = crate::upload::UploadJob::new(path, p.bucket.as_str(), &p.key)
+        .content_type(content_type(&p.key));
+    let report = uploader
+        .upload(&job, &|pr| {
+            ctx.emit(Event::UploadProgress {
+                step: step.id.clone(),
+                bytes_sent: pr.bytes_sent,
+                bytes_total: pr.bytes_total,
+            })
+        })
+        .await?;
     Ok(StepReport::new(change)
-        .output("etag", out.e_tag().unwrap_or_default())
-        .output("checksum", out.checksum_crc64_nvme().unwrap_or_default()))
+        .output("etag", report.e_tag.unwrap_or_default())
+        .output("checksum", report.checksum))
 }
 
 /// Content type by file extension, for source files and packaged output.

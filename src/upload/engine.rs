@@ -1,0 +1,841 @@
+//! The upload itself: skip check, single PUT, multipart with resume, retries and abort.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{ChecksumMode, ChecksumType, CompletedMultipartUpload, CompletedPart};
+use bytes::{Bytes, BytesMut};
+use futures::{StreamExt, TryStreamExt};
+use tokio::sync::Semaphore;
+
+use super::buffers::{Budget, Counter, CountingBody};
+use super::{
+    ChecksumAlgorithm, PartSize, Progress, UploadJob, UploadOutcome, UploadReport, format_bytes,
+};
+use crate::aws::{aws_error, error_code};
+use crate::error::Error;
+
+pub(crate) struct Inner {
+    pub client: aws_sdk_s3::Client,
+    pub part_size: PartSize,
+    pub concurrency: usize,
+    pub max_bytes_in_flight: u64,
+    pub multipart_threshold: u64,
+    pub checksum: ChecksumAlgorithm,
+    pub part_attempts: u32,
+    pub retry_backoff: Duration,
+    pub abort_on_failure: bool,
+    pub skip_unchanged: bool,
+    pub resume: bool,
+    pub unsigned_payload: bool,
+    pub budget: Arc<Budget>,
+    pub requests: Arc<Semaphore>,
+}
+
+/// Sets the checksum value of a request builder for the configured algorithm.
+macro_rules! with_checksum {
+    ($req:expr, $alg:expr, $value:expr) => {
+        match $alg {
+            ChecksumAlgorithm::Crc64Nvme => $req.checksum_crc64_nvme($value),
+            ChecksumAlgorithm::Crc32c => $req.checksum_crc32_c($value),
+        }
+    };
+}
+
+/// Reads the checksum of the configured algorithm from an output.
+macro_rules! checksum_of {
+    ($out:expr, $alg:expr) => {
+        match $alg {
+            ChecksumAlgorithm::Crc64Nvme => $out.checksum_crc64_nvme(),
+            ChecksumAlgorithm::Crc32c => $out.checksum_crc32_c(),
+        }
+    };
+}
+
+/// Sends a request, unsigned-payload when configured.
+macro_rules! send {
+    ($inner:expr, $req:expr) => {
+        if $inner.unsigned_payload {
+            $req.customize().disable_payload_signing().send().await
+        } else {
+            $req.send().await
+        }
+    };
+}
+
+struct FileState {
+    sent: Arc<AtomicU64>,
+    total: AtomicU64,
+}
+
+pub(crate) async fn upload_all(
+    inner: &Arc<Inner>,
+    jobs: &[UploadJob],
+    progress: &(dyn Fn(&Progress) + Send + Sync),
+) -> Vec<Result<UploadReport, Error>> {
+    let states: Vec<FileState> = jobs
+        .iter()
+        .map(|_| FileState {
+            sent: Arc::new(AtomicU64::new(0)),
+            total: AtomicU64::new(0),
+        })
+        .collect();
+    // The futures are made first, then driven: a stream mapping borrowed items through a closure
+    // trips the compiler's `Send` inference inside the apply executor.
+    let futures: Vec<_> = jobs
+        .iter()
+        .zip(&states)
+        .map(|(job, st)| upload_one(inner, job, st))
+        .collect();
+    let work = futures::stream::iter(futures)
+        .buffered(inner.concurrency)
+        .collect::<Vec<_>>();
+    let report = |last: &mut Vec<(u64, u64)>, force: bool| {
+        for (i, st) in states.iter().enumerate() {
+            let now = (
+                st.sent.load(Ordering::Relaxed),
+                st.total.load(Ordering::Relaxed),
+            );
+            if (force || now != last[i]) && now.1 > 0 {
+                last[i] = now;
+                progress(&Progress {
+                    file: i,
+                    bytes_sent: now.0.min(now.1),
+                    bytes_total: now.1,
+                });
+            }
+        }
+    };
+    let mut last = vec![(0u64, 0u64); jobs.len()];
+    let ticker = async {
+        let mut last = vec![(0u64, 0u64); jobs.len()];
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            report(&mut last, false);
+        }
+    };
+    let results = tokio::select! {
+        r = work => r,
+        () = ticker => unreachable!("the ticker never ends"),
+    };
+    report(&mut last, true);
+    results
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn failure(job: &UploadJob, message: impl Into<String>) -> Error {
+    Error::Step {
+        step: format!("upload s3://{}/{}", job.bucket, job.key),
+        message: message.into(),
+    }
+}
+
+/// Whether a failed request is worth another attempt: throttling, 5xx, timeouts, dropped
+/// connections, and a body that arrived corrupted (`BadDigest`: it is re-sent from the file's bytes).
+fn retryable(e: &Error) -> bool {
+    match e {
+        Error::Aws(a) => {
+            a.retryable
+                || matches!(
+                    a.code.as_deref(),
+                    Some(
+                        "BadDigest"
+                            | "InternalError"
+                            | "RequestTimeout"
+                            | "SlowDown"
+                            | "XAmzContentChecksumMismatch"
+                            | "IncompleteBody"
+                    )
+                )
+        }
+        _ => false,
+    }
+}
+
+/// Size and modification time: a file that changes under an upload is caught before completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp(u64, Option<SystemTime>);
+
+impl Stamp {
+    fn of(path: &Path) -> Result<Self, Error> {
+        let m = std::fs::metadata(path).map_err(io_err(path))?;
+        Ok(Stamp(m.len(), m.modified().ok()))
+    }
+}
+
+#[cfg(unix)]
+fn pread(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, offset)
+}
+
+#[cfg(windows)]
+fn pread(file: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads `buf.len()` bytes at `offset` on a blocking thread and computes their checksum there.
+async fn read_part(
+    file: &Arc<File>,
+    mut buf: BytesMut,
+    offset: u64,
+    alg: ChecksumAlgorithm,
+) -> std::io::Result<(BytesMut, u64)> {
+    let file = Arc::clone(file);
+    tokio::task::spawn_blocking(move || {
+        pread(&file, &mut buf, offset)?;
+        let crc = crc_fast::checksum(alg.crc(), &buf);
+        Ok((buf, crc))
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
+/// The whole file's checksum, read in 8 MiB blocks on a blocking thread.
+async fn file_checksum(
+    file: &Arc<File>,
+    size: u64,
+    alg: ChecksumAlgorithm,
+) -> std::io::Result<u64> {
+    let file = Arc::clone(file);
+    tokio::task::spawn_blocking(move || {
+        let mut digest = crc_fast::Digest::new(alg.crc());
+        let mut buf = vec![0u8; (8 << 20).min(size as usize).max(1)];
+        let mut off = 0u64;
+        while off < size {
+            let n = buf.len().min((size - off) as usize);
+            pread(&file, &mut buf[..n], off)?;
+            digest.update(&buf[..n]);
+            off += n as u64;
+        }
+        Ok(digest.finalize())
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
+async fn upload_one(
+    inner: &Inner,
+    job: &UploadJob,
+    state: &FileState,
+) -> Result<UploadReport, Error> {
+    let started = Instant::now();
+    let path = job.file.as_path();
+    let file = File::open(path).map_err(io_err(path))?;
+    let meta = file.metadata().map_err(io_err(path))?;
+    if !meta.is_file() {
+        return Err(io_err(path)(std::io::Error::other("not a regular file")));
+    }
+    let size = meta.len();
+    let stamp = Stamp(size, meta.modified().ok());
+    let file = Arc::new(file);
+    state.total.store(size, Ordering::Relaxed);
+    let alg = inner.checksum;
+    let report = |outcome, checksum: String, verified, e_tag| UploadReport {
+        file: job.file.clone(),
+        bucket: job.bucket.clone(),
+        key: job.key.clone(),
+        bytes: size,
+        outcome,
+        checksum,
+        checksum_algorithm: alg,
+        verified,
+        e_tag,
+        elapsed: started.elapsed(),
+    };
+
+    if inner.skip_unchanged
+        && let Some((live_size, Some(live_sum), e_tag)) = head(inner, job).await?
+        && live_size == size
+    {
+        let local = alg.encode(
+            file_checksum(&file, size, alg)
+                .await
+                .map_err(io_err(path))?,
+        );
+        if local == live_sum {
+            state.sent.store(size, Ordering::Relaxed);
+            return Ok(report(UploadOutcome::Skipped, local, true, e_tag));
+        }
+    }
+
+    if size <= inner.multipart_threshold {
+        let (sum, verified, e_tag) = put(inner, job, &file, size, stamp, state).await?;
+        return Ok(report(UploadOutcome::Put, sum, verified, e_tag));
+    }
+    let mut resume = inner.resume;
+    loop {
+        match multipart(inner, job, &file, size, stamp, state, resume).await? {
+            Multipart::Done {
+                checksum,
+                verified,
+                e_tag,
+                outcome,
+            } => return Ok(report(outcome, checksum, verified, e_tag)),
+            Multipart::StartOver => {
+                tracing::warn!(
+                    "s3://{}/{}: the resumed parts do not add up to the local file; starting over",
+                    job.bucket,
+                    job.key
+                );
+                resume = false;
+                state.sent.store(0, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// `(size, checksum, ETag)` of the object, `None` when there is none.
+async fn head(
+    inner: &Inner,
+    job: &UploadJob,
+) -> Result<Option<(u64, Option<String>, Option<String>)>, Error> {
+    match inner
+        .client
+        .head_object()
+        .bucket(&job.bucket)
+        .key(&job.key)
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+    {
+        Ok(o) => Ok(Some((
+            o.content_length().unwrap_or_default().max(0) as u64,
+            checksum_of!(o, inner.checksum).map(str::to_owned),
+            o.e_tag().map(str::to_owned),
+        ))),
+        Err(e)
+            if matches!(error_code(&e), Some("NotFound" | "NoSuchKey"))
+                || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(aws_error("s3:HeadObject", &job.key, e)),
+    }
+}
+
+fn content_type(job: &UploadJob) -> String {
+    job.content_type
+        .clone()
+        .unwrap_or_else(|| crate::aws::s3::content_type(&job.key).to_owned())
+}
+
+fn backoff(inner: &Inner, attempt: u32) -> Duration {
+    inner
+        .retry_backoff
+        .saturating_mul(1 << attempt.min(10))
+        .min(Duration::from_secs(20))
+}
+
+/// One `PutObject` of the whole file: `(checksum, verified, ETag)`.
+async fn put(
+    inner: &Inner,
+    job: &UploadJob,
+    file: &Arc<File>,
+    size: u64,
+    stamp: Stamp,
+    state: &FileState,
+) -> Result<(String, bool, Option<String>), Error> {
+    let alg = inner.checksum;
+    let (buf, ticket) = inner.budget.lease(size as usize).await;
+    let (buf, crc) = read_part(file, buf, 0, alg)
+        .await
+        .map_err(io_err(&job.file))?;
+    if Stamp::of(&job.file)? != stamp {
+        return Err(failure(job, "the file changed while it was being read"));
+    }
+    let sum = alg.encode(crc);
+    let data = buf.freeze();
+    let _slot = inner.requests.acquire().await;
+    let mut attempt = 0;
+    let out = loop {
+        let counter = Counter::new(Arc::clone(&state.sent));
+        let req = inner
+            .client
+            .put_object()
+            .bucket(&job.bucket)
+            .key(&job.key)
+            .content_type(content_type(job))
+            .content_length(size as i64)
+            .body(ByteStream::new(CountingBody::sdk_body(
+                data.clone(),
+                counter.clone(),
+            )));
+        let req = with_checksum!(req, alg, &sum);
+        match send!(inner, req) {
+            Ok(out) => break out,
+            Err(e) => {
+                counter.rewind();
+                let e = aws_error("s3:PutObject", &job.key, e);
+                attempt += 1;
+                if !retryable(&e) || attempt >= inner.part_attempts {
+                    return Err(e);
+                }
+                tracing::debug!("{}: attempt {attempt} failed: {e}", job.key);
+                tokio::time::sleep(backoff(inner, attempt - 1)).await;
+            }
+        }
+    };
+    ticket.recycle(data);
+    let e_tag = out.e_tag().map(str::to_owned);
+    let (returned, verified) = match checksum_of!(out, alg) {
+        Some(s) => (Some(s.to_owned()), true),
+        None => match head(inner, job).await? {
+            Some((_, Some(s), _)) => (Some(s), true),
+            _ => (None, false),
+        },
+    };
+    if let Some(r) = &returned
+        && *r != sum
+    {
+        return Err(failure(
+            job,
+            format!("S3 stored checksum {r}, the file's is {sum}: the object is not what was read"),
+        ));
+    }
+    if !verified {
+        tracing::warn!(
+            "s3://{}/{}: the server returned no checksum; the object is not verified",
+            job.bucket,
+            job.key
+        );
+    }
+    Ok((sum, verified, e_tag))
+}
+
+/// A part S3 already holds (from `ListParts`).
+#[derive(Debug, Clone)]
+struct Listed {
+    size: u64,
+    e_tag: Option<String>,
+    checksum: Option<String>,
+}
+
+/// A part done: sent now or kept from an earlier run.
+struct PartDone {
+    number: i32,
+    len: u64,
+    crc: u64,
+    e_tag: Option<String>,
+    /// Kept from an earlier run.
+    resumed: bool,
+    /// Kept on size alone, because the server listed no checksum for it.
+    unverified: bool,
+}
+
+enum Multipart {
+    Done {
+        checksum: String,
+        verified: bool,
+        e_tag: Option<String>,
+        outcome: UploadOutcome,
+    },
+    /// A resumed upload failed the full-object check: start again without resuming.
+    StartOver,
+}
+
+/// The newest unfinished multipart upload of the key with our checksum algorithm, and its parts.
+async fn find_resumable(
+    inner: &Inner,
+    job: &UploadJob,
+) -> Result<Option<(String, BTreeMap<i32, Listed>)>, Error> {
+    let out = match inner
+        .client
+        .list_multipart_uploads()
+        .bucket(&job.bucket)
+        .prefix(&job.key)
+        .send()
+        .await
+    {
+        Ok(o) => o,
+        // Some S3-compatible servers (s3s-fs, for one) do not list uploads: nothing to resume.
+        Err(e)
+            if error_code(&e) == Some("NotImplemented")
+                || e.raw_response().is_some_and(|r| r.status().as_u16() == 501) =>
+        {
+            tracing::warn!(
+                "s3://{}/{}: the server cannot list multipart uploads; not resuming",
+                job.bucket,
+                job.key
+            );
+            return Ok(None);
+        }
+        Err(e) => return Err(aws_error("s3:ListMultipartUploads", &job.key, e)),
+    };
+    let candidate = out
+        .uploads()
+        .iter()
+        .filter(|u| u.key() == Some(job.key.as_str()))
+        .filter(|u| {
+            u.checksum_algorithm()
+                .is_none_or(|a| *a == inner.checksum.s3())
+        })
+        .filter(|u| {
+            u.checksum_type()
+                .is_none_or(|t| *t == ChecksumType::FullObject)
+        })
+        .filter(|u| u.upload_id().is_some())
+        .max_by_key(|u| u.initiated().map(|d| (d.secs(), d.subsec_nanos())));
+    let Some(upload_id) = candidate.and_then(|u| u.upload_id()).map(str::to_owned) else {
+        return Ok(None);
+    };
+    let mut parts = BTreeMap::new();
+    let mut pages = inner
+        .client
+        .list_parts()
+        .bucket(&job.bucket)
+        .key(&job.key)
+        .upload_id(&upload_id)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(p) => p,
+            Err(e) if error_code(&e) == Some("NoSuchUpload") => return Ok(None),
+            Err(e) => return Err(aws_error("s3:ListParts", &job.key, e)),
+        };
+        for p in page.parts() {
+            if let (Some(n), Some(size)) = (p.part_number(), p.size()) {
+                parts.insert(
+                    n,
+                    Listed {
+                        size: size.max(0) as u64,
+                        e_tag: p.e_tag().map(str::to_owned),
+                        checksum: checksum_of!(p, inner.checksum).map(str::to_owned),
+                    },
+                );
+            }
+        }
+    }
+    Ok(Some((upload_id, parts)))
+}
+
+/// The part size of an interrupted upload, when its parts agree on one that still fits.
+fn resumed_part_size(parts: &BTreeMap<i32, Listed>, size: u64) -> Option<PartSize> {
+    let first = parts.get(&1)?;
+    let p = PartSize::new(first.size).ok()?;
+    let n = p.parts(size) as i32;
+    let consistent = parts.iter().all(|(&num, l)| {
+        if num < 1 || num > n {
+            return true; // ignored: not part of this layout
+        }
+        let expect = if num == n {
+            size - p.bytes() * (n as u64 - 1)
+        } else {
+            p.bytes()
+        };
+        l.size == expect
+    });
+    (consistent && p.parts(size) <= super::MAX_PARTS).then_some(p)
+}
+
+async fn abort(inner: &Inner, job: &UploadJob, upload_id: &str) {
+    if let Err(e) = inner
+        .client
+        .abort_multipart_upload()
+        .bucket(&job.bucket)
+        .key(&job.key)
+        .upload_id(upload_id)
+        .send()
+        .await
+    {
+        tracing::warn!(
+            "s3://{}/{}: AbortMultipartUpload {upload_id} failed: {}",
+            job.bucket,
+            job.key,
+            aws_error("s3:AbortMultipartUpload", &job.key, e)
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn multipart(
+    inner: &Inner,
+    job: &UploadJob,
+    file: &Arc<File>,
+    size: u64,
+    stamp: Stamp,
+    state: &FileState,
+    resume: bool,
+) -> Result<Multipart, Error> {
+    let alg = inner.checksum;
+    let mut part_size = inner.part_size.for_object(size).ok_or_else(|| {
+        failure(
+            job,
+            format!(
+                "{} is larger than S3's largest object ({} parts of 5 GiB)",
+                format_bytes(size),
+                super::MAX_PARTS
+            ),
+        )
+    })?;
+    let found = if resume {
+        find_resumable(inner, job).await?
+    } else {
+        None
+    };
+    let (upload_id, listed) = match found {
+        Some((id, parts)) => {
+            if let Some(p) = resumed_part_size(&parts, size) {
+                part_size = p;
+            }
+            tracing::info!(
+                "s3://{}/{}: resuming upload {id} ({} parts in S3)",
+                job.bucket,
+                job.key,
+                parts.len()
+            );
+            (id, parts)
+        }
+        None => {
+            let out = inner
+                .client
+                .create_multipart_upload()
+                .bucket(&job.bucket)
+                .key(&job.key)
+                .content_type(content_type(job))
+                .checksum_algorithm(alg.s3())
+                .checksum_type(ChecksumType::FullObject)
+                .send()
+                .await
+                .map_err(|e| aws_error("s3:CreateMultipartUpload", &job.key, e))?;
+            let id = out
+                .upload_id()
+                .ok_or_else(|| failure(job, "CreateMultipartUpload returned no upload id"))?
+                .to_owned();
+            (id, BTreeMap::new())
+        }
+    };
+
+    let n = part_size.parts(size);
+    let ps = part_size.bytes();
+    let parts: Vec<_> = (1..=n)
+        .map(|i| {
+            let offset = (i - 1) * ps;
+            let number = i as i32;
+            send_part(
+                inner,
+                job,
+                file,
+                &upload_id,
+                number,
+                offset,
+                ps.min(size - offset),
+                listed.get(&number),
+                state,
+            )
+        })
+        .collect();
+    let sent = futures::stream::iter(parts)
+        .buffer_unordered(inner.concurrency)
+        .try_collect::<Vec<PartDone>>()
+        .await;
+    let mut done = match sent {
+        Ok(d) => d,
+        Err(e) => {
+            if inner.abort_on_failure {
+                abort(inner, job, &upload_id).await;
+            }
+            return Err(e);
+        }
+    };
+    done.sort_by_key(|p| p.number);
+    if Stamp::of(&job.file)? != stamp {
+        abort(inner, job, &upload_id).await;
+        return Err(failure(
+            job,
+            "the file changed during the upload; the upload was aborted",
+        ));
+    }
+    let mut full = done[0].crc;
+    for p in &done[1..] {
+        full = crc_fast::checksum_combine(alg.crc(), full, p.crc, p.len);
+    }
+    let sum = alg.encode(full);
+    let completed: Vec<CompletedPart> = done
+        .iter()
+        .map(|p| {
+            let b = CompletedPart::builder()
+                .part_number(p.number)
+                .set_e_tag(p.e_tag.clone());
+            with_checksum!(b, alg, alg.encode(p.crc)).build()
+        })
+        .collect();
+    let req = inner
+        .client
+        .complete_multipart_upload()
+        .bucket(&job.bucket)
+        .key(&job.key)
+        .upload_id(&upload_id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(completed))
+                .build(),
+        )
+        .checksum_type(ChecksumType::FullObject)
+        .mpu_object_size(size as i64);
+    let req = with_checksum!(req, alg, &sum);
+    let out = match req.send().await {
+        Ok(o) => o,
+        Err(e) => {
+            let unverified = done.iter().any(|p| p.unverified);
+            let code = error_code(&e).map(str::to_owned);
+            let e = aws_error("s3:CompleteMultipartUpload", &job.key, e);
+            if unverified && matches!(code.as_deref(), Some("BadDigest" | "InvalidPart")) {
+                abort(inner, job, &upload_id).await;
+                return Ok(Multipart::StartOver);
+            }
+            if inner.abort_on_failure && !retryable(&e) {
+                abort(inner, job, &upload_id).await;
+            }
+            return Err(e);
+        }
+    };
+    let e_tag = out.e_tag().map(str::to_owned);
+    let (returned, verified) = match checksum_of!(out, alg) {
+        Some(s) => (Some(s.to_owned()), true),
+        None => match head(inner, job).await? {
+            Some((_, Some(s), _)) => (Some(s), true),
+            _ => (None, false),
+        },
+    };
+    if let Some(r) = &returned
+        && *r != sum
+    {
+        return Err(failure(
+            job,
+            format!("S3 stored checksum {r}, the file's is {sum}: the object is not what was read"),
+        ));
+    }
+    if !verified {
+        tracing::warn!(
+            "s3://{}/{}: the server returned no checksum; the object is not verified",
+            job.bucket,
+            job.key
+        );
+    }
+    let resumed = done.iter().filter(|p| p.resumed).count() as u64;
+    Ok(Multipart::Done {
+        checksum: sum,
+        verified,
+        e_tag,
+        outcome: UploadOutcome::Multipart {
+            parts: n,
+            parts_sent: n - resumed,
+            parts_resumed: resumed,
+        },
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn send_part(
+    inner: &Inner,
+    job: &UploadJob,
+    file: &Arc<File>,
+    upload_id: &str,
+    number: i32,
+    offset: u64,
+    len: u64,
+    listed: Option<&Listed>,
+    state: &FileState,
+) -> Result<PartDone, Error> {
+    let alg = inner.checksum;
+    let (buf, ticket) = inner.budget.lease(len as usize).await;
+    let (buf, crc) = read_part(file, buf, offset, alg)
+        .await
+        .map_err(io_err(&job.file))?;
+    let sum = alg.encode(crc);
+    if let Some(l) = listed.filter(|l| l.size == len) {
+        let same = l.checksum.as_deref().is_none_or(|c| c == sum);
+        if same {
+            ticket.release(buf);
+            state.sent.fetch_add(len, Ordering::Relaxed);
+            return Ok(PartDone {
+                number,
+                len,
+                crc,
+                e_tag: l.e_tag.clone(),
+                resumed: true,
+                unverified: l.checksum.is_none(),
+            });
+        }
+        tracing::info!(
+            "s3://{}/{}: part {number} in S3 differs from the file; sending it again",
+            job.bucket,
+            job.key
+        );
+    }
+    let data: Bytes = buf.freeze();
+    let _slot = inner.requests.acquire().await;
+    let mut attempt = 0;
+    let e_tag = loop {
+        let counter = Counter::new(Arc::clone(&state.sent));
+        let req = inner
+            .client
+            .upload_part()
+            .bucket(&job.bucket)
+            .key(&job.key)
+            .upload_id(upload_id)
+            .part_number(number)
+            .content_length(len as i64)
+            .body(ByteStream::new(CountingBody::sdk_body(
+                data.clone(),
+                counter.clone(),
+            )));
+        let req = with_checksum!(req, alg, &sum);
+        let result = match send!(inner, req) {
+            Ok(out) => match checksum_of!(out, alg) {
+                Some(got) if got != sum => Err(failure(
+                    job,
+                    format!("part {number}: S3 computed checksum {got}, the file's is {sum}"),
+                )),
+                _ => Ok(out.e_tag().map(str::to_owned)),
+            },
+            Err(e) => Err(aws_error("s3:UploadPart", &job.key, e)),
+        };
+        match result {
+            Ok(e_tag) => break e_tag,
+            Err(e) => {
+                counter.rewind();
+                attempt += 1;
+                let again = retryable(&e) || matches!(e, Error::Step { .. });
+                if !again || attempt >= inner.part_attempts {
+                    tracing::warn!("{}: part {number} failed for good: {e}", job.key);
+                    return Err(e);
+                }
+                tracing::debug!("{}: part {number}, attempt {attempt} failed: {e}", job.key);
+                tokio::time::sleep(backoff(inner, attempt - 1)).await;
+            }
+        }
+    };
+    ticket.recycle(data);
+    Ok(PartDone {
+        number,
+        len,
+        crc,
+        e_tag,
+        resumed: false,
+        unverified: false,
+    })
+}
