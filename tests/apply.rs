@@ -195,6 +195,24 @@ async fn apply_fetch_reapply_destroy(spec: &str, allowed_origin: &str, ladder: u
         "{:#?}",
         d.steps
     );
+
+    // Applying again after a destroy creates a new distribution (CloudFront remembers the
+    // CallerReference of the deleted one), and every URL plays again.
+    let again = plan
+        .apply(&config)
+        .options(options())
+        .start()
+        .join()
+        .await
+        .expect("apply after destroy succeeds");
+    let dists = cf.list_distributions().send().await.unwrap();
+    assert_eq!(
+        dists.distribution_list().map(|l| l.quantity()).unwrap_or(0),
+        1
+    );
+    for p in &again.playback {
+        assert_eq!(get(&p.url, &[]).await.status, 200, "{}", p.url);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

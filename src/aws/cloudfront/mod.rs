@@ -308,17 +308,32 @@ async fn run_distribution(
             .map(|(k, v)| Tag::builder().key(k).value(v).build())
             .collect::<Result<_, _>>()
             .map_err(|e| build_error(step, e))?;
-        let with_tags = DistributionConfigWithTags::builder()
-            .distribution_config(desired)
-            .tags(Tags::builder().set_items(Some(tags)).build())
-            .build();
-        let out = ctx
-            .clients
-            .cloudfront
-            .create_distribution_with_tags()
-            .distribution_config_with_tags(with_tags)
-            .send()
-            .await
+        let create = |config: aws_sdk_cloudfront::types::DistributionConfig| {
+            let with_tags = DistributionConfigWithTags::builder()
+                .distribution_config(config)
+                .tags(Tags::builder().set_items(Some(tags.clone())).build())
+                .build();
+            ctx.clients
+                .cloudfront
+                .create_distribution_with_tags()
+                .distribution_config_with_tags(with_tags)
+                .send()
+        };
+        let mut result = create(desired.clone()).await;
+        if let Err(e) = &result
+            && super::error_code(e) == Some("DistributionAlreadyExists")
+        {
+            // CloudFront remembers the CallerReference of a deleted distribution. No distribution of
+            // this pipeline exists (none carries its tag), so this creation gets a reference of its own.
+            let mut again = desired;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            again.caller_reference = format!("{}/{now}", again.caller_reference);
+            result = create(again).await;
+        }
+        let out = result
             .map_err(|e| aws_error("cloudfront:CreateDistributionWithTags", &step.resource, e))?;
         let d = out.distribution.ok_or_else(|| {
             missing(
