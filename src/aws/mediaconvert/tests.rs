@@ -13,92 +13,24 @@ use aws_sdk_s3::operation::get_object::{GetObjectError, GetObjectOutput};
 use aws_sdk_s3::operation::put_object::PutObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::error::NoSuchKey;
-use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+use aws_smithy_mocks::{Rule, mock};
 use aws_smithy_types::error::ErrorMetadata;
 
 use super::settings::TOKEN_KEY;
 use super::settings::tests::params;
 use super::*;
-use crate::apply::ApplyOptions;
-use crate::aws::Clients;
 use crate::plan::Service;
 use crate::types::OutputFormat;
 
 const TOKEN: &str = "vod-0123456789abcdef";
 
-fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
-    rules.iter().fold(
-        MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny),
-        |i, r| i.with_rule(r),
-    )
-}
-
 /// A `Ctx` whose MediaConvert and S3 clients answer from the rules; events are collected.
 fn ctx(mc_rules: &[&Rule], s3_rules: &[&Rule]) -> (Ctx, Arc<Mutex<Vec<Event>>>) {
-    use aws_sdk_mediaconvert::config::{BehaviorVersion, Credentials, Region};
-    let creds = Credentials::new("AKIDTEST", "secret", None, None, "test");
-    let region = Region::new("us-east-1");
-    let mediaconvert = Mc::from_conf(
-        aws_sdk_mediaconvert::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(region.clone())
-            .credentials_provider(creds.clone())
-            .http_client(create_mock_http_client())
-            .interceptor(interceptor(mc_rules))
-            .build(),
-    );
-    let s3 = S3::from_conf(
-        aws_sdk_s3::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(region.clone())
-            .credentials_provider(creds.clone())
-            .http_client(create_mock_http_client())
-            .interceptor(interceptor(s3_rules))
-            .build(),
-    );
-    // Never called: no rules, any request fails.
-    let mediastore = aws_sdk_mediastore::Client::from_conf(
-        aws_sdk_mediastore::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(region.clone())
-            .credentials_provider(creds.clone())
-            .http_client(create_mock_http_client())
-            .build(),
-    );
-    let cloudfront = aws_sdk_cloudfront::Client::from_conf(
-        aws_sdk_cloudfront::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(region.clone())
-            .credentials_provider(creds)
-            .http_client(create_mock_http_client())
-            .build(),
-    );
-    let sdk_config = aws_config::SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(region)
-        .build();
-    let clients = Clients {
-        sdk_config,
-        s3,
-        mediaconvert,
-        mediastore,
-        cloudfront,
-    };
-    let options = ApplyOptions {
-        poll_interval: Duration::from_millis(1),
-        max_poll_interval: Duration::from_millis(4),
-        job_timeout: Duration::from_secs(30),
-        ..ApplyOptions::default()
-    };
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let sink = events.clone();
-    let ctx = Ctx::new(
-        clients,
-        options,
-        "vod".into(),
-        Box::new(move |e| sink.lock().unwrap().push(e)),
-    );
-    (ctx, events)
+    crate::aws::test_support::mock_ctx(crate::aws::test_support::Rules {
+        s3: s3_rules,
+        mediaconvert: mc_rules,
+        ..Default::default()
+    })
 }
 
 fn step() -> Step {
