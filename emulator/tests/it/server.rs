@@ -1,23 +1,23 @@
 //! Server, router, knobs and request log.
-mod common;
 
 use std::time::{Duration, Instant};
 use vod_emulator::knobs::ServiceKnobs;
 
 #[tokio::test]
 async fn starts_on_random_port_and_answers_control_endpoints() {
-    let emu = common::start().await;
+    let emu = crate::common::start().await;
     assert!(emu.port() > 0);
     assert_eq!(
         emu.endpoint_url(),
         format!("http://127.0.0.1:{}", emu.port())
     );
-    let (status, _, body) = common::raw_request(emu.port(), "GET", "/_emulator/health", &[], b"")
-        .await
-        .unwrap();
+    let (status, _, body) =
+        crate::common::raw_request(emu.port(), "GET", "/_emulator/health", &[], b"")
+            .await
+            .unwrap();
     assert_eq!(status, 200);
     assert!(String::from_utf8_lossy(&body).contains("ready"));
-    let (status, _, _) = common::raw_request(emu.port(), "GET", "/_emulator/nope", &[], b"")
+    let (status, _, _) = crate::common::raw_request(emu.port(), "GET", "/_emulator/nope", &[], b"")
         .await
         .unwrap();
     assert_eq!(status, 404);
@@ -25,8 +25,8 @@ async fn starts_on_random_port_and_answers_control_endpoints() {
 
 #[tokio::test]
 async fn unsigned_and_unknown_service_requests_get_aws_errors() {
-    let emu = common::start().await;
-    let (status, headers, body) = common::raw_request(emu.port(), "GET", "/", &[], b"")
+    let emu = crate::common::start().await;
+    let (status, headers, body) = crate::common::raw_request(emu.port(), "GET", "/", &[], b"")
         .await
         .unwrap();
     assert_eq!(status, 403);
@@ -39,7 +39,7 @@ async fn unsigned_and_unknown_service_requests_get_aws_errors() {
 
     let auth = "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00";
     let (status, headers, _) =
-        common::raw_request(emu.port(), "POST", "/", &[("authorization", auth)], b"{}")
+        crate::common::raw_request(emu.port(), "POST", "/", &[("authorization", auth)], b"{}")
             .await
             .unwrap();
     assert_eq!(status, 403);
@@ -53,8 +53,8 @@ async fn unsigned_and_unknown_service_requests_get_aws_errors() {
 
 #[tokio::test]
 async fn request_log_names_operations_and_resets() {
-    let emu = common::start().await;
-    let s3 = common::s3_client(&emu).await;
+    let emu = crate::common::start().await;
+    let s3 = crate::common::s3_client(&emu).await;
     s3.create_bucket().bucket("logged").send().await.unwrap();
     s3.list_buckets().send().await.unwrap();
     let log = emu.requests();
@@ -69,7 +69,7 @@ async fn request_log_names_operations_and_resets() {
 
     // Over HTTP too, and the operation header never leaks to clients.
     let (status, headers, body) =
-        common::raw_request(emu.port(), "GET", "/_emulator/requests", &[], b"")
+        crate::common::raw_request(emu.port(), "GET", "/_emulator/requests", &[], b"")
             .await
             .unwrap();
     assert_eq!(status, 200);
@@ -77,17 +77,18 @@ async fn request_log_names_operations_and_resets() {
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v[0]["operation"], "CreateBucket");
     assert_eq!(v[1]["path"], "/");
-    let (status, _, _) = common::raw_request(emu.port(), "POST", "/_emulator/reset", &[], b"")
-        .await
-        .unwrap();
+    let (status, _, _) =
+        crate::common::raw_request(emu.port(), "POST", "/_emulator/reset", &[], b"")
+            .await
+            .unwrap();
     assert_eq!(status, 200);
     assert!(emu.requests().is_empty());
 }
 
 #[tokio::test]
 async fn throttling_knob_returns_service_throttling_errors() {
-    let emu = common::start().await;
-    let conf = common::sdk_config(&emu.endpoint_url()).await;
+    let emu = crate::common::start().await;
+    let conf = crate::common::sdk_config(&emu.endpoint_url()).await;
     // No retries, so the injected error surfaces.
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&conf)
@@ -133,7 +134,7 @@ async fn throttling_knob_returns_service_throttling_errors() {
 
     // Over HTTP: PUT /_emulator/knobs replaces everything.
     let knobs = r#"{"s3":{"error_probability":1.0}}"#;
-    let (status, _, _) = common::raw_request(
+    let (status, _, _) = crate::common::raw_request(
         emu.port(),
         "PUT",
         "/_emulator/knobs",
@@ -151,7 +152,7 @@ async fn throttling_knob_returns_service_throttling_errors() {
         Some("InternalError")
     );
     ms.list_containers().send().await.unwrap();
-    let (status, _, _) = common::raw_request(
+    let (status, _, _) = crate::common::raw_request(
         emu.port(),
         "PUT",
         "/_emulator/knobs",
@@ -171,8 +172,8 @@ async fn throttling_knob_returns_service_throttling_errors() {
 
 #[tokio::test]
 async fn latency_knob_delays_requests() {
-    let emu = common::start().await;
-    let s3 = common::s3_client(&emu).await;
+    let emu = crate::common::start().await;
+    let s3 = crate::common::s3_client(&emu).await;
     s3.list_buckets().send().await.unwrap();
     emu.set_service_knobs(
         "*",
@@ -191,8 +192,8 @@ async fn latency_knob_delays_requests() {
 
 #[tokio::test]
 async fn dropped_connections_make_the_sdk_retry_then_fail() {
-    let emu = common::start().await;
-    let s3 = common::s3_client(&emu).await;
+    let emu = crate::common::start().await;
+    let s3 = crate::common::s3_client(&emu).await;
     emu.set_service_knobs(
         "s3",
         ServiceKnobs {
@@ -218,7 +219,7 @@ async fn dropped_connections_make_the_sdk_retry_then_fail() {
 
 #[tokio::test]
 async fn shutdown_is_graceful_and_frees_the_port() {
-    let emu = common::start().await;
+    let emu = crate::common::start().await;
     let port = emu.port();
     let dir = emu.data_dir().to_path_buf();
     assert!(dir.is_dir());
@@ -228,13 +229,13 @@ async fn shutdown_is_graceful_and_frees_the_port() {
             .await
             .is_err()
     );
-    let emu2 = common::start().await;
+    let emu2 = crate::common::start().await;
     drop(emu2);
 }
 
 #[tokio::test]
 async fn temp_data_dir_is_removed_on_drop() {
-    let emu = common::start().await;
+    let emu = crate::common::start().await;
     let dir = emu.data_dir().to_path_buf();
     drop(emu);
     assert!(!dir.exists());
@@ -242,8 +243,8 @@ async fn temp_data_dir_is_removed_on_drop() {
 
 #[tokio::test]
 async fn throttling_and_error_codes_of_cloudfront_and_mediaconvert() {
-    let emu = common::start().await;
-    let conf = common::sdk_config(&emu.endpoint_url()).await;
+    let emu = crate::common::start().await;
+    let conf = crate::common::sdk_config(&emu.endpoint_url()).await;
     let cf = aws_sdk_cloudfront::Client::from_conf(
         aws_sdk_cloudfront::config::Builder::from(&conf)
             .retry_config(aws_sdk_cloudfront::config::retry::RetryConfig::disabled())
@@ -324,7 +325,7 @@ async fn binary_prints_ready_and_stops_on_sigterm() {
         .and_then(|r| r.split_whitespace().next())
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| panic!("no address in {line}"));
-    let (status, _, _) = common::raw_request(port, "GET", "/_emulator/health", &[], b"")
+    let (status, _, _) = crate::common::raw_request(port, "GET", "/_emulator/health", &[], b"")
         .await
         .unwrap();
     assert_eq!(status, 200);

@@ -1,7 +1,6 @@
 //! MediaConvert through the official aws-sdk-mediaconvert (and aws-sdk-s3 for inputs/outputs).
 //!
 //! The transcode tests need ffmpeg and ffprobe on PATH; they fail with a clear message when they are missing.
-mod common;
 
 use aws_sdk_mediaconvert as mc;
 use mc::error::ProvideErrorMetadata;
@@ -13,7 +12,7 @@ use vod_emulator::EmulatorHandle;
 const ROLE: &str = "arn:aws:iam::123456789012:role/MediaConvertRole";
 
 async fn mc_client(emu: &EmulatorHandle) -> mc::Client {
-    let conf = common::sdk_config(&emu.endpoint_url()).await;
+    let conf = crate::common::sdk_config(&emu.endpoint_url()).await;
     mc::Client::new(&conf)
 }
 
@@ -75,7 +74,7 @@ fn temp_dir(tag: &str) -> PathBuf {
 }
 
 async fn upload_clip(emu: &EmulatorHandle, bucket: &str, key: &str, secs: u32) {
-    let s3 = common::s3_client(emu).await;
+    let s3 = crate::common::s3_client(emu).await;
     s3.create_bucket().bucket(bucket).send().await.unwrap();
     let dir = temp_dir(&format!("clip-{bucket}"));
     let clip = make_clip(&dir, secs);
@@ -343,7 +342,7 @@ async fn ffprobe_size(
 
 #[tokio::test]
 async fn queues_endpoints_and_templates() {
-    let emu = common::start().await;
+    let emu = crate::common::start().await;
     let client = mc_client(&emu).await;
 
     let queues = client.list_queues().send().await.unwrap();
@@ -486,7 +485,7 @@ async fn queues_endpoints_and_templates() {
 
 #[tokio::test]
 async fn create_job_validation_errors() {
-    let emu = common::start().await;
+    let emu = crate::common::start().await;
     let client = mc_client(&emu).await;
     let settings = || {
         JobSettings::builder()
@@ -620,10 +619,10 @@ async fn create_job_validation_errors() {
 
 #[tokio::test]
 async fn idempotency_listing_and_cancel() {
-    let emu = common::start().await;
+    let emu = crate::common::start().await;
     let client = mc_client(&emu).await;
     upload_clip(&emu, "mc-in", "clips/sample.mp4", 3).await;
-    let s3 = common::s3_client(&emu).await;
+    let s3 = crate::common::s3_client(&emu).await;
     s3.create_bucket().bucket("out").send().await.unwrap();
     let settings = || {
         JobSettings::builder()
@@ -792,7 +791,7 @@ async fn idempotency_listing_and_cancel() {
 
 #[tokio::test]
 async fn injected_throttling_and_internal_errors() {
-    let emu = common::start().await;
+    let emu = crate::common::start().await;
     let client = mc_client(&emu).await;
     let knobs = |t: f64, e: f64| vod_emulator::knobs::ServiceKnobs {
         throttle_probability: t,
@@ -820,9 +819,9 @@ async fn injected_throttling_and_internal_errors() {
 #[tokio::test]
 async fn transcodes_hls_and_dash() {
     require_ffmpeg();
-    let emu = common::start().await;
+    let emu = crate::common::start().await;
     let client = mc_client(&emu).await;
-    let s3 = common::s3_client(&emu).await;
+    let s3 = crate::common::s3_client(&emu).await;
     upload_clip(&emu, "media-in", "uploads/sample.mp4", 4).await;
     s3.create_bucket().bucket("media-out").send().await.unwrap();
     let ladder = [
@@ -1233,9 +1232,9 @@ fn cmaf_and_file_settings() -> JobSettings {
 #[tokio::test]
 async fn transcodes_cmaf_file_and_frame_capture() {
     require_ffmpeg();
-    let emu = common::start().await;
+    let emu = crate::common::start().await;
     let client = mc_client(&emu).await;
-    let s3 = common::s3_client(&emu).await;
+    let s3 = crate::common::s3_client(&emu).await;
     upload_clip(&emu, "in2", "a/movie.mp4", 2).await;
     s3.create_bucket().bucket("out2").send().await.unwrap();
     let srt =
@@ -1354,9 +1353,9 @@ async fn transcodes_cmaf_file_and_frame_capture() {
 #[tokio::test]
 async fn failures_end_in_error_with_a_message() {
     require_ffmpeg();
-    let emu = common::start().await;
+    let emu = crate::common::start().await;
     let client = mc_client(&emu).await;
-    let s3 = common::s3_client(&emu).await;
+    let s3 = crate::common::s3_client(&emu).await;
     s3.create_bucket().bucket("in3").send().await.unwrap();
     s3.create_bucket().bucket("out3").send().await.unwrap();
 
@@ -1526,9 +1525,9 @@ async fn failures_end_in_error_with_a_message() {
 #[tokio::test]
 async fn cancel_stops_a_running_transcode() {
     require_ffmpeg();
-    let emu = common::start().await;
+    let emu = crate::common::start().await;
     let client = mc_client(&emu).await;
-    let s3 = common::s3_client(&emu).await;
+    let s3 = crate::common::s3_client(&emu).await;
     upload_clip(&emu, "in4", "long.mp4", 20).await;
     s3.create_bucket().bucket("out4").send().await.unwrap();
     let settings = JobSettings::builder()
@@ -1581,9 +1580,9 @@ async fn cancel_stops_a_running_transcode() {
 #[tokio::test]
 async fn stitches_several_inputs() {
     require_ffmpeg();
-    let emu = common::start().await;
+    let emu = crate::common::start().await;
     let client = mc_client(&emu).await;
-    let s3 = common::s3_client(&emu).await;
+    let s3 = crate::common::s3_client(&emu).await;
     upload_clip(&emu, "in5", "a.mp4", 2).await;
     s3.create_bucket().bucket("out5").send().await.unwrap();
     let second = Input::builder()
@@ -1651,9 +1650,9 @@ async fn stitches_several_inputs() {
 #[tokio::test]
 async fn hls_audio_only_output_is_a_raw_aac_rendition() {
     require_ffmpeg();
-    let emu = common::start().await;
+    let emu = crate::common::start().await;
     let client = mc_client(&emu).await;
-    let s3 = common::s3_client(&emu).await;
+    let s3 = crate::common::s3_client(&emu).await;
     upload_clip(&emu, "in6", "clip.mp4", 2).await;
     s3.create_bucket().bucket("out6").send().await.unwrap();
     let group = OutputGroup::builder()
@@ -1753,9 +1752,9 @@ async fn hls_audio_only_output_is_a_raw_aac_rendition() {
 #[tokio::test]
 async fn audio_only_variant_stream() {
     require_ffmpeg();
-    let emu = common::start().await;
+    let emu = crate::common::start().await;
     let client = mc_client(&emu).await;
-    let s3 = common::s3_client(&emu).await;
+    let s3 = crate::common::s3_client(&emu).await;
     upload_clip(&emu, "in7", "clip.mp4", 4).await;
     s3.create_bucket().bucket("out7").send().await.unwrap();
     let cmfc = |track: Option<CmfcAudioTrackType>| {

@@ -1,9 +1,7 @@
 //! Apply completes while the emulator throttles and fails calls, and creates exactly what a clean
 //! run creates.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use vod_emulator::EmulatorHandle;
 use vod_emulator::knobs::ServiceKnobs;
 use vod_pipeline::VodPipeline;

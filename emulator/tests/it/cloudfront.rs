@@ -1,6 +1,5 @@
 //! CloudFront control plane, driven with the official aws-sdk-cloudfront.
 #![allow(deprecated)] // ForwardedValues and the legacy TTLs are deprecated in the model but still served by CloudFront.
-mod common;
 
 use aws_sdk_cloudfront::Client;
 use aws_sdk_cloudfront::error::ProvideErrorMetadata;
@@ -28,7 +27,7 @@ async fn start() -> (EmulatorHandle, Client) {
         .start()
         .await
         .expect("emulator starts");
-    let conf = common::sdk_config(&emu.endpoint_url()).await;
+    let conf = crate::common::sdk_config(&emu.endpoint_url()).await;
     (emu, Client::new(&conf))
 }
 

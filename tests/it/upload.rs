@@ -1,8 +1,6 @@
 //! The upload engine against the in-process emulator's S3: multipart with checksums, per-part
 //! retries, resume after a kill, corruption, abort, and the bound on bytes in flight.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -68,8 +66,8 @@ fn s3(conf: &SdkConfig, http: Option<SharedHttpClient>, attempts: u32) -> aws_sd
 }
 
 async fn setup(bucket: &str) -> (EmulatorHandle, SdkConfig, aws_sdk_s3::Client) {
-    let emu = common::emulator().await;
-    let conf = common::sdk_config(&emu).await;
+    let emu = crate::common::emulator().await;
+    let conf = crate::common::sdk_config(&emu).await;
     let client = s3(&conf, None, 3);
     client
         .create_bucket()

@@ -6,12 +6,10 @@
 //!
 //! These tests need ffmpeg and ffprobe on PATH and fail without them (they make their own clip).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use vod_pipeline::{
     AudioSpec, CaptionsSpec, CloudFrontSpec, OutputFormat, RenditionSpec, S3OriginSpec, SourceSpec,
     ThumbnailsSpec, TranscodeSpec, VodPipeline,

@@ -1,7 +1,6 @@
 //! The viewer edge: distributions served by Host `dxxxx.cloudfront.localhost:PORT` from MediaStore and S3
 //! origins, with caching, origin access policies, CORS, error caching and invalidations.
 #![allow(deprecated)] // ForwardedValues and the legacy TTLs are deprecated in the model but still served by CloudFront.
-mod common;
 
 use aws_sdk_cloudfront::Client;
 use aws_sdk_cloudfront::types::*;
@@ -25,7 +24,7 @@ async fn start() -> Env {
         .start()
         .await
         .expect("emulator starts");
-    let conf = common::sdk_config(&emu.endpoint_url()).await;
+    let conf = crate::common::sdk_config(&emu.endpoint_url()).await;
     Env {
         cf: Client::new(&conf),
         ms: aws_sdk_mediastore::Client::new(&conf),
@@ -72,7 +71,7 @@ async fn put(
     content_type: &str,
     cache_control: Option<&str>,
 ) {
-    let data = aws_sdk_mediastoredata::Client::new(&common::sdk_config(endpoint).await);
+    let data = aws_sdk_mediastoredata::Client::new(&crate::common::sdk_config(endpoint).await);
     let mut req = data
         .put_object()
         .path(path)
@@ -295,9 +294,10 @@ impl Got {
 async fn get(env: &Env, domain: &str, method: &str, path: &str, headers: &[(&str, &str)]) -> Got {
     let mut hs = vec![("host", domain)];
     hs.extend_from_slice(headers);
-    let (status, headers, body) = common::raw_request(env.emu.port(), method, path, &hs, b"")
-        .await
-        .unwrap();
+    let (status, headers, body) =
+        crate::common::raw_request(env.emu.port(), method, path, &hs, b"")
+            .await
+            .unwrap();
     Got {
         status,
         headers: headers.into_iter().collect(),
@@ -817,7 +817,7 @@ async fn errors_are_cached_then_invalidation_clears_the_cache() {
 #[tokio::test]
 async fn s3_origin_with_oac_bucket_policy() {
     let env = start().await;
-    let s3 = common::s3_client(&env.emu).await;
+    let s3 = crate::common::s3_client(&env.emu).await;
     s3.create_bucket()
         .bucket("media-bucket")
         .send()

@@ -1,8 +1,6 @@
 //! Apply, re-apply, fetch and destroy both shared specs against the in-process emulator.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use vod_pipeline::{Change, VodPipeline};
 
 async fn apply_fetch_reapply_destroy(spec: &str, allowed_origin: &str, ladder: usize) {

@@ -2,10 +2,8 @@
 
 use std::process::{Command, Output};
 
-mod common;
-
 fn vod(args: &[&str]) -> Output {
-    Command::new(common::vod_bin())
+    Command::new(crate::common::vod_bin())
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()

@@ -1,11 +1,9 @@
 //! `vod apply` killed (SIGKILL) at several points; apply again completes with no duplicate
 //! distribution, job, policy or object, and no orphaned multipart upload.
 
-mod common;
-
 use std::process::Stdio;
 
-use common::*;
+use crate::common::*;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use vod_emulator::EmulatorHandle;
 use vod_pipeline::VodPipeline;

@@ -1,5 +1,4 @@
 //! MediaStore through the official aws-sdk-mediastore and aws-sdk-mediastoredata clients.
-mod common;
 
 use aws_sdk_mediastore::types::{ContainerStatus, CorsRule, MethodName, Tag};
 use aws_sdk_mediastoredata::primitives::ByteStream;
@@ -7,11 +6,11 @@ use aws_sdk_mediastoredata::types::ItemType;
 use std::time::Duration;
 
 async fn control(emu: &vod_emulator::EmulatorHandle) -> aws_sdk_mediastore::Client {
-    aws_sdk_mediastore::Client::new(&common::sdk_config(&emu.endpoint_url()).await)
+    aws_sdk_mediastore::Client::new(&crate::common::sdk_config(&emu.endpoint_url()).await)
 }
 
 async fn data_client(endpoint: &str) -> aws_sdk_mediastoredata::Client {
-    aws_sdk_mediastoredata::Client::new(&common::sdk_config(endpoint).await)
+    aws_sdk_mediastoredata::Client::new(&crate::common::sdk_config(endpoint).await)
 }
 
 /// Creates a container and waits until it is ACTIVE; returns its endpoint.
@@ -46,7 +45,7 @@ async fn active_container(ms: &aws_sdk_mediastore::Client, name: &str) -> String
 
 #[tokio::test]
 async fn container_lifecycle_and_errors() {
-    let emu = common::start().await;
+    let emu = crate::common::start().await;
     let ms = control(&emu).await;
     let endpoint = active_container(&ms, "live_1").await;
     assert!(endpoint.starts_with("http://"), "{endpoint}");
@@ -166,7 +165,7 @@ async fn container_lifecycle_and_errors() {
 
 #[tokio::test]
 async fn policies_and_tags() {
-    let emu = common::start().await;
+    let emu = crate::common::start().await;
     let ms = control(&emu).await;
     active_container(&ms, "vod").await;
 
@@ -346,7 +345,7 @@ async fn policies_and_tags() {
 
 #[tokio::test]
 async fn data_plane_objects() {
-    let emu = common::start().await;
+    let emu = crate::common::start().await;
     let ms = control(&emu).await;
     let endpoint = active_container(&ms, "media").await;
     let data = data_client(&endpoint).await;
@@ -562,7 +561,7 @@ async fn data_plane_objects() {
 
 #[tokio::test]
 async fn data_plane_path_prefix_and_anonymous_reads() {
-    let emu = common::start().await;
+    let emu = crate::common::start().await;
     let ms = control(&emu).await;
     active_container(&ms, "pub").await;
     // The documented fallback for clients that cannot resolve *.localhost.
@@ -582,9 +581,10 @@ async fn data_plane_path_prefix_and_anonymous_reads() {
     assert_eq!(data.list_items().send().await.unwrap().items().len(), 1);
 
     // Anonymous GET: refused without a public-read policy, served with one.
-    let (status, _, _) = common::raw_request(emu.port(), "GET", "/_mediastore/pub/a.txt", &[], b"")
-        .await
-        .unwrap();
+    let (status, _, _) =
+        crate::common::raw_request(emu.port(), "GET", "/_mediastore/pub/a.txt", &[], b"")
+            .await
+            .unwrap();
     assert_eq!(status, 403);
     let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":["mediastore:GetObject","mediastore:DescribeObject"],"Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#;
     ms.put_container_policy()
@@ -593,7 +593,7 @@ async fn data_plane_path_prefix_and_anonymous_reads() {
         .send()
         .await
         .unwrap();
-    let (status, headers, body) = common::raw_request(
+    let (status, headers, body) = crate::common::raw_request(
         emu.port(),
         "GET",
         "/_mediastore/pub/a.txt",
@@ -610,7 +610,7 @@ async fn data_plane_path_prefix_and_anonymous_reads() {
             .any(|(k, v)| k == "content-type" && v == "text/plain")
     );
     let (status, _, _) =
-        common::raw_request(emu.port(), "PUT", "/_mediastore/pub/b.txt", &[], b"x")
+        crate::common::raw_request(emu.port(), "PUT", "/_mediastore/pub/b.txt", &[], b"x")
             .await
             .unwrap();
     assert_eq!(status, 403, "anonymous writes stay refused");
@@ -635,7 +635,7 @@ async fn data_plane_path_prefix_and_anonymous_reads() {
         .send()
         .await
         .unwrap();
-    let (status, headers, _) = common::raw_request(
+    let (status, headers, _) = crate::common::raw_request(
         emu.port(),
         "GET",
         "/_mediastore/pub/a.txt",
@@ -651,7 +651,7 @@ async fn data_plane_path_prefix_and_anonymous_reads() {
             .any(|(k, v)| k == "access-control-allow-origin" && v == "http://player.localhost"),
         "{headers:?}"
     );
-    let (status, headers, _) = common::raw_request(
+    let (status, headers, _) = crate::common::raw_request(
         emu.port(),
         "GET",
         "/_mediastore/pub/a.txt",
@@ -666,7 +666,7 @@ async fn data_plane_path_prefix_and_anonymous_reads() {
             .iter()
             .any(|(k, _)| k == "access-control-allow-origin")
     );
-    let (status, headers, _) = common::raw_request(
+    let (status, headers, _) = crate::common::raw_request(
         emu.port(),
         "OPTIONS",
         "/_mediastore/pub/a.txt",

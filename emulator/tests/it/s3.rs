@@ -1,5 +1,4 @@
 //! S3 through the official aws-sdk-s3 client.
-mod common;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
@@ -8,8 +7,8 @@ use aws_sdk_s3::types::{
 
 #[tokio::test]
 async fn put_get_head_list_delete() {
-    let emu = common::start().await;
-    let s3 = common::s3_client(&emu).await;
+    let emu = crate::common::start().await;
+    let s3 = crate::common::s3_client(&emu).await;
     s3.create_bucket().bucket("media").send().await.unwrap();
     let put = s3
         .put_object()
@@ -69,8 +68,8 @@ async fn put_get_head_list_delete() {
 
 #[tokio::test]
 async fn multipart_crc64nvme_full_object() {
-    let emu = common::start().await;
-    let s3 = common::s3_client(&emu).await;
+    let emu = crate::common::start().await;
+    let s3 = crate::common::s3_client(&emu).await;
     s3.create_bucket().bucket("big").send().await.unwrap();
     let part1 = vec![7u8; 5 * 1024 * 1024];
     let part2 = b"tail".to_vec();
@@ -148,8 +147,8 @@ fn full_crc64(data: &[u8]) -> String {
 
 #[tokio::test]
 async fn bucket_crud_and_errors() {
-    let emu = common::start().await;
-    let s3 = common::s3_client(&emu).await;
+    let emu = crate::common::start().await;
+    let s3 = crate::common::s3_client(&emu).await;
     s3.create_bucket().bucket("bkt1").send().await.unwrap();
     // us-east-1: re-creating your own bucket succeeds (AWS legacy behaviour).
     s3.create_bucket().bucket("bkt1").send().await.unwrap();
@@ -205,7 +204,7 @@ async fn bucket_crud_and_errors() {
     );
 
     // Elsewhere it is BucketAlreadyOwnedByYou.
-    let conf = common::sdk_config_region(&emu.endpoint_url(), "eu-west-1").await;
+    let conf = crate::common::sdk_config_region(&emu.endpoint_url(), "eu-west-1").await;
     let eu = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&conf)
             .force_path_style(true)
@@ -325,8 +324,8 @@ async fn bucket_crud_and_errors() {
 
 #[tokio::test]
 async fn bucket_policy_and_tagging() {
-    let emu = common::start().await;
-    let s3 = common::s3_client(&emu).await;
+    let emu = crate::common::start().await;
+    let s3 = crate::common::s3_client(&emu).await;
     s3.create_bucket().bucket("pol").send().await.unwrap();
     let e = s3
         .get_bucket_policy()
@@ -414,8 +413,8 @@ async fn bucket_policy_and_tagging() {
 
 #[tokio::test]
 async fn checksums_streaming_bodies_and_bad_digests() {
-    let emu = common::start().await;
-    let s3 = common::s3_client(&emu).await;
+    let emu = crate::common::start().await;
+    let s3 = crate::common::s3_client(&emu).await;
     s3.create_bucket().bucket("cksum").send().await.unwrap();
     // A file body: the SDK streams it with aws-chunked encoding and a trailing checksum.
     let dir = emu.data_dir().join("upload-src");
@@ -491,8 +490,8 @@ async fn checksums_streaming_bodies_and_bad_digests() {
 
 #[tokio::test]
 async fn multipart_composite_and_errors() {
-    let emu = common::start().await;
-    let s3 = common::s3_client(&emu).await;
+    let emu = crate::common::start().await;
+    let s3 = crate::common::s3_client(&emu).await;
     s3.create_bucket().bucket("multi").send().await.unwrap();
     let create = s3
         .create_multipart_upload()
@@ -663,8 +662,8 @@ async fn multipart_composite_and_errors() {
 
 #[tokio::test]
 async fn copy_delete_objects_list_v1_and_presigned() {
-    let emu = common::start().await;
-    let s3 = common::s3_client(&emu).await;
+    let emu = crate::common::start().await;
+    let s3 = crate::common::s3_client(&emu).await;
     s3.create_bucket().bucket("copies").send().await.unwrap();
     s3.put_object()
         .bucket("copies")
@@ -724,7 +723,7 @@ async fn copy_delete_objects_list_v1_and_presigned() {
         .await
         .unwrap();
     let uri: http::Uri = presigned.uri().parse().unwrap();
-    let (status, _, body) = common::raw_request(
+    let (status, _, body) = crate::common::raw_request(
         emu.port(),
         "GET",
         uri.path_and_query().unwrap().as_str(),
@@ -749,7 +748,7 @@ async fn copy_delete_objects_list_v1_and_presigned() {
         .await
         .unwrap();
     let uri: http::Uri = presigned.uri().parse().unwrap();
-    let (status, _, _) = common::raw_request(
+    let (status, _, _) = crate::common::raw_request(
         emu.port(),
         "PUT",
         uri.path_and_query().unwrap().as_str(),
@@ -805,8 +804,8 @@ async fn copy_delete_objects_list_v1_and_presigned() {
 
 #[tokio::test]
 async fn in_process_store_api() {
-    let emu = common::start().await;
-    let s3 = common::s3_client(&emu).await;
+    let emu = crate::common::start().await;
+    let s3 = crate::common::s3_client(&emu).await;
     let store = &emu.shared().s3;
     assert!(!store.bucket_exists("inproc").await);
     assert!(
@@ -872,8 +871,8 @@ async fn in_process_store_api() {
 
 #[tokio::test]
 async fn conditional_requests_url_encoding_and_virtual_hosts() {
-    let emu = common::start().await;
-    let s3 = common::s3_client(&emu).await;
+    let emu = crate::common::start().await;
+    let s3 = crate::common::s3_client(&emu).await;
     s3.create_bucket().bucket("cond").send().await.unwrap();
     let put = s3
         .put_object()
@@ -971,7 +970,7 @@ async fn conditional_requests_url_encoding_and_virtual_hosts() {
     assert_eq!(l.contents()[0].key(), Some("a b+c.txt"));
 
     // Virtual-hosted style: <bucket>.s3.localhost:PORT (needs a resolver for *.localhost).
-    let conf = common::sdk_config(&format!("http://s3.localhost:{}", emu.port())).await;
+    let conf = crate::common::sdk_config(&format!("http://s3.localhost:{}", emu.port())).await;
     let vh = aws_sdk_s3::Client::new(&conf);
     vh.create_bucket().bucket("vhost").send().await.unwrap();
     vh.put_object()
@@ -1029,7 +1028,7 @@ async fn bucket_cors_put_get_delete_persist_and_errors() {
             .start()
             .await
             .unwrap();
-        let s3 = common::s3_client(&emu).await;
+        let s3 = crate::common::s3_client(&emu).await;
         s3.create_bucket().bucket("web").send().await.unwrap();
         // None yet.
         let e = s3.get_bucket_cors().bucket("web").send().await.unwrap_err();
@@ -1101,7 +1100,7 @@ async fn bucket_cors_put_get_delete_persist_and_errors() {
         .start()
         .await
         .unwrap();
-    let s3 = common::s3_client(&emu).await;
+    let s3 = crate::common::s3_client(&emu).await;
     let got = s3.get_bucket_cors().bucket("web").send().await.unwrap();
     assert_eq!(got.cors_rules(), &[cors_rule("*", &["GET"])][..]);
     // Validation, as S3 does it.
@@ -1256,8 +1255,8 @@ async fn bucket_cors_put_get_delete_persist_and_errors() {
 
 #[tokio::test]
 async fn list_multipart_uploads_paging_and_lifecycle() {
-    let emu = common::start().await;
-    let s3 = common::s3_client(&emu).await;
+    let emu = crate::common::start().await;
+    let s3 = crate::common::s3_client(&emu).await;
     s3.create_bucket().bucket("mpu").send().await.unwrap();
     s3.create_bucket().bucket("other").send().await.unwrap();
     let create = |key: &'static str| {
@@ -1528,7 +1527,7 @@ async fn list_multipart_uploads_paging_and_lifecycle() {
         .send()
         .await
         .unwrap();
-    let (status, _, body) = common::raw_request(
+    let (status, _, body) = crate::common::raw_request(
         emu.port(),
         "GET",
         "/other?uploads&encoding-type=url",
@@ -1549,8 +1548,8 @@ async fn list_multipart_uploads_paging_and_lifecycle() {
 
 #[tokio::test]
 async fn put_object_full_object_crc64nvme_is_stored_and_returned() {
-    let emu = common::start().await;
-    let s3 = common::s3_client(&emu).await;
+    let emu = crate::common::start().await;
+    let s3 = crate::common::s3_client(&emu).await;
     s3.create_bucket().bucket("cks").send().await.unwrap();
     let dir = emu.data_dir().join("src-files");
     std::fs::create_dir_all(&dir).unwrap();

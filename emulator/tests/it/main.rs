@@ -1,0 +1,11 @@
+//! All integration tests of this package, in one test binary (one link, not one per file).
+//! Run one area with `cargo test --test it <module>::`, e.g. `cargo test --test it cloudfront::`.
+
+mod common;
+
+mod cloudfront;
+mod edge;
+mod mediaconvert;
+mod mediastore;
+mod s3;
+mod server;

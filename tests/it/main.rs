@@ -1,0 +1,15 @@
+//! All integration tests of this package, in one test binary (one link, not one per file).
+//! Run one area with `cargo test --test it <module>::`, e.g. `cargo test --test it apply::`.
+
+mod common;
+
+mod apply;
+mod cli;
+mod crash;
+mod faults;
+mod props;
+mod secrets;
+mod specs;
+mod transcode;
+mod upload;
+mod validation;
