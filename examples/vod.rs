@@ -5,13 +5,15 @@
 //! vod apply   <spec.toml> [--json] [--wait]      create or update it; prints the playback URLs last
 //! vod status  <spec.toml> [--json]               what exists, and whether it matches the spec
 //! vod destroy <spec.toml> [--json] [--delete-buckets]
+//! vod verify  <spec.toml> [--json] [--origin URL] [--disallowed-origin URL]
+//!                                               fetch the playback URLs as a player does and check them
 //! vod upload  <file-or-dir> s3://bucket/prefix [--part-size 16MiB] [--concurrency N] [--json]
 //! ```
 //!
 //! Run it with `cargo run --example vod -- <command> ...`. AWS credentials, and for a local emulator
 //! the endpoint (`AWS_ENDPOINT_URL`), come from the usual environment and profile settings; the Region
 //! comes from the spec. Exit codes: 0 success, 2 invalid input (the problems are listed on stderr),
-//! 1 anything else (AWS refused, a job failed, a timeout).
+//! 1 anything else (AWS refused, a job failed, a timeout, a failed playback check).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -78,6 +80,25 @@ enum Command {
         #[arg(long)]
         delete_buckets: bool,
     },
+    /// Fetch the playback URLs as a player does and check them against the spec: manifests,
+    /// the ladder, first segments, Content-Types, CORS, cache TTLs and the error cache.
+    /// Exit code 0 when every check passes, 1 when one fails.
+    Verify {
+        /// The pipeline spec (TOML).
+        spec: PathBuf,
+        /// Print the report as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// The Origin to send as allowed (default: the first of cors_allowed_origins).
+        #[arg(long)]
+        origin: Option<vod_pipeline::types::CorsOrigin>,
+        /// The Origin to send as not allowed (default: https://not-allowed.vod-pipeline.invalid).
+        #[arg(long)]
+        disallowed_origin: Option<vod_pipeline::types::CorsOrigin>,
+        /// How far above a rung's cap an advertised bandwidth may be, in percent.
+        #[arg(long, default_value_t = 10)]
+        bandwidth_tolerance: u32,
+    },
     /// Upload a file, or a directory's files, into S3: multipart, checksummed, resumable.
     Upload {
         /// A file, or a directory (its files are uploaded recursively).
@@ -134,7 +155,7 @@ fn main() -> ExitCode {
     };
     let (spec, result) = runtime.block_on(run(cli.command));
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("vod: {}: {e}", spec.display());
             if e.is_input_error() {
@@ -156,7 +177,7 @@ fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
 }
 
-async fn run(cmd: Command) -> (PathBuf, Result<(), Error>) {
+async fn run(cmd: Command) -> (PathBuf, Result<ExitCode, Error>) {
     match cmd {
         Command::Plan {
             spec,
@@ -179,7 +200,7 @@ async fn run(cmd: Command) -> (PathBuf, Result<(), Error>) {
                         plan.to_string()
                     });
                 }
-                Ok(())
+                Ok(ExitCode::SUCCESS)
             }
             .await;
             (spec, r)
@@ -207,7 +228,7 @@ async fn run(cmd: Command) -> (PathBuf, Result<(), Error>) {
                         out(&format!("  {:<36} {:<45} {state}", s.id, s.action));
                     }
                 }
-                Ok(())
+                Ok(ExitCode::SUCCESS)
             }
             .await;
             (spec, r)
@@ -225,7 +246,7 @@ async fn run(cmd: Command) -> (PathBuf, Result<(), Error>) {
                     .start();
                 let deployment = drive(handle, as_json).await?;
                 print_deployment(&deployment, as_json);
-                Ok(())
+                Ok(ExitCode::SUCCESS)
             }
             .await;
             (spec, r)
@@ -249,7 +270,44 @@ async fn run(cmd: Command) -> (PathBuf, Result<(), Error>) {
                         out(&format!("  {:<36} {}", s.id, s.change));
                     }
                 }
-                Ok(())
+                Ok(ExitCode::SUCCESS)
+            }
+            .await;
+            (spec, r)
+        }
+        Command::Verify {
+            spec,
+            json: as_json,
+            origin,
+            disallowed_origin,
+            bandwidth_tolerance,
+        } => {
+            let r = async {
+                let pipeline = VodPipeline::from_toml_file(&spec)?;
+                let deployment = pipeline.plan().deployment(&aws_config().await).await?;
+                let report = deployment
+                    .verify(&pipeline)
+                    .maybe_allowed_origin(origin)
+                    .maybe_disallowed_origin(disallowed_origin)
+                    .bandwidth_tolerance_percent(bandwidth_tolerance)
+                    .run()
+                    .await?;
+                out(&if as_json {
+                    json(&report)
+                } else {
+                    report.to_string()
+                });
+                if report.passed() {
+                    Ok(ExitCode::SUCCESS)
+                } else {
+                    let (_, failed, _) = report.counts();
+                    eprintln!(
+                        "vod: {}: {failed} of {} playback checks failed",
+                        spec.display(),
+                        report.checks.len()
+                    );
+                    Ok(ExitCode::FAILURE)
+                }
             }
             .await;
             (spec, r)
@@ -261,7 +319,9 @@ async fn run(cmd: Command) -> (PathBuf, Result<(), Error>) {
             concurrency,
             json: as_json,
         } => {
-            let r = upload(&path, &dest, part_size, concurrency, as_json).await;
+            let r = upload(&path, &dest, part_size, concurrency, as_json)
+                .await
+                .map(|()| ExitCode::SUCCESS);
             (path, r)
         }
     }

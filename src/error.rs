@@ -81,6 +81,25 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// Playback cannot be verified: the pipeline has no distribution, or no playback URL.
+    #[error("pipeline {pipeline:?} is not deployed: {reason}")]
+    NotDeployed {
+        /// The pipeline.
+        pipeline: String,
+        /// What is missing.
+        reason: String,
+    },
+
+    /// An HTTP client for verification could not be set up.
+    #[error("{message}: {source}")]
+    Http {
+        /// What failed.
+        message: String,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
     /// A step could not run because an earlier step failed or produced no value it needs.
     #[error("step {step}: {message}")]
     Step {
@@ -149,10 +168,12 @@ impl Error {
             }
             Error::Aws(a) if a.retryable => ErrorCategory::Transient,
             Error::Timeout { .. } => ErrorCategory::Transient,
-            Error::Aws(_) | Error::Job { .. } | Error::Conflict { .. } | Error::Step { .. } => {
-                ErrorCategory::Aws
-            }
-            Error::Io { .. } => ErrorCategory::Local,
+            Error::Aws(_)
+            | Error::Job { .. }
+            | Error::Conflict { .. }
+            | Error::Step { .. }
+            | Error::NotDeployed { .. } => ErrorCategory::Aws,
+            Error::Io { .. } | Error::Http { .. } => ErrorCategory::Local,
         }
     }
 

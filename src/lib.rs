@@ -72,7 +72,8 @@
 //! - [`types`]: the typed values (bucket names, TTLs, bitrates, …), each citing its AWS rule;
 //! - [`VodPipeline`] and the builder inputs ([`SourceSpec`], [`TranscodeSpec`], …);
 //! - [`plan`]: the plan of AWS calls, with `Display` and JSON;
-//! - [`upload`]: fast, verified, resumable uploads of large files into S3 ([`Uploader`]).
+//! - [`upload`]: fast, verified, resumable uploads of large files into S3 ([`Uploader`]);
+//! - [`verify`]: playback verification through the distribution ([`Deployment::verify`]).
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -88,6 +89,7 @@ mod spec_file;
 pub mod types;
 pub mod upload;
 mod validate;
+pub mod verify;
 
 pub use apply::{ApplyOptions, Change, Deployment, Event, PlaybackUrl, Refresh};
 pub use error::{AwsError, Error, ErrorCategory, InvalidValue, Violation, Violations};
@@ -100,6 +102,7 @@ pub use plan::{Plan, Step};
 pub use secret::Secret;
 pub use types::{AbrLadder, LadderPreset, OutputFormat, VideoCodec};
 pub use upload::{PartSize, UploadJob, UploadReport, Uploader};
+pub use verify::{Check, CheckKind, Outcome, VerifyReport};
 
 /// Compiles the README's examples as doctests.
 #[doc = include_str!("../README.md")]

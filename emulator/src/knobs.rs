@@ -20,6 +20,9 @@ pub struct ServiceKnobs {
     pub error_probability: f64,
     /// Probability of closing the connection without any response.
     pub drop_probability: f64,
+    /// `edge` only: viewer responses carry no `Access-Control-*` header, as if the distribution had
+    /// no CORS policy and the origin no CORS rules. For testing what a player sees when CORS breaks.
+    pub drop_cors: bool,
 }
 
 /// All knobs: service name (or `*`) to its knobs. This is the JSON body of `PUT /_emulator/knobs`.
@@ -81,6 +84,15 @@ impl Knobs {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
+    }
+
+    /// Whether `service` (or `*`) has `drop_cors` set.
+    pub fn drop_cors(&self, service: &str) -> bool {
+        let config = self.config.lock().unwrap_or_else(|e| e.into_inner());
+        config
+            .get(service)
+            .or_else(|| config.get("*"))
+            .is_some_and(|k| k.drop_cors)
     }
 
     /// Draws the latency and fault for one request to `service`.

@@ -210,7 +210,21 @@ pub async fn dispatch(
         ctx,
     };
     let mut resp = match target {
-        Target::Edge => crate::edge::handle(shared, req).await,
+        Target::Edge => {
+            let mut resp = crate::edge::handle(shared, req).await;
+            if shared.knobs.drop_cors("edge") {
+                let cors: Vec<_> = resp
+                    .headers()
+                    .keys()
+                    .filter(|k| k.as_str().starts_with("access-control-"))
+                    .cloned()
+                    .collect();
+                for k in cors {
+                    resp.headers_mut().remove(k);
+                }
+            }
+            resp
+        }
         Target::S3 => crate::s3::handle(shared, req).await,
         Target::MediaConvert => crate::mediaconvert::handle(shared, req).await,
         Target::MediaStore => crate::mediastore::handle(shared, req).await,

@@ -484,6 +484,28 @@ impl Plan {
     /// Reads live state and reports, for each step, whether apply would create, update or leave it.
     /// Makes no mutating call.
     pub async fn refresh(&self, config: &aws_config::SdkConfig) -> Result<Refresh, Error> {
+        let (_, steps) = self.read_live_state(config).await?;
+        Ok(Refresh {
+            pipeline: self.pipeline.clone(),
+            steps,
+        })
+    }
+}
+
+impl Plan {
+    /// What exists of the pipeline now, read from live state (no mutating call): the distribution,
+    /// the jobs and the playback URLs, as [`RunHandle::join`] returns them after an apply. This is what
+    /// [`Deployment::verify`] needs when the apply happened elsewhere.
+    pub async fn deployment(&self, config: &aws_config::SdkConfig) -> Result<Deployment, Error> {
+        let (ctx, steps) = self.read_live_state(config).await?;
+        Ok(deployment(self, &ctx, steps))
+    }
+
+    /// Every step in refresh mode: reads only.
+    async fn read_live_state(
+        &self,
+        config: &aws_config::SdkConfig,
+    ) -> Result<(Ctx, Vec<StepSummary>), Error> {
         let clients = Clients::new(config, &self.region);
         let ctx = Ctx::new(
             clients,
@@ -492,10 +514,7 @@ impl Plan {
             Box::new(|_| {}),
         );
         let steps = engine::run_forward(self, &ctx, Mode::Refresh).await?;
-        Ok(Refresh {
-            pipeline: self.pipeline.clone(),
-            steps,
-        })
+        Ok((ctx, steps))
     }
 }
 

@@ -67,7 +67,7 @@ async fn apply_fetch_reapply_destroy(spec: &str, allowed_origin: &str, ladder: u
                 other => panic!("{} is not a master playlist: {other:?}", p.url),
             },
             _ => {
-                let mpd = dash_mpd::parse(&String::from_utf8_lossy(&r.body))
+                let mpd = dash_mpd_core::parse(&String::from_utf8_lossy(&r.body))
                     .unwrap_or_else(|e| panic!("{}: {e}", p.url));
                 let video: usize = mpd.periods[0]
                     .adaptations
@@ -109,6 +109,8 @@ async fn apply_fetch_reapply_destroy(spec: &str, allowed_origin: &str, ladder: u
         refresh.steps.iter().all(|s| s.change == Change::NoOp),
         "{refresh}"
     );
+
+    verify_playback(&emu, &config, spec, &deployment, allowed_origin).await;
 
     // Destroy leaves no distribution, container or policy; the source media stay.
     plan.destroy(&config)
@@ -221,4 +223,128 @@ async fn mediastore_spec() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_origin_spec() {
     apply_fetch_reapply_destroy("s3-origin.toml", "https://app.example.com", 3).await;
+}
+
+/// `Deployment::verify` and `vod verify` pass on the deployment read back from live state, and fail,
+/// naming the URL and the missing header, when the emulator's edge drops every CORS header.
+async fn verify_playback(
+    emu: &vod_emulator::EmulatorHandle,
+    config: &aws_config::SdkConfig,
+    spec: &str,
+    applied: &vod_pipeline::Deployment,
+    allowed_origin: &str,
+) {
+    use vod_pipeline::{CheckKind, Outcome};
+    let pipeline = VodPipeline::from_toml_file(shared_spec(spec)).unwrap();
+    let live = pipeline
+        .plan()
+        .deployment(config)
+        .await
+        .expect("live state");
+    assert_eq!(live.playback, applied.playback);
+    let report = live.verify(&pipeline).run().await.expect("verify runs");
+    assert!(report.passed(), "{report}");
+    assert_eq!(report.allowed_origin.as_deref(), Some(allowed_origin));
+    // Every rung of the ladder, in every format: one variant check each.
+    let variants = report
+        .checks
+        .iter()
+        .filter(|c| c.kind == CheckKind::Variant)
+        .count();
+    assert_eq!(
+        variants,
+        pipeline.transcode().abr_ladder.renditions().len() * live.playback.len(),
+        "{report}"
+    );
+    for kind in [
+        CheckKind::CorsAllowed,
+        CheckKind::CorsDisallowed,
+        CheckKind::CacheTtl,
+        CheckKind::ErrorCache,
+        CheckKind::Manifest,
+    ] {
+        assert!(
+            report.checks.iter().any(|c| c.kind == kind),
+            "no {kind} check: {report}"
+        );
+    }
+    let cli = |args: &[&str]| {
+        std::process::Command::new(vod_bin())
+            .args(args)
+            .env("AWS_ENDPOINT_URL", emu.endpoint_url())
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .expect("vod runs")
+    };
+    let spec_path = shared_spec(spec);
+    let spec_path = spec_path.to_str().unwrap();
+    let ok = cli(&["verify", spec_path]);
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+
+    // The edge drops the CORS policy: every allowed-origin check fails, precisely.
+    emu.set_service_knobs(
+        "edge",
+        vod_emulator::knobs::ServiceKnobs {
+            drop_cors: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let broken = live.verify(&pipeline).run().await.expect("verify runs");
+    assert!(!broken.passed());
+    let manifest = &live.playback[0].url;
+    let expected = format!(
+        "Origin {allowed_origin} (allowed) -> no Access-Control-Allow-Origin; a browser blocks the response"
+    );
+    assert!(
+        broken.failures().any(|c| c.kind == CheckKind::CorsAllowed
+            && &c.subject == manifest
+            && c.detail == expected),
+        "{broken}"
+    );
+    // Nothing but CORS fails, and every fetch with the allowed origin does.
+    assert!(
+        broken
+            .failures()
+            .all(|c| c.detail.contains("no Access-Control-Allow-Origin")),
+        "{broken}"
+    );
+    assert_eq!(
+        broken
+            .checks
+            .iter()
+            .filter(|c| c.kind == CheckKind::Fetch && c.outcome == Outcome::Pass)
+            .count(),
+        0,
+        "{broken}"
+    );
+    let failed = cli(&["verify", spec_path, "--json"]);
+    assert_eq!(failed.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&failed.stdout).expect("JSON report");
+    assert!(
+        json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["outcome"] == "fail"
+                && c["kind"] == "cors-allowed"
+                && c["detail"] == expected.as_str()),
+        "{json}"
+    );
+    assert!(
+        String::from_utf8_lossy(&failed.stderr).contains("playback checks failed"),
+        "{}",
+        String::from_utf8_lossy(&failed.stderr)
+    );
+    emu.clear_knobs();
 }

@@ -376,7 +376,7 @@ impl Run {
     async fn check_dash(&self) {
         let mpd_url = self.url("mpd");
         let text = String::from_utf8(fetch(&mpd_url).await).unwrap();
-        let mpd = dash_mpd::parse(&text).unwrap_or_else(|e| panic!("{mpd_url}: {e}"));
+        let mpd = dash_mpd_core::parse(&text).unwrap_or_else(|e| panic!("{mpd_url}: {e}"));
         let period = &mpd.periods[0];
         let mut sizes = Vec::new();
         let mut subtitles = 0;

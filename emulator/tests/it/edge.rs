@@ -726,6 +726,59 @@ async fn response_headers_policy_cors_and_preflight() {
     // POST is not an allowed method of the behavior.
     let post = get(&env, &domain, "POST", "/x.m3u8", &[]).await;
     assert_eq!(post.status, 403);
+
+    // The `drop_cors` knob strips every CORS header, preflights included; clearing it restores them.
+    env.emu
+        .set_service_knobs(
+            "edge",
+            vod_emulator::knobs::ServiceKnobs {
+                drop_cors: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let dropped = get(
+        &env,
+        &domain,
+        "GET",
+        "/x.m3u8",
+        &[("origin", "https://app.example")],
+    )
+    .await;
+    assert_eq!(dropped.status, 200);
+    assert!(
+        dropped
+            .headers
+            .keys()
+            .all(|k| !k.starts_with("access-control-")),
+        "{:?}",
+        dropped.headers
+    );
+    let pre_dropped = get(
+        &env,
+        &domain,
+        "OPTIONS",
+        "/x.m3u8",
+        &[
+            ("origin", "https://app.example"),
+            ("access-control-request-method", "GET"),
+        ],
+    )
+    .await;
+    assert_eq!(pre_dropped.h("access-control-allow-origin"), None);
+    env.emu.clear_knobs();
+    let back = get(
+        &env,
+        &domain,
+        "GET",
+        "/x.m3u8",
+        &[("origin", "https://app.example")],
+    )
+    .await;
+    assert_eq!(
+        back.h("access-control-allow-origin"),
+        Some("https://app.example")
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,596 @@
+//! Pure checks on HTTP responses: status and Content-Type, CORS, cache TTLs, error caching.
+//! Nothing here does I/O, so every rule is unit-tested on hand-made responses.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+
+use super::{CheckKind, Outcome};
+use crate::types::ObjectCaching;
+
+/// A response as a viewer received it. Header names are lowercase.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Response {
+    pub url: String,
+    pub status: u16,
+    pub headers: BTreeMap<String, String>,
+    pub body: Bytes,
+}
+
+impl Response {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+    fn age(&self) -> Option<u64> {
+        self.header("age").and_then(|a| a.trim().parse().ok())
+    }
+    fn x_cache(&self) -> Option<&str> {
+        self.header("x-cache")
+    }
+}
+
+/// One check's result, before the asset and format it belongs to are attached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Finding {
+    pub kind: CheckKind,
+    pub subject: String,
+    pub outcome: Outcome,
+    pub detail: String,
+}
+
+impl Finding {
+    pub(crate) fn pass(
+        kind: CheckKind,
+        subject: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self::new(kind, subject, Outcome::Pass, detail)
+    }
+    pub(crate) fn fail(
+        kind: CheckKind,
+        subject: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self::new(kind, subject, Outcome::Fail, detail)
+    }
+    pub(crate) fn skip(
+        kind: CheckKind,
+        subject: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self::new(kind, subject, Outcome::Skip, detail)
+    }
+    fn new(
+        kind: CheckKind,
+        subject: impl Into<String>,
+        outcome: Outcome,
+        detail: impl Into<String>,
+    ) -> Self {
+        Finding {
+            kind,
+            subject: subject.into(),
+            outcome,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// The Content-Types a player accepts for a file, by its extension; `None` when the extension is
+/// not a media type this crate writes (then any type but none, or an HTML page, is accepted).
+pub(crate) fn expected_content_types(url: &str) -> Option<&'static [&'static str]> {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let ext = file.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        // RFC 8216 section 4: application/vnd.apple.mpegurl or audio/mpegurl; x-mpegURL is common.
+        "m3u8" => &[
+            "application/vnd.apple.mpegurl",
+            "application/x-mpegurl",
+            "audio/mpegurl",
+            "audio/x-mpegurl",
+        ],
+        "mpd" => &["application/dash+xml"],
+        "ts" => &["video/mp2t"],
+        "mp4" | "m4s" | "m4v" | "m4a" | "cmfv" | "cmfa" | "cmft" | "mp4a" => &[
+            "video/mp4",
+            "audio/mp4",
+            "application/mp4",
+            "video/iso.segment",
+            "audio/iso.segment",
+        ],
+        "aac" => &["audio/aac", "audio/x-aac"],
+        "vtt" | "webvtt" => &["text/vtt"],
+        "jpg" | "jpeg" => &["image/jpeg"],
+        _ => return None,
+    })
+}
+
+/// A GET through the distribution: status 200, a Content-Type a player accepts, and, when an
+/// allowed origin was sent, the CORS header a browser needs to hand the bytes to the player.
+pub(crate) fn check_fetch(r: &Response, allowed_origin: Option<&str>) -> Finding {
+    let kind = CheckKind::Fetch;
+    if r.status != 200 {
+        return Finding::fail(
+            kind,
+            &r.url,
+            format!("HTTP {} (expected 200){}", r.status, x_cache_note(r)),
+        );
+    }
+    let ct = r.header("content-type").unwrap_or("");
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let ct_ok = match expected_content_types(&r.url) {
+        Some(types) => types.contains(&essence.as_str()),
+        None => !essence.is_empty() && essence != "text/html",
+    };
+    if !ct_ok {
+        let want = expected_content_types(&r.url)
+            .map(|t| t.join(" or "))
+            .unwrap_or_else(|| "a media type".into());
+        let got = if ct.is_empty() { "none" } else { ct };
+        return Finding::fail(kind, &r.url, format!("Content-Type {got}; expected {want}"));
+    }
+    if let Some(origin) = allowed_origin {
+        let cors = check_cors_allowed(r, origin);
+        if cors.outcome == Outcome::Fail {
+            return Finding::fail(kind, &r.url, cors.detail);
+        }
+    }
+    Finding::pass(kind, &r.url, format!("200 {ct}, {} bytes", r.body.len()))
+}
+
+fn x_cache_note(r: &Response) -> String {
+    r.x_cache().map(|x| format!(" [{x}]")).unwrap_or_default()
+}
+
+/// A request with an allowed `Origin` must get `Access-Control-Allow-Origin` for it (or `*`).
+pub(crate) fn check_cors_allowed(r: &Response, origin: &str) -> Finding {
+    let kind = CheckKind::CorsAllowed;
+    match r.header("access-control-allow-origin") {
+        Some(v) if v == origin || v == "*" => Finding::pass(
+            kind,
+            &r.url,
+            format!("Origin {origin} -> Access-Control-Allow-Origin: {v}"),
+        ),
+        Some(v) => Finding::fail(
+            kind,
+            &r.url,
+            format!(
+                "Origin {origin} -> Access-Control-Allow-Origin: {v}; a browser blocks the response"
+            ),
+        ),
+        None => Finding::fail(
+            kind,
+            &r.url,
+            format!(
+                "Origin {origin} (allowed) -> no Access-Control-Allow-Origin; a browser blocks the response"
+            ),
+        ),
+    }
+}
+
+/// A request with an origin the pipeline does not allow must not be granted access.
+pub(crate) fn check_cors_disallowed(r: &Response, origin: &str) -> Finding {
+    let kind = CheckKind::CorsDisallowed;
+    match r.header("access-control-allow-origin") {
+        None => Finding::pass(
+            kind,
+            &r.url,
+            format!("Origin {origin} (not allowed) -> no Access-Control-Allow-Origin"),
+        ),
+        Some(v) if v == origin || v == "*" => Finding::fail(
+            kind,
+            &r.url,
+            format!(
+                "Origin {origin} is not in cors_allowed_origins but got Access-Control-Allow-Origin: {v}"
+            ),
+        ),
+        Some(v) => Finding::pass(
+            kind,
+            &r.url,
+            format!(
+                "Origin {origin} (not allowed) -> Access-Control-Allow-Origin: {v}, which a browser rejects"
+            ),
+        ),
+    }
+}
+
+/// `s-maxage` (shared caches, CloudFront's choice) or else `max-age`, from `Cache-Control`.
+pub(crate) fn origin_max_age(cache_control: Option<&str>) -> Option<u64> {
+    let cc = cache_control?;
+    let directive = |name: &str| {
+        cc.split(',').find_map(|d| {
+            let (k, v) = d.trim().split_once('=')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().trim_matches('"').parse::<u64>().ok())
+                .flatten()
+        })
+    };
+    directive("s-maxage").or_else(|| directive("max-age"))
+}
+
+/// How long CloudFront keeps the object: the origin's max-age clamped to the min and max TTLs, or
+/// the default TTL without one
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html>).
+pub(crate) fn effective_ttl(caching: &ObjectCaching, cache_control: Option<&str>) -> u64 {
+    let (min, default, max) = caching.ttls();
+    match origin_max_age(cache_control) {
+        Some(n) => n.clamp(min.secs(), max.secs()),
+        None => default.secs(),
+    }
+}
+
+/// The second GET of an object: its cache headers agree with the configured TTLs, and it was served
+/// from the cache with an `Age` within the TTL CloudFront applies.
+pub(crate) fn check_cache(r: &Response, caching: &ObjectCaching) -> Finding {
+    let kind = CheckKind::CacheTtl;
+    let (min, default, max) = caching.ttls();
+    let (min, default, max) = (min.secs(), default.secs(), max.secs());
+    let cc = r.header("cache-control");
+    let origin_ttl = origin_max_age(cc);
+    let ttl = effective_ttl(caching, cc);
+    match (caching, origin_ttl) {
+        (ObjectCaching::Customize { .. }, Some(n)) if n < min || n > max => {
+            return Finding::fail(
+                kind,
+                &r.url,
+                format!(
+                    "the origin sends max-age={n}, outside min_ttl..max_ttl ({min}..{max} s): CloudFront caches it for {ttl} s instead"
+                ),
+            );
+        }
+        (ObjectCaching::OriginCacheHeaders, None) => {
+            return Finding::fail(
+                kind,
+                &r.url,
+                format!(
+                    "no Cache-Control max-age from the origin: with object_caching = \"origin-cache-headers\" CloudFront falls back to {default} s"
+                ),
+            );
+        }
+        _ => {}
+    }
+    let source = match origin_ttl {
+        Some(n) => format!("origin max-age={n}"),
+        None => format!("default_ttl {default} s"),
+    };
+    let Some(x_cache) = r.x_cache() else {
+        return Finding::fail(kind, &r.url, "no X-Cache header: not served by CloudFront");
+    };
+    let hit = x_cache.starts_with("Hit") || x_cache.starts_with("RefreshHit");
+    let age = r.age().unwrap_or(0);
+    if ttl == 0 {
+        return if hit && age > 0 {
+            Finding::fail(
+                kind,
+                &r.url,
+                format!("{x_cache} with Age {age} s although the TTL is 0 ({source})"),
+            )
+        } else {
+            Finding::pass(kind, &r.url, format!("TTL 0 ({source}): {x_cache}"))
+        };
+    }
+    if !hit {
+        return Finding::fail(
+            kind,
+            &r.url,
+            format!(
+                "second GET was \"{x_cache}\": expected a cache hit, the TTL is {ttl} s ({source})"
+            ),
+        );
+    }
+    if age > ttl {
+        return Finding::fail(
+            kind,
+            &r.url,
+            format!("{x_cache} with Age {age} s, older than the TTL of {ttl} s ({source})"),
+        );
+    }
+    Finding::pass(
+        kind,
+        &r.url,
+        format!("{x_cache}, Age {age} s within the TTL of {ttl} s ({source})"),
+    )
+}
+
+/// Two GETs of an object that does not exist: the first is a 403 or 404 (S3 without `ListBucket`
+/// answers 403), and the second comes from CloudFront's error cache (it has an `Age`) no older than
+/// `error_caching_min_ttl`; with a TTL of 0 it must not be cached.
+pub(crate) fn check_error_cache(first: &Response, second: &Response, error_ttl: u64) -> Finding {
+    let kind = CheckKind::ErrorCache;
+    if !matches!(first.status, 403 | 404) {
+        return Finding::fail(
+            kind,
+            &first.url,
+            format!(
+                "a missing object answered HTTP {}; expected 403 or 404",
+                first.status
+            ),
+        );
+    }
+    if second.status != first.status {
+        return Finding::fail(
+            kind,
+            &first.url,
+            format!(
+                "a missing object answered {} then {}",
+                first.status, second.status
+            ),
+        );
+    }
+    match (error_ttl, second.age()) {
+        (0, None) => Finding::pass(
+            kind,
+            &first.url,
+            format!("{} not cached (error_caching_min_ttl 0)", first.status),
+        ),
+        (0, Some(age)) => Finding::fail(
+            kind,
+            &first.url,
+            format!(
+                "{} served from the cache (Age {age} s) although error_caching_min_ttl is 0",
+                first.status
+            ),
+        ),
+        (ttl, None) => Finding::fail(
+            kind,
+            &first.url,
+            format!(
+                "the second GET of a missing object went to the origin again: the {} was not cached (error_caching_min_ttl {ttl} s)",
+                first.status
+            ),
+        ),
+        (ttl, Some(age)) if age > ttl => Finding::fail(
+            kind,
+            &first.url,
+            format!(
+                "{} cached with Age {age} s, older than error_caching_min_ttl {ttl} s",
+                first.status
+            ),
+        ),
+        (ttl, Some(age)) => Finding::pass(
+            kind,
+            &first.url,
+            format!(
+                "{} answered from the error cache, Age {age} s within {ttl} s",
+                first.status
+            ),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Ttl;
+
+    fn resp(url: &str, status: u16, headers: &[(&str, &str)]) -> Response {
+        Response {
+            url: url.into(),
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: Bytes::from_static(b"#EXTM3U\n"),
+        }
+    }
+
+    fn customize(min: u64, default: u64, max: u64) -> ObjectCaching {
+        ObjectCaching::Customize {
+            min: Ttl::new(min).unwrap(),
+            default: Ttl::new(default).unwrap(),
+            max: Ttl::new(max).unwrap(),
+        }
+    }
+
+    #[test]
+    fn fetch_needs_200_a_media_content_type_and_cors() {
+        let ok = resp(
+            "http://d.localhost/a/x.m3u8",
+            200,
+            &[
+                ("content-type", "application/vnd.apple.mpegurl"),
+                ("access-control-allow-origin", "https://p.example"),
+            ],
+        );
+        assert_eq!(
+            check_fetch(&ok, Some("https://p.example")).outcome,
+            Outcome::Pass
+        );
+        let mut wrong_type = ok.clone();
+        wrong_type
+            .headers
+            .insert("content-type".into(), "binary/octet-stream".into());
+        let f = check_fetch(&wrong_type, None);
+        assert_eq!(f.outcome, Outcome::Fail);
+        assert!(f.detail.contains("binary/octet-stream"), "{}", f.detail);
+        let mut not_found = ok.clone();
+        not_found.status = 404;
+        assert!(check_fetch(&not_found, None).detail.contains("HTTP 404"));
+        let mut no_cors = ok.clone();
+        no_cors.headers.remove("access-control-allow-origin");
+        assert_eq!(check_fetch(&no_cors, None).outcome, Outcome::Pass);
+        let f = check_fetch(&no_cors, Some("https://p.example"));
+        assert_eq!(f.outcome, Outcome::Fail);
+        assert!(
+            f.detail.contains("no Access-Control-Allow-Origin"),
+            "{}",
+            f.detail
+        );
+        // Parameters and case do not matter; TS and fMP4 segments have their own types.
+        let ts = resp(
+            "http://d/x_00001.ts",
+            200,
+            &[("content-type", "video/MP2T")],
+        );
+        assert_eq!(check_fetch(&ts, None).outcome, Outcome::Pass);
+        let mpd = resp(
+            "http://d/x.mpd",
+            200,
+            &[("content-type", "application/dash+xml; charset=utf-8")],
+        );
+        assert_eq!(check_fetch(&mpd, None).outcome, Outcome::Pass);
+        let m4s = resp(
+            "http://d/x.mp4",
+            200,
+            &[("content-type", "application/vnd.apple.mpegurl")],
+        );
+        assert_eq!(check_fetch(&m4s, None).outcome, Outcome::Fail);
+    }
+
+    #[test]
+    fn cors_allowed_and_disallowed() {
+        let with = |v: &str| resp("u", 200, &[("access-control-allow-origin", v)]);
+        let without = resp("u", 200, &[]);
+        assert_eq!(
+            check_cors_allowed(&with("https://a"), "https://a").outcome,
+            Outcome::Pass
+        );
+        assert_eq!(
+            check_cors_allowed(&with("*"), "https://a").outcome,
+            Outcome::Pass
+        );
+        assert_eq!(
+            check_cors_allowed(&with("https://b"), "https://a").outcome,
+            Outcome::Fail
+        );
+        assert_eq!(
+            check_cors_allowed(&without, "https://a").outcome,
+            Outcome::Fail
+        );
+        assert_eq!(
+            check_cors_disallowed(&without, "https://evil").outcome,
+            Outcome::Pass
+        );
+        assert_eq!(
+            check_cors_disallowed(&with("*"), "https://evil").outcome,
+            Outcome::Fail
+        );
+        assert_eq!(
+            check_cors_disallowed(&with("https://evil"), "https://evil").outcome,
+            Outcome::Fail
+        );
+        assert_eq!(
+            check_cors_disallowed(&with("https://a"), "https://evil").outcome,
+            Outcome::Pass
+        );
+    }
+
+    #[test]
+    fn max_age_parsing() {
+        assert_eq!(origin_max_age(Some("max-age=600")), Some(600));
+        assert_eq!(
+            origin_max_age(Some("public, max-age=600, s-maxage=60")),
+            Some(60)
+        );
+        assert_eq!(origin_max_age(Some("no-cache")), None);
+        assert_eq!(origin_max_age(Some("max-age=abc")), None);
+        assert_eq!(origin_max_age(None), None);
+    }
+
+    #[test]
+    fn cache_ttl_agrees_with_the_configured_ttls() {
+        let c = customize(0, 86_400, 31_536_000);
+        let hit = |cc: &str, age: &str| {
+            resp(
+                "u",
+                200,
+                &[
+                    ("cache-control", cc),
+                    ("x-cache", "Hit from cloudfront"),
+                    ("age", age),
+                ],
+            )
+        };
+        assert_eq!(
+            check_cache(&hit("max-age=86400", "3"), &c).outcome,
+            Outcome::Pass
+        );
+        // Older than the TTL: a wrong TTL somewhere.
+        let f = check_cache(&hit("max-age=60", "61"), &c);
+        assert_eq!(f.outcome, Outcome::Fail);
+        assert!(
+            f.detail.contains("older than the TTL of 60 s"),
+            "{}",
+            f.detail
+        );
+        // The origin's max-age is outside min..max: CloudFront overrides it.
+        let f = check_cache(&hit("max-age=600", "0"), &customize(3600, 86_400, 604_800));
+        assert_eq!(f.outcome, Outcome::Fail);
+        assert!(
+            f.detail
+                .contains("outside min_ttl..max_ttl (3600..604800 s)"),
+            "{}",
+            f.detail
+        );
+        // No header: the default TTL applies.
+        let no_cc = resp(
+            "u",
+            200,
+            &[("x-cache", "Hit from cloudfront"), ("age", "5")],
+        );
+        let f = check_cache(&no_cc, &customize(1, 21_600, 604_800));
+        assert_eq!(f.outcome, Outcome::Pass, "{}", f.detail);
+        assert!(f.detail.contains("default_ttl 21600 s"));
+        // A miss on the second GET although the TTL is a day.
+        let miss = resp("u", 200, &[("x-cache", "Miss from cloudfront")]);
+        assert_eq!(check_cache(&miss, &c).outcome, Outcome::Fail);
+        // Not CloudFront at all.
+        assert_eq!(check_cache(&resp("u", 200, &[]), &c).outcome, Outcome::Fail);
+        // origin-cache-headers needs a Cache-Control from the origin.
+        let f = check_cache(&no_cc, &ObjectCaching::OriginCacheHeaders);
+        assert_eq!(f.outcome, Outcome::Fail);
+        assert!(f.detail.contains("origin-cache-headers"));
+        // TTL 0: a miss is right.
+        assert_eq!(
+            check_cache(&miss, &customize(0, 0, 0)).outcome,
+            Outcome::Pass
+        );
+    }
+
+    #[test]
+    fn error_cache_within_the_error_caching_min_ttl() {
+        let first = resp("u", 404, &[("x-cache", "Error from cloudfront")]);
+        let cached = |age: &str| {
+            resp(
+                "u",
+                404,
+                &[("x-cache", "Error from cloudfront"), ("age", age)],
+            )
+        };
+        assert_eq!(
+            check_error_cache(&first, &cached("0"), 5).outcome,
+            Outcome::Pass
+        );
+        assert_eq!(
+            check_error_cache(&first, &cached("9"), 5).outcome,
+            Outcome::Fail
+        );
+        let f = check_error_cache(&first, &first, 5);
+        assert_eq!(f.outcome, Outcome::Fail);
+        assert!(f.detail.contains("not cached"), "{}", f.detail);
+        assert_eq!(check_error_cache(&first, &first, 0).outcome, Outcome::Pass);
+        assert_eq!(
+            check_error_cache(&first, &cached("0"), 0).outcome,
+            Outcome::Fail
+        );
+        let found = resp("u", 200, &[]);
+        assert!(
+            check_error_cache(&found, &found, 5)
+                .detail
+                .contains("HTTP 200")
+        );
+        let forbidden = resp("u", 403, &[]);
+        let forbidden2 = resp("u", 403, &[("age", "1")]);
+        assert_eq!(
+            check_error_cache(&forbidden, &forbidden2, 2).outcome,
+            Outcome::Pass
+        );
+    }
+}

@@ -1,0 +1,579 @@
+//! Playback verification: fetch what a player fetches, through the distribution, and check it
+//! against the pipeline.
+//!
+//! [`Deployment::verify`] takes the pipeline the deployment was made from. For each asset and
+//! format it GETs, through the playback URL:
+//!
+//! - the master playlist and every media playlist (parsed with `m3u8-rs`), or the MPD (parsed with
+//!   `dash-mpd-core`);
+//! - the initialization segment, if any, and the first media segment of every rendition;
+//!
+//! and checks that:
+//!
+//! - the variants match the ladder: every rung's resolution is advertised, and each advertised
+//!   bandwidth is at most the rung's video `MaxBitrate` plus the audio bitrate, plus a tolerance
+//!   (QVBR encodes below its cap, so there is no lower bound);
+//! - every URL answers 200 with a Content-Type a player accepts;
+//! - a request with an allowed `Origin` gets `Access-Control-Allow-Origin`, and one with an origin
+//!   that is not allowed does not;
+//! - the cache headers agree with the configured TTLs, and a second GET is a cache hit no older than
+//!   the TTL CloudFront applies;
+//! - a missing object is answered from the error cache, no older than `error_caching_min_ttl`.
+//!
+//! The result is a [`VerifyReport`]: one [`Check`] per finding, a table in `Display`, JSON through
+//! serde. The parsing and the rules are pure functions, unit-tested on good and broken manifests;
+//! only the fetching does I/O.
+//!
+//! ```no_run
+//! # async fn demo(config: aws_config::SdkConfig) -> Result<(), vod_pipeline::Error> {
+//! use vod_pipeline::VodPipeline;
+//!
+//! let pipeline = VodPipeline::from_toml_file("examples/specs/s3-origin.toml")?;
+//! let deployment = pipeline.plan().deployment(&config).await?;
+//! let report = deployment.verify(&pipeline).run().await?;
+//! println!("{report}");
+//! assert!(report.passed(), "{} checks failed", report.failures().count());
+//! # Ok(()) }
+//! ```
+
+mod checks;
+mod fetch;
+mod manifest;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::time::Duration;
+
+use futures::StreamExt;
+use serde::Serialize;
+
+use crate::apply::{Deployment, PlaybackUrl};
+use crate::types::CorsOrigin;
+use crate::{Error, VodPipeline};
+use checks::{Finding, Response};
+use fetch::Fetcher;
+use manifest::{LadderExpectation, Rung};
+
+/// What a check looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum CheckKind {
+    /// A manifest parses and lists renditions.
+    Manifest,
+    /// An advertised variant or representation against its ladder rung.
+    Variant,
+    /// A GET: status 200, Content-Type, and CORS for the allowed origin.
+    Fetch,
+    /// An allowed `Origin` gets `Access-Control-Allow-Origin`.
+    CorsAllowed,
+    /// An origin that is not allowed gets no access.
+    CorsDisallowed,
+    /// Cache headers and the cache hit agree with the TTLs.
+    CacheTtl,
+    /// A missing object is answered from the error cache within `error_caching_min_ttl`.
+    ErrorCache,
+}
+
+impl fmt::Display for CheckKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CheckKind::Manifest => "manifest",
+            CheckKind::Variant => "variant",
+            CheckKind::Fetch => "fetch",
+            CheckKind::CorsAllowed => "cors-allowed",
+            CheckKind::CorsDisallowed => "cors-disallowed",
+            CheckKind::CacheTtl => "cache-ttl",
+            CheckKind::ErrorCache => "error-cache",
+        })
+    }
+}
+
+/// A check's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// As the pipeline promises.
+    Pass,
+    /// Not as the pipeline promises: a viewer would notice, or the configuration is not applied.
+    Fail,
+    /// Could not be checked with this configuration (the reason is in the detail).
+    Skip,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Outcome::Pass => "PASS",
+            Outcome::Fail => "FAIL",
+            Outcome::Skip => "SKIP",
+        })
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Check {
+    /// The asset id; empty for checks of the distribution as a whole.
+    pub asset: String,
+    /// `hls`, `dash` or `cmaf`; empty for checks of the distribution as a whole.
+    pub format: String,
+    /// What was checked.
+    pub kind: CheckKind,
+    /// The URL or rendition checked.
+    pub subject: String,
+    /// The result.
+    pub outcome: Outcome,
+    /// What was seen, and for a failure, what was expected.
+    pub detail: String,
+}
+
+/// The result of [`Deployment::verify`].
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct VerifyReport {
+    /// The pipeline.
+    pub pipeline: String,
+    /// The `Origin` sent as an allowed origin, if the pipeline allows any.
+    pub allowed_origin: Option<String>,
+    /// The `Origin` sent as one that is not allowed.
+    pub disallowed_origin: String,
+    /// Every finding, in the order of the playback URLs.
+    pub checks: Vec<Check>,
+}
+
+impl VerifyReport {
+    /// Whether no check failed (skipped checks do not fail a report).
+    pub fn passed(&self) -> bool {
+        self.failures().next().is_none()
+    }
+
+    /// The failed checks.
+    pub fn failures(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.outcome == Outcome::Fail)
+    }
+
+    /// How many checks passed, failed and were skipped.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let n = |o| self.checks.iter().filter(|c| c.outcome == o).count();
+        (n(Outcome::Pass), n(Outcome::Fail), n(Outcome::Skip))
+    }
+}
+
+impl fmt::Display for VerifyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Playback verification of pipeline {:?}:", self.pipeline)?;
+        let w = |get: fn(&Check) -> usize, head: &str| {
+            self.checks
+                .iter()
+                .map(get)
+                .max()
+                .unwrap_or(0)
+                .max(head.len())
+        };
+        let (wa, wf, wk) = (
+            w(|c| c.asset.len(), "ASSET"),
+            w(|c| c.format.len(), "FORMAT"),
+            w(|c| c.kind.to_string().len(), "CHECK"),
+        );
+        writeln!(
+            f,
+            "  {:<6} {:<wa$} {:<wf$} {:<wk$} SUBJECT / DETAIL",
+            "RESULT", "ASSET", "FORMAT", "CHECK"
+        )?;
+        for c in &self.checks {
+            writeln!(
+                f,
+                "  {:<6} {:<wa$} {:<wf$} {:<wk$} {}",
+                c.outcome.to_string(),
+                c.asset,
+                c.format,
+                c.kind.to_string(),
+                c.subject
+            )?;
+            writeln!(
+                f,
+                "  {:<6} {:<wa$} {:<wf$} {:<wk$}   {}",
+                "", "", "", "", c.detail
+            )?;
+        }
+        let (pass, fail, skip) = self.counts();
+        write!(
+            f,
+            "{} checks: {pass} passed, {fail} failed, {skip} skipped",
+            self.checks.len()
+        )
+    }
+}
+
+/// What the pipeline promises, in the terms the checks need.
+struct Expectations {
+    ladder: LadderExpectation,
+    caching: crate::types::ObjectCaching,
+    error_ttl: u64,
+    allowed: Option<String>,
+    disallowed: String,
+    any_origin: bool,
+}
+
+/// The `Origin` sent as not allowed when none is given: a reserved name (RFC 2606) no pipeline lists.
+const DEFAULT_DISALLOWED: &str = "https://not-allowed.vod-pipeline.invalid";
+
+#[bon::bon]
+impl Deployment {
+    /// Verifies playback through the distribution, as a player would fetch it: see the
+    /// [module documentation](crate::verify) for what is fetched and checked. `pipeline` is the
+    /// pipeline this deployment was made from.
+    ///
+    /// Failed checks are findings in the report, not errors; the error is for a deployment with no
+    /// playback URL ([`Error::NotDeployed`]), a disallowed origin the pipeline allows
+    /// ([`Error::Invalid`]), or an HTTP client that cannot be built.
+    #[builder(finish_fn = run)]
+    pub async fn verify(
+        &self,
+        #[builder(start_fn)] pipeline: &VodPipeline,
+        /// The `Origin` to send as allowed. Default: the first of `cors_allowed_origins` that is
+        /// not `*`.
+        allowed_origin: Option<CorsOrigin>,
+        /// The `Origin` to send as not allowed. Default: `https://not-allowed.vod-pipeline.invalid`.
+        disallowed_origin: Option<CorsOrigin>,
+        /// How far above a rung's cap (video `MaxBitrate` + audio bitrate) an advertised bandwidth
+        /// may be, in percent. Default 10.
+        #[builder(default = 10)]
+        bandwidth_tolerance_percent: u32,
+        /// Timeout of each GET. Default 30 s.
+        #[builder(default = Duration::from_secs(30))]
+        request_timeout: Duration,
+        /// GETs in flight at once. Default 4.
+        #[builder(default = 4)]
+        concurrency: usize,
+    ) -> Result<VerifyReport, Error> {
+        let expect = expectations(
+            pipeline,
+            allowed_origin,
+            disallowed_origin,
+            bandwidth_tolerance_percent,
+        )?;
+        if self.playback.is_empty() {
+            return Err(Error::NotDeployed {
+                pipeline: self.pipeline.clone(),
+                reason: match &self.distribution {
+                    None => "it has no CloudFront distribution; apply it first".into(),
+                    Some(d) => format!("distribution {} has no playback URL", d.id),
+                },
+            });
+        }
+        let fetcher = Fetcher::new(request_timeout)?;
+        let concurrency = concurrency.max(1);
+        let v = Verifier {
+            fetcher: &fetcher,
+            expect: &expect,
+            concurrency,
+        };
+        let per_url = futures::stream::iter(&self.playback)
+            .map(|p| v.playback(p))
+            .buffered(concurrency.div_ceil(2))
+            .collect::<Vec<_>>()
+            .await;
+        let mut checks: Vec<Check> = per_url.into_iter().flatten().collect();
+        // One error-cache check per distribution host.
+        let mut hosts = BTreeSet::new();
+        for p in &self.playback {
+            if let Ok(u) = url::Url::parse(&p.url)
+                && hosts.insert(u.origin().ascii_serialization())
+            {
+                let f = v.error_cache(&u).await;
+                checks.push(attach(f, "", ""));
+            }
+        }
+        Ok(VerifyReport {
+            pipeline: self.pipeline.clone(),
+            allowed_origin: expect.allowed.clone(),
+            disallowed_origin: expect.disallowed.clone(),
+            checks,
+        })
+    }
+}
+
+fn expectations(
+    pipeline: &VodPipeline,
+    allowed: Option<CorsOrigin>,
+    disallowed: Option<CorsOrigin>,
+    tolerance: u32,
+) -> Result<Expectations, Error> {
+    let cf = pipeline.cloudfront();
+    let listed: Vec<&str> = cf.cors_allowed_origins.iter().map(|o| o.as_str()).collect();
+    let any_origin = cf.cors_allowed_origins.iter().any(CorsOrigin::is_any);
+    let mut problems = Vec::new();
+    if let Some(a) = &allowed
+        && !any_origin
+        && !listed.contains(&a.as_str())
+    {
+        problems.push(crate::Violation {
+            field: "allowed_origin".into(),
+            value: a.to_string(),
+            rule: format!("must be one of cloudfront.cors_allowed_origins {listed:?}"),
+        });
+    }
+    if let Some(d) = &disallowed
+        && (d.is_any() || listed.contains(&d.as_str()))
+    {
+        problems.push(crate::Violation {
+            field: "disallowed_origin".into(),
+            value: d.to_string(),
+            rule: format!(
+                "must be an origin that cloudfront.cors_allowed_origins {listed:?} does not list"
+            ),
+        });
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(crate::Violations(problems)));
+    }
+    let allowed = allowed.map(|a| a.to_string()).or_else(|| {
+        cf.cors_allowed_origins
+            .iter()
+            .find(|o| !o.is_any())
+            .map(|o| o.to_string())
+            .or_else(|| any_origin.then(|| "https://player.vod-pipeline.invalid".to_owned()))
+    });
+    let t = pipeline.transcode();
+    Ok(Expectations {
+        ladder: LadderExpectation {
+            rungs: t
+                .abr_ladder
+                .renditions()
+                .iter()
+                .map(|r| Rung {
+                    width: r.width(),
+                    height: r.height(),
+                    max_bitrate: r.max_bitrate().bps(),
+                })
+                .collect(),
+            audio_bitrate: t.audio.iter().map(|a| a.bitrate().bps()).max().unwrap_or(0),
+            tolerance_percent: tolerance,
+        },
+        caching: cf.object_caching,
+        error_ttl: cf.error_caching_min_ttl.secs(),
+        allowed,
+        disallowed: disallowed
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| DEFAULT_DISALLOWED.to_owned()),
+        any_origin,
+    })
+}
+
+fn attach(f: Finding, asset: &str, format: &str) -> Check {
+    Check {
+        asset: asset.to_owned(),
+        format: format.to_owned(),
+        kind: f.kind,
+        subject: f.subject,
+        outcome: f.outcome,
+        detail: f.detail,
+    }
+}
+
+struct Verifier<'a> {
+    fetcher: &'a Fetcher,
+    expect: &'a Expectations,
+    concurrency: usize,
+}
+
+impl Verifier<'_> {
+    async fn get(&self, url: &str, origin: Option<&str>) -> Result<Response, Finding> {
+        self.fetcher
+            .get(url, origin)
+            .await
+            .map_err(|e| Finding::fail(CheckKind::Fetch, url, format!("GET failed: {e}")))
+    }
+
+    /// Every check of one playback URL.
+    async fn playback(&self, p: &PlaybackUrl) -> Vec<Check> {
+        tracing::info!(asset = %p.asset, format = %p.format, url = %p.url, "verify: playback URL");
+        self.findings(p)
+            .await
+            .into_iter()
+            .map(|f| attach(f, &p.asset, &p.format))
+            .collect()
+    }
+
+    async fn findings(&self, p: &PlaybackUrl) -> Vec<Finding> {
+        let allowed = self.expect.allowed.as_deref();
+        let mut out = Vec::new();
+        let first = match self.get(&p.url, allowed).await {
+            Ok(r) => r,
+            Err(f) => return vec![f],
+        };
+        out.push(checks::check_fetch(&first, allowed));
+        if first.status != 200 {
+            return out;
+        }
+        out.extend(self.cors_checks(&first).await);
+        // The same request again: served from the cache.
+        match self.get(&p.url, allowed).await {
+            Ok(again) => out.push(checks::check_cache(&again, &self.expect.caching)),
+            Err(f) => out.push(f),
+        }
+        let segments = if p.manifest == "mpd" {
+            let mpd = manifest::check_mpd(&p.url, &first.body, &self.expect.ladder);
+            out.extend(mpd.findings);
+            mpd.segments
+        } else {
+            let master = manifest::check_hls_master(&p.url, &first.body, &self.expect.ladder);
+            out.extend(master.findings);
+            let media: Vec<String> = master
+                .media_playlists
+                .iter()
+                .filter_map(|m| join(&p.url, m, &mut out))
+                .collect();
+            let fetched = self.fetch_all(&media).await;
+            let mut segments = Vec::new();
+            for (url, r) in media.iter().zip(fetched) {
+                match r {
+                    Ok(r) => {
+                        out.push(checks::check_fetch(&r, allowed));
+                        // A CORS or Content-Type failure is reported; the segments are still checked.
+                        if r.status == 200 {
+                            match manifest::hls_first_segment(&r.body) {
+                                Ok(uris) => segments
+                                    .extend(uris.iter().filter_map(|u| join(url, u, &mut out))),
+                                Err(e) => out.push(Finding::fail(CheckKind::Manifest, url, e)),
+                            }
+                        }
+                    }
+                    Err(f) => out.push(f),
+                }
+            }
+            segments
+        };
+        let fetched = self.fetch_all(&segments).await;
+        for r in fetched {
+            match r {
+                Ok(r) => out.push(checks::check_fetch(&r, allowed)),
+                Err(f) => out.push(f),
+            }
+        }
+        // One segment's cache headers too (media segments are most of what CloudFront caches).
+        if let Some(seg) = segments.last() {
+            match self.get(seg, allowed).await {
+                Ok(again) => out.push(checks::check_cache(&again, &self.expect.caching)),
+                Err(f) => out.push(f),
+            }
+        }
+        out
+    }
+
+    async fn cors_checks(&self, first: &Response) -> Vec<Finding> {
+        let mut out = Vec::new();
+        match self.expect.allowed.as_deref() {
+            Some(origin) => out.push(checks::check_cors_allowed(first, origin)),
+            None => out.push(Finding::skip(
+                CheckKind::CorsAllowed,
+                &first.url,
+                "cloudfront.cors_allowed_origins is empty: no origin is allowed",
+            )),
+        }
+        if self.expect.any_origin {
+            out.push(Finding::skip(
+                CheckKind::CorsDisallowed,
+                &first.url,
+                "cloudfront.cors_allowed_origins has \"*\": every origin is allowed",
+            ));
+        } else {
+            match self.get(&first.url, Some(&self.expect.disallowed)).await {
+                Ok(r) => out.push(checks::check_cors_disallowed(&r, &self.expect.disallowed)),
+                Err(f) => out.push(f),
+            }
+        }
+        out
+    }
+
+    async fn fetch_all(&self, urls: &[String]) -> Vec<Result<Response, Finding>> {
+        let allowed = self.expect.allowed.as_deref();
+        futures::stream::iter(urls)
+            .map(|u| self.get(u, allowed))
+            .buffered(self.concurrency)
+            .collect()
+            .await
+    }
+
+    /// GETs an object that cannot exist, twice, beside the playback URL.
+    async fn error_cache(&self, playback: &url::Url) -> Finding {
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let Ok(missing) = playback.join(&format!("vod-pipeline-verify-missing-{nonce}.m3u8"))
+        else {
+            return Finding::fail(
+                CheckKind::ErrorCache,
+                playback.as_str(),
+                "cannot build a URL",
+            );
+        };
+        let first = match self.get(missing.as_str(), None).await {
+            Ok(r) => r,
+            Err(f) => return f,
+        };
+        match self.get(missing.as_str(), None).await {
+            Ok(second) => checks::check_error_cache(&first, &second, self.expect.error_ttl),
+            Err(f) => f,
+        }
+    }
+}
+
+/// Resolves `uri` against `base`; a failure becomes a finding.
+fn join(base: &str, uri: &str, out: &mut Vec<Finding>) -> Option<String> {
+    match url::Url::parse(base).and_then(|b| b.join(uri)) {
+        Ok(u) => Some(u.to_string()),
+        Err(e) => {
+            out.push(Finding::fail(
+                CheckKind::Manifest,
+                uri,
+                format!("cannot resolve against {base}: {e}"),
+            ));
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(outcome: Outcome) -> Check {
+        Check {
+            asset: "a".into(),
+            format: "hls".into(),
+            kind: CheckKind::Fetch,
+            subject: "http://d.localhost/a.m3u8".into(),
+            outcome,
+            detail: "200".into(),
+        }
+    }
+
+    #[test]
+    fn a_report_passes_only_without_failures_and_renders_a_table() {
+        let mut r = VerifyReport {
+            pipeline: "p".into(),
+            allowed_origin: Some("https://a".into()),
+            disallowed_origin: DEFAULT_DISALLOWED.into(),
+            checks: vec![check(Outcome::Pass), check(Outcome::Skip)],
+        };
+        assert!(r.passed());
+        r.checks.push(check(Outcome::Fail));
+        assert!(!r.passed());
+        assert_eq!(r.counts(), (1, 1, 1));
+        let text = r.to_string();
+        assert!(text.contains("RESULT"), "{text}");
+        assert!(text.contains("FAIL   a     hls    fetch"), "{text}");
+        assert!(
+            text.ends_with("3 checks: 1 passed, 1 failed, 1 skipped"),
+            "{text}"
+        );
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["checks"][2]["outcome"], "fail");
+        assert_eq!(json["checks"][2]["kind"], "fetch");
+    }
+}
