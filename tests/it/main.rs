@@ -8,6 +8,7 @@ mod cli;
 mod crash;
 mod faults;
 mod props;
+mod real_aws;
 mod secrets;
 mod specs;
 mod transcode;
