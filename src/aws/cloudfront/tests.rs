@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use aws_sdk_cloudfront::Client;
 use aws_sdk_cloudfront::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_cloudfront::operation::create_distribution_with_tags::{
+    CreateDistributionWithTagsError, CreateDistributionWithTagsOutput,
+};
 use aws_sdk_cloudfront::operation::create_invalidation::CreateInvalidationOutput;
 use aws_sdk_cloudfront::operation::delete_distribution::DeleteDistributionOutput;
 use aws_sdk_cloudfront::operation::get_distribution::GetDistributionOutput;
@@ -20,7 +23,9 @@ use aws_sdk_cloudfront::operation::list_tags_for_resource::ListTagsForResourceOu
 use aws_sdk_cloudfront::operation::update_distribution::{
     UpdateDistributionError, UpdateDistributionOutput,
 };
-use aws_sdk_cloudfront::types::error::{AccessDenied, PreconditionFailed};
+use aws_sdk_cloudfront::types::error::{
+    AccessDenied, DistributionAlreadyExists, PreconditionFailed,
+};
 use aws_sdk_cloudfront::types::{
     Distribution, DistributionConfig, DistributionList, DistributionSummary, Invalidation,
     OriginAccessControlList, PriceClass, Tag, Tags,
@@ -446,10 +451,8 @@ async fn destroy_enabled_distribution_disables_waits_and_deletes_with_new_etag()
     assert_eq!(statuses, ["InProgress", "InProgress", "Deployed"]);
 }
 
-#[tokio::test]
-async fn destroy_absent_distribution_and_policies() {
-    let plan = plan();
-    let empty = mock!(Client::list_distributions).then_output(|| {
+fn no_distributions_rule() -> Rule {
+    mock!(Client::list_distributions).then_output(|| {
         ListDistributionsOutput::builder()
             .distribution_list(
                 DistributionList::builder()
@@ -461,7 +464,59 @@ async fn destroy_absent_distribution_and_policies() {
                     .unwrap(),
             )
             .build()
-    });
+    })
+}
+
+/// CloudFront remembers the CallerReference of a deleted distribution: with no distribution of the
+/// pipeline listed, `DistributionAlreadyExists` on create means exactly that, and the create is made
+/// once more with a reference of its own.
+#[tokio::test]
+async fn create_retries_once_with_its_own_caller_reference() {
+    let plan = plan();
+    let refs: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = refs.clone();
+    let create = mock!(Client::create_distribution_with_tags)
+        .match_requests(move |r| {
+            let reference = r
+                .distribution_config_with_tags()
+                .and_then(|c| c.distribution_config())
+                .map(|c| c.caller_reference().to_owned())
+                .unwrap_or_default();
+            seen.lock().unwrap().push(reference);
+            true
+        })
+        .sequence()
+        .error(|| {
+            CreateDistributionWithTagsError::DistributionAlreadyExists(
+                DistributionAlreadyExists::builder()
+                    .message("The caller reference that you are using to create a distribution is associated with another distribution.")
+                    .meta(meta("DistributionAlreadyExists"))
+                    .build(),
+            )
+        })
+        .output(|| {
+            CreateDistributionWithTagsOutput::builder()
+                .distribution(distribution("InProgress"))
+                .e_tag("E1")
+                .build()
+        })
+        .build();
+    let (ctx, _) = mock_ctx(&[&no_distributions_rule(), &create]);
+    let report = super::run(&ctx, step(&plan, "cloudfront.distribution"), Mode::Apply)
+        .await
+        .unwrap();
+    assert_eq!(report.change, Change::Create);
+    assert_eq!(create.num_calls(), 2);
+    let refs = refs.lock().unwrap();
+    assert_eq!(refs.len(), 2, "{refs:?}");
+    assert_ne!(refs[0], refs[1]);
+    assert!(refs[1].starts_with(&format!("{}/", refs[0])), "{refs:?}");
+}
+
+#[tokio::test]
+async fn destroy_absent_distribution_and_policies() {
+    let plan = plan();
+    let empty = no_distributions_rule();
     let no_oac = mock!(Client::list_origin_access_controls).then_output(|| {
         ListOriginAccessControlsOutput::builder()
             .origin_access_control_list(
