@@ -73,8 +73,14 @@ async function open(origin, url) {
     if (m.type() === 'error') consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
+  // Error statuses from the distribution (the player page's own origin is not counted).
+  const httpErrors = [];
+  const cdn = new URL(url).host;
+  page.on('response', (r) => {
+    if (r.status() >= 400 && new URL(r.url()).host === cdn) httpErrors.push(`${r.status()} ${r.url()}`);
+  });
   await page.goto(`${origin}/?src=${encodeURIComponent(url)}`);
-  return { page, consoleErrors };
+  return { page, consoleErrors, httpErrors };
 }
 
 const results = [];
@@ -113,7 +119,7 @@ for (const c of cases) {
   for (const p of c.playback) {
     const name = `${path.basename(c.spec, '.toml')}-${p.asset}-${p.format}-${p.manifest}`;
     const r = { name, spec: c.spec, origin: c.origin, url: p.url, failures: [] };
-    const { page, consoleErrors } = await open(c.origin, p.url);
+    const { page, consoleErrors, httpErrors } = await open(c.origin, p.url);
     try {
       await page.waitForFunction(
         (t) => {
@@ -148,11 +154,15 @@ for (const c of cases) {
       level_switches: s.levelSwitches,
       errors: s.errors,
       console_errors: consoleErrors,
+      http_errors: httpErrors,
       screenshot: shot,
     });
     if (!(s.currentTime > PLAY_SECONDS)) fail(r, `currentTime ${s.currentTime} <= ${PLAY_SECONDS}`);
+    // Fatal player errors and errors of the video element fail; hls.js's non-fatal, recovered events
+    // (such as bufferSeekOverHole, a jump over a gap at the start of a TS stream) are kept in results.json.
     const fatal = s.errors.filter((e) => e.fatal !== false);
     if (fatal.length) fail(r, `player errors: ${JSON.stringify(fatal)}`);
+    if (httpErrors.length) fail(r, `the distribution answered errors: ${httpErrors.join(', ')}`);
     const cors = consoleErrors.filter(isCors);
     if (cors.length) fail(r, `CORS errors: ${cors.join(' | ')}`);
     if (!sameLadder(s.levels, c.ladder)) {

@@ -30,6 +30,11 @@ const files = {
 
 function handler(req, res) {
   const { pathname } = new URL(req.url, 'http://x');
+  if (pathname === '/favicon.ico') {
+    res.writeHead(204);
+    res.end();
+    return;
+  }
   const file = files[pathname];
   if (!file || (req.method !== 'GET' && req.method !== 'HEAD')) {
     res.writeHead(404, { 'content-type': 'text/plain' });
