@@ -245,7 +245,8 @@ impl Deployment {
         /// Timeout of each GET. Default 30 s.
         #[builder(default = Duration::from_secs(30))]
         request_timeout: Duration,
-        /// GETs in flight at once. Default 4.
+        /// GETs in flight at once for one playback URL (its playlists and segments); half as many
+        /// playback URLs, rounded up, are verified at a time. Default 4.
         #[builder(default = 4)]
         concurrency: usize,
     ) -> Result<VerifyReport, Error> {
