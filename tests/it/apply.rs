@@ -269,13 +269,8 @@ async fn verify_playback(
         );
     }
     let cli = |args: &[&str]| {
-        std::process::Command::new(vod_bin())
+        vod_command(&emu.endpoint_url())
             .args(args)
-            .env("AWS_ENDPOINT_URL", emu.endpoint_url())
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
             .output()
             .expect("vod runs")
     };

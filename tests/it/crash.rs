@@ -15,14 +15,8 @@ async fn apply_and_kill(
     spec: &str,
     at: impl Fn(&serde_json::Value) -> bool,
 ) -> String {
-    let mut child = tokio::process::Command::new(vod_bin())
+    let mut child = tokio::process::Command::from(vod_command(&emu.endpoint_url()))
         .args(["apply", shared_spec(spec).to_str().unwrap(), "--json"])
-        .env("AWS_ENDPOINT_URL", emu.endpoint_url())
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)

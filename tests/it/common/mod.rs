@@ -155,6 +155,19 @@ pub fn mutating_calls(emu: &EmulatorHandle) -> Vec<String> {
 
 /// The `vod` example binary, built for this workspace first (a no-op when `cargo test --workspace`
 /// already built it; `cargo test --test X` alone does not build examples).
+/// `vod` pointed at the emulator: explicit credentials, Region and endpoint, no profile, no
+/// instance metadata.
+pub fn vod_command(endpoint_url: &str) -> std::process::Command {
+    let mut c = std::process::Command::new(vod_bin());
+    c.env("AWS_ENDPOINT_URL", endpoint_url)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE");
+    c
+}
+
 pub fn vod_bin() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BUILT
