@@ -8,6 +8,8 @@ use std::task::{Context, Poll};
 use bytes::{Bytes, BytesMut};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::read::{ALIGN, aligned_zeroed};
+
 /// Permits are counted in KiB, so that a 5 GiB part fits in one `acquire_many` (a `u32`).
 const UNIT: u64 = 1024;
 
@@ -45,8 +47,9 @@ impl Budget {
         self.peak.load(Ordering::Relaxed)
     }
 
-    /// Waits until `len` bytes fit in the budget, then hands out a buffer of exactly `len` bytes
-    /// (contents unspecified). A request larger than the whole budget waits for all of it.
+    /// Waits until `len` bytes fit in the budget, then hands out a buffer of `len` bytes rounded up
+    /// to [`ALIGN`], at an aligned address, ready for a direct read (contents unspecified). A request
+    /// larger than the whole budget waits for all of it.
     pub(crate) async fn lease(self: &Arc<Self>, len: usize) -> (BytesMut, Ticket) {
         let want = (len as u64).div_ceil(UNIT).clamp(1, u64::from(self.units)) as u32;
         let permit = Arc::clone(&self.sem)
@@ -55,9 +58,13 @@ impl Budget {
             .expect("the budget's semaphore is never closed");
         let now = self.in_use.fetch_add(len as u64, Ordering::Relaxed) + len as u64;
         self.peak.fetch_max(now, Ordering::Relaxed);
+        let padded = len.next_multiple_of(ALIGN);
         let pooled = {
             let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
-            match pool.iter().position(|b| b.capacity() >= len) {
+            match pool
+                .iter()
+                .position(|b| b.capacity() >= padded && aligned(b))
+            {
                 Some(i) => Some(pool.swap_remove(i)),
                 None => {
                     // Buffers of another size are of no use now: let them go.
@@ -68,14 +75,19 @@ impl Budget {
         };
         let buf = match pooled {
             Some(mut b) => {
-                if b.len() < len {
-                    b.resize(len, 0);
+                if b.len() < padded {
+                    b.resize(padded, 0);
                 } else {
-                    b.truncate(len);
+                    b.truncate(padded);
                 }
-                b
+                // Growing in place keeps the address; should it ever move, start afresh.
+                if aligned(&b) {
+                    b
+                } else {
+                    aligned_zeroed(padded)
+                }
             }
-            None => BytesMut::zeroed(len),
+            None => aligned_zeroed(padded),
         };
         (
             buf,
@@ -93,13 +105,18 @@ impl Budget {
         if cap == 0 {
             return;
         }
-        // Keep it only while the pool stays within the budget.
+        // Keep it only while the pool stays within the budget (plus each buffer's alignment slack).
         let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
         let pooled: u64 = pool.iter().map(|b| b.capacity() as u64).sum();
-        if pooled + cap as u64 <= u64::from(self.units) * UNIT {
+        let slack = (pool.len() as u64 + 1) * 2 * ALIGN as u64;
+        if pooled + cap as u64 <= u64::from(self.units) * UNIT + slack {
             pool.push(buf);
         }
     }
+}
+
+fn aligned(b: &BytesMut) -> bool {
+    (b.as_ptr() as usize).is_multiple_of(ALIGN)
 }
 
 impl Ticket {

@@ -1,7 +1,6 @@
 //! The upload itself: skip check, single PUT, multipart with resume, retries and abort.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,13 +8,15 @@ use std::time::{Duration, Instant, SystemTime};
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumMode, ChecksumType, CompletedMultipartUpload, CompletedPart};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use tokio::sync::Semaphore;
 
 use super::buffers::{Budget, Counter, CountingBody};
+use super::read::{Source, file_checksum, read_part};
 use super::{
-    ChecksumAlgorithm, PartSize, Progress, UploadJob, UploadOutcome, UploadReport, format_bytes,
+    ChecksumAlgorithm, PartSize, Progress, ReadMode, UploadJob, UploadOutcome, UploadReport,
+    format_bytes,
 };
 use crate::aws::{aws_error, error_code};
 use crate::error::Error;
@@ -33,6 +34,7 @@ pub(crate) struct Inner {
     pub skip_unchanged: bool,
     pub resume: bool,
     pub unsigned_payload: bool,
+    pub read_mode: ReadMode,
     pub budget: Arc<Budget>,
     pub requests: Arc<Semaphore>,
 }
@@ -174,67 +176,6 @@ impl Stamp {
     }
 }
 
-#[cfg(unix)]
-fn pread(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    file.read_exact_at(buf, offset)
-}
-
-#[cfg(windows)]
-fn pread(file: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
-    use std::os::windows::fs::FileExt;
-    while !buf.is_empty() {
-        match file.seek_read(buf, offset)? {
-            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            n => {
-                buf = &mut buf[n..];
-                offset += n as u64;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Reads `buf.len()` bytes at `offset` on a blocking thread and computes their checksum there.
-async fn read_part(
-    file: &Arc<File>,
-    mut buf: BytesMut,
-    offset: u64,
-    alg: ChecksumAlgorithm,
-) -> std::io::Result<(BytesMut, u64)> {
-    let file = Arc::clone(file);
-    tokio::task::spawn_blocking(move || {
-        pread(&file, &mut buf, offset)?;
-        let crc = crc_fast::checksum(alg.crc(), &buf);
-        Ok((buf, crc))
-    })
-    .await
-    .map_err(std::io::Error::other)?
-}
-
-/// The whole file's checksum, read in 8 MiB blocks on a blocking thread.
-async fn file_checksum(
-    file: &Arc<File>,
-    size: u64,
-    alg: ChecksumAlgorithm,
-) -> std::io::Result<u64> {
-    let file = Arc::clone(file);
-    tokio::task::spawn_blocking(move || {
-        let mut digest = crc_fast::Digest::new(alg.crc());
-        let mut buf = vec![0u8; (8 << 20).min(size as usize).max(1)];
-        let mut off = 0u64;
-        while off < size {
-            let n = buf.len().min((size - off) as usize);
-            pread(&file, &mut buf[..n], off)?;
-            digest.update(&buf[..n]);
-            off += n as u64;
-        }
-        Ok(digest.finalize())
-    })
-    .await
-    .map_err(std::io::Error::other)?
-}
-
 async fn upload_one(
     inner: &Inner,
     job: &UploadJob,
@@ -242,12 +183,21 @@ async fn upload_one(
 ) -> Result<UploadReport, Error> {
     let started = Instant::now();
     let path = job.file.as_path();
-    let file = File::open(path).map_err(io_err(path))?;
+    let file = Source::open(path, inner.read_mode).map_err(io_err(path))?;
     let meta = file.metadata().map_err(io_err(path))?;
     if !meta.is_file() {
         return Err(io_err(path)(std::io::Error::other("not a regular file")));
     }
     let size = meta.len();
+    tracing::debug!(
+        "{}: {size} bytes, {} reads",
+        path.display(),
+        if file.is_direct() {
+            "direct"
+        } else {
+            "buffered"
+        }
+    );
     let stamp = Stamp(size, meta.modified().ok());
     let file = Arc::new(file);
     state.total.store(size, Ordering::Relaxed);
@@ -352,14 +302,14 @@ fn backoff(inner: &Inner, attempt: u32) -> Duration {
 async fn put(
     inner: &Inner,
     job: &UploadJob,
-    file: &Arc<File>,
+    file: &Arc<Source>,
     size: u64,
     stamp: Stamp,
     state: &FileState,
 ) -> Result<(String, bool, Option<String>), Error> {
     let alg = inner.checksum;
     let (buf, ticket) = inner.budget.lease(size as usize).await;
-    let (buf, crc) = read_part(file, buf, 0, alg)
+    let (buf, crc) = read_part(file, buf, 0, size as usize, alg)
         .await
         .map_err(io_err(&job.file))?;
     if Stamp::of(&job.file)? != stamp {
@@ -573,7 +523,7 @@ async fn abort(inner: &Inner, job: &UploadJob, upload_id: &str) {
 async fn multipart(
     inner: &Inner,
     job: &UploadJob,
-    file: &Arc<File>,
+    file: &Arc<Source>,
     size: u64,
     stamp: Stamp,
     state: &FileState,
@@ -752,7 +702,7 @@ async fn multipart(
 async fn send_part(
     inner: &Inner,
     job: &UploadJob,
-    file: &Arc<File>,
+    file: &Arc<Source>,
     upload_id: &str,
     number: i32,
     offset: u64,
@@ -762,7 +712,7 @@ async fn send_part(
 ) -> Result<PartDone, Error> {
     let alg = inner.checksum;
     let (buf, ticket) = inner.budget.lease(len as usize).await;
-    let (buf, crc) = read_part(file, buf, offset, alg)
+    let (buf, crc) = read_part(file, buf, offset, len as usize, alg)
         .await
         .map_err(io_err(&job.file))?;
     let sum = alg.encode(crc);

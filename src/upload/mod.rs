@@ -3,7 +3,9 @@
 //! [`Uploader`] sends a file with one `PutObject` below a threshold and a multipart upload above it.
 //! Parts are read straight from the file (positioned reads, no shared cursor) into a bounded set of
 //! buffers: at most [`UploaderBuilder::max_bytes_in_flight`] bytes are held at once (by default part
-//! size × concurrency), across every file of the uploader, whatever their sizes.
+//! size × concurrency), across every file of the uploader, whatever their sizes. Reads go through
+//! the page cache by default; [`ReadMode::Direct`] goes around it (Linux `O_DIRECT`), for huge
+//! masters on a host shared with other work.
 //!
 //! Integrity: every part carries its CRC64NVME (or CRC32C) checksum, which S3 verifies; the
 //! full-object checksum is combined from the parts' and sent with `CompleteMultipartUpload`, where S3
@@ -38,6 +40,7 @@
 mod buffers;
 mod engine;
 mod part_size;
+mod read;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -81,6 +84,44 @@ impl ChecksumAlgorithm {
         match self {
             ChecksumAlgorithm::Crc64Nvme => aws_sdk_s3::types::ChecksumAlgorithm::Crc64Nvme,
             ChecksumAlgorithm::Crc32c => aws_sdk_s3::types::ChecksumAlgorithm::Crc32C,
+        }
+    }
+}
+
+/// How the uploader reads files.
+///
+/// Either way, parts are read into page-aligned buffers: on x86-64 the kernel copies into an
+/// aligned buffer about three times faster than into one a few bytes off (measured on this
+/// project's benchmark machine: 0.15 against 0.43 s of CPU per GiB).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ReadMode {
+    /// Through the page cache, with the kernel's read-ahead. The fastest when the file is already
+    /// in memory (just rendered, or read before) or the disk is slower than the network.
+    #[default]
+    Buffered,
+    /// Around the page cache where the system allows it (`O_DIRECT` on Linux): the disk writes
+    /// each part straight into its buffer, so the CPU copies no byte out of the cache (half the
+    /// read cost again), and a master of hundreds of GiB does not push everything else out of
+    /// memory, which matters on a host shared with other work. Every byte then comes from the
+    /// disk, even when it was in memory. Falls back to [`ReadMode::Buffered`] on its own where the
+    /// filesystem refuses (tmpfs before Linux 6.6, some network and FUSE filesystems), and on other
+    /// systems.
+    Direct,
+}
+
+impl std::str::FromStr for ReadMode {
+    type Err = crate::error::InvalidValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "direct" => Ok(ReadMode::Direct),
+            "buffered" => Ok(ReadMode::Buffered),
+            _ => Err(crate::error::InvalidValue::new(
+                s,
+                "the read mode is `direct` or `buffered`",
+            )),
         }
     }
 }
@@ -253,6 +294,7 @@ impl std::fmt::Debug for Uploader {
             .field("max_bytes_in_flight", &i.max_bytes_in_flight)
             .field("multipart_threshold", &i.multipart_threshold)
             .field("checksum", &i.checksum)
+            .field("read_mode", &i.read_mode)
             .finish_non_exhaustive()
     }
 }
@@ -273,6 +315,7 @@ pub struct UploaderBuilder {
     skip_unchanged: bool,
     resume: bool,
     unsigned_payload: bool,
+    read_mode: ReadMode,
 }
 
 impl UploaderBuilder {
@@ -335,6 +378,11 @@ impl UploaderBuilder {
         self.unsigned_payload = unsigned;
         self
     }
+    /// How files are read (default [`ReadMode::Buffered`]).
+    pub fn read_mode(mut self, mode: ReadMode) -> Self {
+        self.read_mode = mode;
+        self
+    }
     /// The uploader.
     pub fn build(self) -> Uploader {
         let max = self
@@ -357,6 +405,7 @@ impl UploaderBuilder {
                 skip_unchanged: self.skip_unchanged,
                 resume: self.resume,
                 unsigned_payload: self.unsigned_payload,
+                read_mode: self.read_mode,
                 budget: buffers::Budget::new(max),
                 requests: Arc::new(tokio::sync::Semaphore::new(self.concurrency)),
             }),
@@ -381,6 +430,7 @@ impl Uploader {
             skip_unchanged: true,
             resume: true,
             unsigned_payload: true,
+            read_mode: ReadMode::default(),
         }
     }
 

@@ -18,7 +18,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use vod_emulator::EmulatorHandle;
 use vod_emulator::knobs::ServiceKnobs;
-use vod_pipeline::upload::{PartSize, UploadJob, UploadOutcome, Uploader};
+use vod_pipeline::upload::{PartSize, ReadMode, UploadJob, UploadOutcome, Uploader};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -197,14 +197,26 @@ impl HttpConnector for FaultyConnector {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn multipart_upload_stores_the_files_checksum() {
-    let (emu, _conf, client) = setup("mpu").await;
-    let dir = temp_dir("mpu");
+    multipart_upload_with(ReadMode::Buffered, "mpu").await;
+}
+
+/// The same with direct reads (`O_DIRECT` where the temporary directory's filesystem takes it; a
+/// buffered read otherwise): same parts, same checksum, including the unaligned last part.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multipart_upload_with_direct_reads() {
+    multipart_upload_with(ReadMode::Direct, "mpu-direct").await;
+}
+
+async fn multipart_upload_with(mode: ReadMode, bucket: &str) {
+    let (emu, _conf, client) = setup(bucket).await;
+    let dir = temp_dir(bucket);
     let file = make_file(&dir, "movie.mov", 23 * MIB + 12345, 1);
     let uploader = Uploader::builder(client.clone())
         .part_size(part(5))
         .concurrency(3)
+        .read_mode(mode)
         .build();
-    let job = UploadJob::new(&file, "mpu", "src/movie.mov");
+    let job = UploadJob::new(&file, bucket, "src/movie.mov");
     let events = std::sync::Mutex::new(Vec::new());
     let report = uploader
         .upload(&job, &|p| events.lock().unwrap().push(p.bytes_sent))
@@ -222,12 +234,12 @@ async fn multipart_upload_stores_the_files_checksum() {
     let local = crc64(&file);
     assert_eq!(report.checksum, local);
     assert_eq!(
-        stored_checksum(&client, "mpu", "src/movie.mov").await,
+        stored_checksum(&client, bucket, "src/movie.mov").await,
         Some(local)
     );
     let head = client
         .head_object()
-        .bucket("mpu")
+        .bucket(bucket)
         .key("src/movie.mov")
         .send()
         .await
@@ -239,7 +251,7 @@ async fn multipart_upload_stores_the_files_checksum() {
     assert_eq!(ev.last().copied(), Some(23 * MIB + 12345));
     assert!(ev.iter().all(|&b| b <= 23 * MIB + 12345));
     assert_eq!(upload_part_calls(&emu), 5);
-    assert_eq!(open_uploads(&client, "mpu").await, 0);
+    assert_eq!(open_uploads(&client, bucket).await, 0);
     // Memory: never more than part size x concurrency in buffers.
     assert!(uploader.peak_bytes_in_flight() <= 3 * 5 * MIB);
 
