@@ -305,6 +305,18 @@ async fn get(env: &Env, domain: &str, method: &str, path: &str, headers: &[(&str
     }
 }
 
+/// A CORS preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method: GET`) for `path`.
+async fn preflight(env: &Env, domain: &str, path: &str, origin: &str) -> Got {
+    get(
+        env,
+        domain,
+        "OPTIONS",
+        path,
+        &[("origin", origin), ("access-control-request-method", "GET")],
+    )
+    .await
+}
+
 #[tokio::test]
 async fn mediastore_origin_with_oac_hit_after_miss() {
     let env = start().await;
@@ -692,17 +704,7 @@ async fn response_headers_policy_cors_and_preflight() {
         (evil.x_cache(), evil.h("access-control-allow-origin")),
         ("Hit from cloudfront", None)
     );
-    let pre = get(
-        &env,
-        &domain,
-        "OPTIONS",
-        "/x.m3u8",
-        &[
-            ("origin", "https://app.example"),
-            ("access-control-request-method", "GET"),
-        ],
-    )
-    .await;
+    let pre = preflight(&env, &domain, "/x.m3u8", "https://app.example").await;
     assert_eq!(pre.status, 200);
     assert_eq!(
         pre.h("access-control-allow-origin"),
@@ -711,17 +713,7 @@ async fn response_headers_policy_cors_and_preflight() {
     assert_eq!(pre.h("access-control-allow-methods"), Some("GET, HEAD"));
     assert_eq!(pre.h("access-control-allow-headers"), Some("Range"));
     assert_eq!(pre.h("access-control-max-age"), Some("600"));
-    let pre_evil = get(
-        &env,
-        &domain,
-        "OPTIONS",
-        "/x.m3u8",
-        &[
-            ("origin", "https://evil.example"),
-            ("access-control-request-method", "GET"),
-        ],
-    )
-    .await;
+    let pre_evil = preflight(&env, &domain, "/x.m3u8", "https://evil.example").await;
     assert_eq!(pre_evil.h("access-control-allow-origin"), None);
     // POST is not an allowed method of the behavior.
     let post = get(&env, &domain, "POST", "/x.m3u8", &[]).await;
@@ -754,17 +746,7 @@ async fn response_headers_policy_cors_and_preflight() {
         "{:?}",
         dropped.headers
     );
-    let pre_dropped = get(
-        &env,
-        &domain,
-        "OPTIONS",
-        "/x.m3u8",
-        &[
-            ("origin", "https://app.example"),
-            ("access-control-request-method", "GET"),
-        ],
-    )
-    .await;
+    let pre_dropped = preflight(&env, &domain, "/x.m3u8", "https://app.example").await;
     assert_eq!(pre_dropped.h("access-control-allow-origin"), None);
     env.emu.clear_knobs();
     let back = get(
