@@ -73,7 +73,7 @@ impl Source {
                 && buf.len() >= padded
                 && (buf.as_ptr() as usize).is_multiple_of(ALIGN)
             {
-                match read_direct(direct, &mut buf[..padded], offset, len) {
+                match read_at_least(direct, &mut buf[..padded], offset, len) {
                     Ok(()) => return Ok(crc_fast::checksum(alg.crc(), &buf[..len])),
                     Err(e) if refused(&e) => {
                         tracing::debug!(
@@ -88,7 +88,7 @@ impl Source {
         let mut digest = crc_fast::Digest::new(alg.crc());
         let mut at = 0;
         for chunk in buf[..len].chunks_mut(READ_CHUNK) {
-            pread(&self.buffered, chunk, offset + at)?;
+            read_at_least(&self.buffered, chunk, offset + at, chunk.len())?;
             digest.update(chunk);
             at += chunk.len() as u64;
         }
@@ -134,10 +134,10 @@ fn open_direct(_path: &Path) -> Option<File> {
     None
 }
 
-/// Reads `len` bytes at an aligned `offset` into the aligned `buf` (its length `len` rounded up to
-/// [`ALIGN`]). The last read of a file may stop short at its end; anything less than `len` is an
-/// unexpected end of file.
-fn read_direct(file: &File, buf: &mut [u8], offset: u64, len: usize) -> std::io::Result<()> {
+/// Reads at least `len` bytes at `offset` into `buf` (which may be longer: a direct read asks for
+/// `len` rounded up to [`ALIGN`], and the file's end stops it short). A file that ends before `len`
+/// bytes is an unexpected end of file.
+fn read_at_least(file: &File, buf: &mut [u8], offset: u64, len: usize) -> std::io::Result<()> {
     let mut got = 0;
     while got < len {
         match read_at(file, &mut buf[got..], offset + got as u64)? {
@@ -163,20 +163,6 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
 fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
     use std::os::windows::fs::FileExt;
     file.seek_read(buf, offset)
-}
-
-/// Fills `buf` from `offset`; a file that ends first is an unexpected end of file.
-fn pread(file: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
-    while !buf.is_empty() {
-        match read_at(file, buf, offset)? {
-            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            n => {
-                buf = &mut buf[n..];
-                offset += n as u64;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Reads `len` bytes at `offset` into `buf` on a blocking thread and computes their checksum there.
