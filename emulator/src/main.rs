@@ -55,6 +55,19 @@ async fn main() -> std::process::ExitCode {
     if let Some(dir) = args.data_dir {
         builder = builder.data_dir(dir);
     }
+    // Install the signal handlers before saying "ready": a supervisor may send SIGTERM the moment
+    // it reads that line, and a signal that arrives before the handler exists kills the process.
+    use tokio::signal::unix::{SignalKind, signal};
+    let (mut term, mut int) = match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(t), Ok(i)) => (t, i),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("vod-emulator: cannot install signal handlers: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let handle = match builder.start().await {
         Ok(h) => h,
         Err(e) => {
@@ -70,15 +83,8 @@ async fn main() -> std::process::ExitCode {
     use std::io::Write;
     let _ = std::io::stdout().flush();
 
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("vod-emulator: cannot install SIGTERM handler: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
+        _ = int.recv() => {}
         _ = term.recv() => {}
     }
     eprintln!("vod-emulator: shutting down");

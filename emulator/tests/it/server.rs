@@ -349,3 +349,45 @@ async fn binary_prints_ready_and_stops_on_sigterm() {
     assert!(dir.join("s3").is_dir(), "a given data dir is kept");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A supervisor may signal the emulator the instant it prints "ready". The signal handlers must
+/// already be installed then, or the default action kills the process (exit by signal, not 0).
+/// The signal is sent with `kill(2)` straight from this process, with no fork in between, so the
+/// window is as narrow as a supervisor's; before the fix most rounds failed on a loaded machine.
+#[tokio::test]
+async fn binary_stops_cleanly_on_a_signal_sent_as_soon_as_it_is_ready() {
+    use std::io::BufRead;
+    for round in 0..20 {
+        let (sig, name) = if round % 2 == 0 {
+            (libc::SIGTERM, "SIGTERM")
+        } else {
+            (libc::SIGINT, "SIGINT")
+        };
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vod-emulator"))
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains("ready"), "{line}");
+        let pid = libc::pid_t::try_from(child.id()).unwrap();
+        // SAFETY: kill(2) has no memory-safety preconditions; `pid` is our own child, not yet reaped.
+        assert_eq!(unsafe { libc::kill(pid, sig) }, 0);
+        let t = Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(10),
+                "round {round}: did not stop on {name}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert!(status.success(), "round {round}, {name}: {status:?}");
+    }
+}
