@@ -297,19 +297,12 @@ async fn throttling_and_error_codes_of_cloudfront_and_mediaconvert() {
     );
 }
 
-#[tokio::test]
-async fn binary_prints_ready_and_stops_on_sigterm() {
+/// Starts the `vod-emulator` binary with `args` and returns it with the first line it printed,
+/// which must say "ready".
+fn spawn_binary(args: &[&std::ffi::OsStr]) -> (std::process::Child, String) {
     use std::io::BufRead;
-    let dir = std::env::temp_dir().join(format!("vod-emulator-bin-test-{}", std::process::id()));
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vod-emulator"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--deploy-delay",
-            "250ms",
-            "--data-dir",
-        ])
-        .arg(&dir)
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -319,6 +312,44 @@ async fn binary_prints_ready_and_stops_on_sigterm() {
         .read_line(&mut line)
         .unwrap();
     assert!(line.contains("ready"), "{line}");
+    (child, line)
+}
+
+/// Sends `sig` to `child` with `kill(2)`, straight from this process, and waits (10 s at most) for
+/// it to exit.
+async fn signal_and_wait(
+    child: &mut std::process::Child,
+    sig: libc::c_int,
+) -> std::process::ExitStatus {
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: kill(2) has no memory-safety preconditions; `pid` is our own child, not yet reaped.
+    assert_eq!(unsafe { libc::kill(pid, sig) }, 0);
+    let t = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "did not stop on signal {sig}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn binary_prints_ready_and_stops_on_sigterm() {
+    let dir = std::env::temp_dir().join(format!("vod-emulator-bin-test-{}", std::process::id()));
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--deploy-delay",
+        "250ms",
+        "--data-dir",
+    ];
+    let mut args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    args.push(dir.as_os_str());
+    let (mut child, line) = spawn_binary(&args);
     let port: u16 = line
         .split("http://127.0.0.1:")
         .nth(1)
@@ -329,22 +360,7 @@ async fn binary_prints_ready_and_stops_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(status, 200);
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let t = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(10),
-            "did not stop on SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let status = signal_and_wait(&mut child, libc::SIGTERM).await;
     assert!(status.success(), "{status:?}");
     assert!(dir.join("s3").is_dir(), "a given data dir is kept");
     let _ = std::fs::remove_dir_all(&dir);
@@ -352,42 +368,18 @@ async fn binary_prints_ready_and_stops_on_sigterm() {
 
 /// A supervisor may signal the emulator the instant it prints "ready". The signal handlers must
 /// already be installed then, or the default action kills the process (exit by signal, not 0).
-/// The signal is sent with `kill(2)` straight from this process, with no fork in between, so the
-/// window is as narrow as a supervisor's; before the fix most rounds failed on a loaded machine.
+/// No fork stands between reading the line and the signal, so the window is as narrow as a
+/// supervisor's; before the fix most rounds failed on a loaded machine.
 #[tokio::test]
 async fn binary_stops_cleanly_on_a_signal_sent_as_soon_as_it_is_ready() {
-    use std::io::BufRead;
     for round in 0..20 {
-        let (sig, name) = if round % 2 == 0 {
-            (libc::SIGTERM, "SIGTERM")
+        let sig = if round % 2 == 0 {
+            libc::SIGTERM
         } else {
-            (libc::SIGINT, "SIGINT")
+            libc::SIGINT
         };
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vod-emulator"))
-            .args(["--listen", "127.0.0.1:0"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("ready"), "{line}");
-        let pid = libc::pid_t::try_from(child.id()).unwrap();
-        // SAFETY: kill(2) has no memory-safety preconditions; `pid` is our own child, not yet reaped.
-        assert_eq!(unsafe { libc::kill(pid, sig) }, 0);
-        let t = Instant::now();
-        let status = loop {
-            if let Some(s) = child.try_wait().unwrap() {
-                break s;
-            }
-            assert!(
-                t.elapsed() < Duration::from_secs(10),
-                "round {round}: did not stop on {name}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        };
-        assert!(status.success(), "round {round}, {name}: {status:?}");
+        let (mut child, _) = spawn_binary(&["--listen".as_ref(), "127.0.0.1:0".as_ref()]);
+        let status = signal_and_wait(&mut child, sig).await;
+        assert!(status.success(), "round {round}, signal {sig}: {status:?}");
     }
 }
