@@ -225,6 +225,18 @@ pub(crate) fn effective_ttl(caching: &ObjectCaching, cache_control: Option<&str>
     }
 }
 
+/// Whether a repeat GET came back from CloudFront (it has `X-Cache`) as a 200 that was not a cache
+/// hit although the TTL says it should be. CloudFront spreads an edge location's cache over many
+/// servers, so such a miss is worth another GET before it is reported.
+pub(crate) fn missed_expected_hit(r: &Response, caching: &ObjectCaching) -> bool {
+    let ttl = effective_ttl(caching, r.header("cache-control"));
+    r.status == 200 && ttl > 0 && r.x_cache().is_some_and(|x| !is_hit(x))
+}
+
+fn is_hit(x_cache: &str) -> bool {
+    x_cache.starts_with("Hit") || x_cache.starts_with("RefreshHit")
+}
+
 /// The second GET of an object: its cache headers agree with the configured TTLs, and it was served
 /// from the cache with an `Age` within the TTL CloudFront applies.
 pub(crate) fn check_cache(r: &Response, caching: &ObjectCaching) -> Finding {
@@ -262,7 +274,7 @@ pub(crate) fn check_cache(r: &Response, caching: &ObjectCaching) -> Finding {
     let Some(x_cache) = r.x_cache() else {
         return Finding::fail(kind, &r.url, "no X-Cache header: not served by CloudFront");
     };
-    let hit = x_cache.starts_with("Hit") || x_cache.starts_with("RefreshHit");
+    let hit = is_hit(x_cache);
     let age = r.age().unwrap_or(0);
     if ttl == 0 {
         return if hit && age > 0 {
@@ -479,6 +491,40 @@ mod tests {
         assert_eq!(
             check_cors_disallowed(&with("https://a"), "https://evil").outcome,
             Outcome::Pass
+        );
+    }
+
+    #[test]
+    fn a_miss_is_retried_only_where_a_hit_is_expected() {
+        let r = |status: u16, x_cache: Option<&str>, cc: &str| Response {
+            url: "http://d.localhost/a.ts".into(),
+            status,
+            headers: x_cache
+                .map(|x| ("x-cache".to_owned(), x.to_owned()))
+                .into_iter()
+                .chain([("cache-control".to_owned(), cc.to_owned())])
+                .collect(),
+            body: Bytes::new(),
+        };
+        let c = customize(0, 86_400, 31_536_000);
+        let miss = Some("Miss from cloudfront");
+        assert!(missed_expected_hit(&r(200, miss, "max-age=60"), &c));
+        assert!(!missed_expected_hit(
+            &r(200, Some("Hit from cloudfront"), "max-age=60"),
+            &c
+        ));
+        assert!(!missed_expected_hit(
+            &r(200, Some("RefreshHit from cloudfront"), "max-age=60"),
+            &c
+        ));
+        assert!(
+            !missed_expected_hit(&r(200, miss, "max-age=0"), &c),
+            "TTL 0: no hit expected"
+        );
+        assert!(!missed_expected_hit(&r(404, miss, "max-age=60"), &c));
+        assert!(
+            !missed_expected_hit(&r(200, None, "max-age=60"), &c),
+            "not CloudFront"
         );
     }
 
