@@ -75,17 +75,9 @@ impl Budget {
         };
         let buf = match pooled {
             Some(mut b) => {
-                if b.len() < padded {
-                    b.resize(padded, 0);
-                } else {
-                    b.truncate(padded);
-                }
-                // Growing in place keeps the address; should it ever move, start afresh.
-                if aligned(&b) {
-                    b
-                } else {
-                    aligned_zeroed(padded)
-                }
+                // Its capacity holds `padded`, so this stays in place and keeps the alignment.
+                b.resize(padded, 0);
+                b
             }
             None => aligned_zeroed(padded),
         };

@@ -93,8 +93,7 @@ impl ChecksumAlgorithm {
 /// Either way, parts are read into page-aligned buffers: on x86-64 the kernel copies into an
 /// aligned buffer about three times faster than into one a few bytes off (measured on this
 /// project's benchmark machine: 0.15 against 0.43 s of CPU per GiB).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum ReadMode {
     /// Through the page cache, with the kernel's read-ahead. The fastest when the file is already
@@ -111,20 +110,11 @@ pub enum ReadMode {
     Direct,
 }
 
-impl std::str::FromStr for ReadMode {
-    type Err = crate::error::InvalidValue;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "direct" => Ok(ReadMode::Direct),
-            "buffered" => Ok(ReadMode::Buffered),
-            _ => Err(crate::error::InvalidValue::new(
-                s,
-                "the read mode is `direct` or `buffered`",
-            )),
-        }
-    }
-}
+crate::types::text_enum!(
+    ReadMode,
+    "read modes",
+    [(Buffered, "buffered"), (Direct, "direct")]
+);
 
 /// One file to upload, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
