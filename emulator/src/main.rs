@@ -40,6 +40,17 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// What to say at start-up when the emulator would be reachable from other machines.
+fn exposure_warning(listen: SocketAddr) -> Option<String> {
+    (!listen.ip().is_loopback()).then(|| {
+        format!(
+            "vod-emulator: WARNING: listening on {listen}, which is not a loopback address. The emulator accepts any \
+             credentials and never checks a signature: anyone who can reach this address can read, write and delete \
+             everything it holds. Listen on 127.0.0.1 unless this machine's network is yours alone."
+        )
+    })
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -49,6 +60,9 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
+    if let Some(warning) = exposure_warning(args.listen) {
+        eprintln!("{warning}");
+    }
     let mut builder = vod_emulator::Emulator::builder()
         .listen(args.listen)
         .deploy_delay(args.deploy_delay);
@@ -90,4 +104,23 @@ async fn main() -> std::process::ExitCode {
     eprintln!("vod-emulator: shutting down");
     handle.shutdown().await;
     std::process::ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exposure_warning;
+
+    #[test]
+    fn warns_only_off_loopback() {
+        for quiet in ["127.0.0.1:4566", "127.0.0.2:0", "[::1]:4566"] {
+            assert_eq!(exposure_warning(quiet.parse().unwrap()), None, "{quiet}");
+        }
+        for loud in ["0.0.0.0:4566", "[::]:0", "192.0.2.10:4566"] {
+            let w = exposure_warning(loud.parse().unwrap()).unwrap_or_default();
+            assert!(
+                w.contains("WARNING") && w.contains("any credentials"),
+                "{loud}: {w}"
+            );
+        }
+    }
 }

@@ -8,7 +8,7 @@
 //! for clients that cannot resolve `*.localhost` (the AWS CLI), the path prefix `/_mediastore/<ContainerName>`
 //! on `http://127.0.0.1:PORT` (use `--endpoint-url http://127.0.0.1:PORT/_mediastore/<ContainerName>`).
 use crate::SharedRef;
-use crate::wire::{Req, Resp, StoredObject};
+use crate::wire::{Req, Resp, StoredObject, join_inside};
 use bytes::Bytes;
 use http::{HeaderValue, Method, StatusCode};
 use serde_json::{Value, json};
@@ -151,11 +151,15 @@ fn load_containers(dir: &Path) -> Vec<Container> {
     };
     saved
         .into_iter()
-        .map(|c| {
+        .filter_map(|c| {
             let mut objects = BTreeMap::new();
-            let root = dir.join(META_DIR).join(&c.region).join(&c.name);
+            // A saved container whose name or Region would lead outside the data folder is not loaded.
+            if !valid_container_name(&c.name) || !crate::sigv4::valid_region(&c.region) {
+                return None;
+            }
+            let root = join_inside(dir, &format!("{META_DIR}/{}/{}", c.region, c.name))?;
             load_object_meta(&root, &root, &mut objects);
-            Container {
+            Some(Container {
                 created: from_ms(c.created_ms),
                 created_at: Instant::now()
                     .checked_sub(CREATING_DELAY)
@@ -170,7 +174,7 @@ fn load_containers(dir: &Path) -> Vec<Container> {
                 metric: c.metric,
                 tags: c.tags,
                 objects,
-            }
+            })
         })
         .collect()
 }
@@ -236,12 +240,12 @@ impl State {
         })
     }
 
-    fn meta_file(&self, region: &str, container: &str, path: &str) -> PathBuf {
-        self.dir
-            .join(META_DIR)
-            .join(region)
-            .join(container)
-            .join(format!("{path}.json"))
+    /// The file holding an object's metadata; `None` for a path that would leave the container's folder.
+    fn meta_file(&self, region: &str, container: &str, path: &str) -> Option<PathBuf> {
+        join_inside(
+            &self.dir,
+            &format!("{META_DIR}/{region}/{container}/{path}.json"),
+        )
     }
 
     /// Writes the container list (not the objects) to `containers.json`.
@@ -287,8 +291,18 @@ impl State {
         *self.port.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn object_file(&self, region: &str, container: &str, path: &str) -> PathBuf {
-        self.dir.join(region).join(container).join(path)
+    /// The file holding an object's body; `None` for a path that would leave the container's folder (paths are
+    /// validated before they get here: this is the second line of defence).
+    fn object_file(&self, region: &str, container: &str, path: &str) -> Option<PathBuf> {
+        join_inside(&self.dir, &format!("{region}/{container}/{path}"))
+    }
+
+    /// The folders holding a container's bodies and metadata.
+    fn container_dirs(&self, region: &str, container: &str) -> Option<[PathBuf; 2]> {
+        Some([
+            join_inside(&self.dir, &format!("{region}/{container}"))?,
+            join_inside(&self.dir, &format!("{META_DIR}/{region}/{container}"))?,
+        ])
     }
 
     /// Looks a container up by name.
@@ -317,7 +331,7 @@ impl State {
             let c = cs.iter().find(|c| c.name == container)?;
             (c.region.clone(), c.objects.get(path)?.clone())
         };
-        let body = std::fs::read(self.object_file(&region, container, path)).ok()?;
+        let body = std::fs::read(self.object_file(&region, container, path)?).ok()?;
         Some(StoredObject {
             body: Bytes::from(body),
             content_type: meta.content_type,
@@ -697,11 +711,11 @@ fn control_op(
                             rid,
                         );
                     }
-                    let dir = st.dir.join(&c.region).join(&c.name);
-                    let meta = st.dir.join(META_DIR).join(&c.region).join(&c.name);
+                    let dirs = st.container_dirs(&c.region, &c.name);
                     cs.remove(i);
-                    let _ = std::fs::remove_dir_all(dir);
-                    let _ = std::fs::remove_dir_all(meta);
+                    for dir in dirs.into_iter().flatten() {
+                        let _ = std::fs::remove_dir_all(dir);
+                    }
                     ok_json(json!({}), rid)
                 }
                 "PutContainerPolicy" => {
@@ -871,19 +885,31 @@ fn valid_content_type(ct: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '/' | '.' | '+'))
 }
 
-fn valid_segment(s: &str) -> bool {
+/// A file name: `[A-Za-z0-9_.\-~]+` (the API's Path pattern), and not `.` or `..`.
+fn valid_file_name(s: &str) -> bool {
     !s.is_empty()
+        && s != "."
+        && s != ".."
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '~'))
 }
 
-/// An object path: up to 10 folders plus a file name, each `[A-Za-z0-9_.\-~]+`, at most 900 characters.
+/// A folder name: a valid file name without two adjacent periods (MediaStore user guide, "Rules for folder
+/// names"), so neither `.` nor `..` can name a folder.
+fn valid_folder_name(s: &str) -> bool {
+    valid_file_name(s) && !s.contains("..")
+}
+
+/// An object path: up to 10 folders plus a file name, at most 900 characters (the API's Path member).
 fn valid_object_path(p: &str) -> bool {
     if p.is_empty() || p.len() > 900 {
         return false;
     }
     let segs: Vec<&str> = p.split('/').collect();
-    segs.len() <= 11 && segs.iter().all(|s| valid_segment(s))
+    let (file, folders) = segs
+        .split_last()
+        .expect("split yields one segment at least");
+    folders.len() <= 10 && folders.iter().all(|s| valid_folder_name(s)) && valid_file_name(file)
 }
 
 /// A ListItems path: optional slashes around up to 10 folders (and an optional last name).
@@ -892,8 +918,11 @@ fn valid_list_path(p: &str) -> bool {
         return false;
     }
     let t = p.trim_matches('/');
-    t.is_empty() || (t.split('/').count() <= 11 && t.split('/').all(valid_segment))
+    t.is_empty() || (t.split('/').count() <= 11 && t.split('/').all(valid_folder_name))
 }
+
+/// What a data-plane request whose path breaks the rules above is told.
+const PATH_RULE: &str = "Path must be up to 10 folders and a file name, each of [A-Za-z0-9_.-~], at most 900 characters; a name cannot be . or .., and a folder name cannot contain two adjacent periods";
 
 fn http_date(t: SystemTime) -> String {
     httpdate::fmt_http_date(t)
@@ -1139,6 +1168,9 @@ async fn data(shared: &SharedRef, req: Req) -> Resp {
             op,
         );
     }
+    if matches!(op, "GetObject" | "DescribeObject" | "DeleteObject") && !valid_object_path(&path) {
+        return with_op(validation(PATH_RULE, &rid), op);
+    }
     let mut resp = match op {
         "PutObject" => put_object(st, &req, &name, &region, &path, &rid),
         "GetObject" | "DescribeObject" => get_object(
@@ -1164,10 +1196,7 @@ async fn data(shared: &SharedRef, req: Req) -> Resp {
 
 fn put_object(st: &State, req: &Req, name: &str, region: &str, path: &str, rid: &str) -> Resp {
     if !valid_object_path(path) {
-        return validation(
-            "Path must be up to 10 folders and a file name, each of [A-Za-z0-9_.-~], at most 900 characters",
-            rid,
-        );
+        return validation(PATH_RULE, rid);
     }
     if let Some(ct) = req
         .headers
@@ -1252,7 +1281,12 @@ fn put_object(st: &State, req: &Req, name: &str, region: &str, path: &str, rid: 
             }
         }
     }
-    let file = st.object_file(region, name, path);
+    let (Some(file), Some(meta_file)) = (
+        st.object_file(region, name, path),
+        st.meta_file(region, name, path),
+    ) else {
+        return validation(&format!("Path {path} is not a valid object path"), rid);
+    };
     if let Some(parent) = file.parent()
         && let Err(e) = std::fs::create_dir_all(parent)
     {
@@ -1302,7 +1336,6 @@ fn put_object(st: &State, req: &Req, name: &str, region: &str, path: &str, rid: 
             .unwrap_or_default()
             .as_millis() as u64,
     };
-    let meta_file = st.meta_file(region, name, path);
     let written = meta_file
         .parent()
         .map_or(Ok(()), std::fs::create_dir_all)
@@ -1422,7 +1455,11 @@ fn get_object(
                 )
             });
     }
-    let body = match std::fs::read(st.object_file(region, name, path)) {
+    let read = st
+        .object_file(region, name, path)
+        .ok_or_else(|| std::io::Error::other(format!("Path {path} is not a valid object path")))
+        .and_then(std::fs::read);
+    let body = match read {
         Ok(b) => Bytes::from(b),
         Err(e) => {
             return err(
@@ -1498,16 +1535,14 @@ fn delete_object(st: &State, name: &str, region: &str, path: &str, rid: &str) ->
         );
     }
     // Remove the body, its metadata, and now-empty folders (MediaStore deletes a folder with its last object).
-    for (file, root) in [
-        (
-            st.object_file(region, name, path),
-            st.dir.join(region).join(name),
-        ),
-        (
-            st.meta_file(region, name, path),
-            st.dir.join(META_DIR).join(region).join(name),
-        ),
-    ] {
+    let (Some(file), Some(meta_file), Some([root, meta_root])) = (
+        st.object_file(region, name, path),
+        st.meta_file(region, name, path),
+        st.container_dirs(region, name),
+    ) else {
+        return crate::wire::json_ok(StatusCode::OK, &json!({}), rid);
+    };
+    for (file, root) in [(file, root), (meta_file, meta_root)] {
         let _ = std::fs::remove_file(&file);
         let mut dir = file.parent().map(Path::to_path_buf);
         while let Some(d) = dir {

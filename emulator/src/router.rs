@@ -144,6 +144,14 @@ pub async fn dispatch(
             },
         }
     };
+    // The Region names folders of the emulator's data directory (MediaStore containers): refuse any that is not
+    // a Region name, as AWS refuses a credential scoped to an unknown Region.
+    let target = match (target, &scope) {
+        (Ok(t), Some(s)) if t != Target::Edge && !crate::sigv4::valid_region(&s.region) => {
+            Err(invalid_region_response(t, &s.region, &request_id))
+        }
+        (target, _) => target,
+    };
     let target = match target {
         Ok(t) => t,
         Err(resp) => {
@@ -284,6 +292,32 @@ pub fn s3_xml_error(status: StatusCode, code: &str, message: &str, request_id: &
         .header("x-amz-request-id", request_id)
         .body(Bytes::from(body))
         .expect("static response parts are valid")
+}
+
+fn invalid_region_response(target: Target, region: &str, request_id: &str) -> Resp {
+    let message = format!(
+        "Credential should be scoped to a valid region, not '{region}' (lowercase letters, digits and hyphens)"
+    );
+    match target {
+        Target::S3 => s3_xml_error(
+            StatusCode::BAD_REQUEST,
+            "AuthorizationHeaderMalformed",
+            &message,
+            request_id,
+        ),
+        Target::CloudFront => wire::xml_error(
+            StatusCode::FORBIDDEN,
+            "InvalidSignatureException",
+            &message,
+            request_id,
+        ),
+        _ => wire::json_error(
+            StatusCode::FORBIDDEN,
+            "InvalidSignatureException",
+            &message,
+            request_id,
+        ),
+    }
 }
 
 fn throttle_response(target: Target, request_id: &str) -> Resp {

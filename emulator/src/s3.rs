@@ -9,6 +9,12 @@
 //! [`Emu`] wraps `s3s_fs::FileSystem` and adds what it lacks or gets wrong for our purpose: bucket policy and
 //! bucket tagging, `NoSuchBucket` on writes to a missing bucket, `BucketNotEmpty`, `BucketAlreadyOwnedByYou`,
 //! part checksums, and full-object checksums (CRC64NVME, CRC32, CRC32C) on `CompleteMultipartUpload`.
+//!
+//! Keys are names, not paths: every key is mapped by [`keys::to_fs`] before s3s-fs sees it (and back in what it
+//! returns), so no key reaches outside its bucket's folder and every key round-trips literally. ListObjects and
+//! ListObjectsV2 are computed here on the real keys ([`keys::page`]).
+mod keys;
+
 use crate::SharedRef;
 use crate::wire::{Req, Resp, StoredObject};
 use bytes::Bytes;
@@ -124,9 +130,11 @@ impl Emu {
         }
     }
 
+    /// The file that holds the object `key` (always inside the bucket's folder, see [`keys`]).
     fn object_path(&self, bucket: &str, key: &str) -> Option<PathBuf> {
         let b = self.bucket_path(bucket)?;
-        let p = Path::new(key);
+        let fs_key = keys::to_fs(key);
+        let p = Path::new(&fs_key);
         if p.components()
             .any(|c| !matches!(c, std::path::Component::Normal(_)))
         {
@@ -141,9 +149,6 @@ impl Emu {
         else {
             return;
         };
-        if key.ends_with('/') {
-            return;
-        }
         let mut dir = path.parent().map(Path::to_path_buf);
         while let Some(d) = dir {
             if d == root || !d.starts_with(&root) || std::fs::remove_dir(&d).is_err() {
@@ -201,14 +206,31 @@ impl Emu {
         )
     }
 
-    /// Path of s3s-fs's internal info file for an object (its checksum and ETag store; format of s3s-fs 0.14).
+    /// Path of s3s-fs's internal info file for an object (its checksum and ETag store; format of s3s-fs 0.14,
+    /// which names it after the key it was given: the mapped one).
     fn internal_info_path(&self, bucket: &str, key: &str) -> PathBuf {
         let enc = |s: &str| base64_simd::URL_SAFE_NO_PAD.encode_to_string(s);
         self.0.root.join(format!(
             ".bucket-{}.object-{}.internal.json",
             enc(bucket),
-            enc(key)
+            enc(&keys::to_fs(key))
         ))
+    }
+
+    /// Every object of `bucket`, with its real key, sorted by key.
+    async fn all_objects(&self, bucket: &str) -> S3Result<Vec<Object>> {
+        let input = ListObjectsV2Input::builder()
+            .bucket(bucket.into())
+            .max_keys(Some(i32::MAX))
+            .build()
+            .map_err(|e| s3_error!(InternalError, "{e}"))?;
+        let resp = self.0.fs.list_objects_v2(s3req(input)).await?;
+        let mut objects = resp.output.contents.unwrap_or_default();
+        for o in &mut objects {
+            o.key = o.key.as_deref().map(keys::from_fs);
+        }
+        objects.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(objects)
     }
 
     /// Replaces the object's stored checksums (s3s-fs keeps the previous object's after a multipart completion).
@@ -561,6 +583,34 @@ fn check_conditions(
     Ok(())
 }
 
+/// Maps the key of a CopyObject / UploadPartCopy source like any other key (see [`keys`]).
+fn map_copy_source(source: &mut CopySource) {
+    if let CopySource::Bucket { key, .. } = source {
+        *key = keys::to_fs(key).into_boxed_str();
+    }
+}
+
+/// MaxKeys of a listing: 1000 when absent, and at most 1000 (S3 never returns more in one page).
+fn list_max_keys(max_keys: Option<i32>) -> S3Result<i32> {
+    match max_keys {
+        Some(n) if n < 0 => Err(s3_error!(
+            InvalidArgument,
+            "Argument maxKeys must be an integer between 0 and 2147483647"
+        )),
+        Some(n) => Ok(n.min(1000)),
+        None => Ok(1000),
+    }
+}
+
+fn common_prefixes(prefixes: Vec<String>) -> Option<Vec<CommonPrefix>> {
+    (!prefixes.is_empty()).then(|| {
+        prefixes
+            .into_iter()
+            .map(|p| CommonPrefix { prefix: Some(p) })
+            .collect()
+    })
+}
+
 /// Percent-encodes a key for `encoding-type=url` listings (everything but unreserved characters and `/`).
 fn url_encode_key(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -757,6 +807,7 @@ impl S3 for Emu {
         };
         verify_put_digests(&req.input, &body)?;
         req.input.body = Some(blob(body));
+        req.input.key = keys::to_fs(&req.input.key);
         let mut echo = Checksum {
             checksum_crc32: req.input.checksum_crc32.clone(),
             checksum_crc32c: req.input.checksum_crc32c.clone(),
@@ -789,7 +840,7 @@ impl S3 for Emu {
 
     async fn get_object(
         &self,
-        req: S3Request<GetObjectInput>,
+        mut req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
         set_op(&req, "GetObject");
         self.require_bucket(&req.input.bucket)?;
@@ -804,6 +855,7 @@ impl S3 for Emu {
             req.input.if_unmodified_since.clone(),
         );
         let checksum_mode = checksum_enabled(req.input.checksum_mode.as_ref());
+        req.input.key = keys::to_fs(&req.input.key);
         let mut resp = self.0.fs.get_object(req).await?;
         let o = &mut resp.output;
         o.checksum_type = returned_checksums(
@@ -829,7 +881,7 @@ impl S3 for Emu {
 
     async fn head_object(
         &self,
-        req: S3Request<HeadObjectInput>,
+        mut req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
         set_op(&req, "HeadObject");
         self.require_bucket(&req.input.bucket)?;
@@ -844,6 +896,7 @@ impl S3 for Emu {
             req.input.if_unmodified_since.clone(),
         );
         let checksum_mode = checksum_enabled(req.input.checksum_mode.as_ref());
+        req.input.key = keys::to_fs(&req.input.key);
         let mut resp = self.0.fs.head_object(req).await?;
         let o = &mut resp.output;
         o.checksum_type = returned_checksums(
@@ -869,10 +922,12 @@ impl S3 for Emu {
 
     async fn delete_object(
         &self,
-        req: S3Request<DeleteObjectInput>,
+        mut req: S3Request<DeleteObjectInput>,
     ) -> S3Result<S3Response<DeleteObjectOutput>> {
         set_op(&req, "DeleteObject");
+        self.require_bucket(&req.input.bucket)?;
         let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
+        req.input.key = keys::to_fs(&key);
         let resp = self.0.fs.delete_object(req).await?;
         self.prune_empty_dirs(&bucket, &key);
         Ok(resp)
@@ -880,20 +935,29 @@ impl S3 for Emu {
 
     async fn delete_objects(
         &self,
-        req: S3Request<DeleteObjectsInput>,
+        mut req: S3Request<DeleteObjectsInput>,
     ) -> S3Result<S3Response<DeleteObjectsOutput>> {
         set_op(&req, "DeleteObjects");
         self.require_bucket(&req.input.bucket)?;
         let bucket = req.input.bucket.clone();
-        let keys: Vec<String> = req
+        let deleted: Vec<String> = req
             .input
             .delete
             .objects
             .iter()
             .map(|o| o.key.clone())
             .collect();
-        let resp = self.0.fs.delete_objects(req).await?;
-        for key in keys {
+        for o in &mut req.input.delete.objects {
+            o.key = keys::to_fs(&o.key);
+        }
+        let mut resp = self.0.fs.delete_objects(req).await?;
+        for d in resp.output.deleted.iter_mut().flatten() {
+            d.key = d.key.as_deref().map(keys::from_fs);
+        }
+        for e in resp.output.errors.iter_mut().flatten() {
+            e.key = e.key.as_deref().map(keys::from_fs);
+        }
+        for key in deleted {
             self.prune_empty_dirs(&bucket, &key);
         }
         Ok(resp)
@@ -901,7 +965,7 @@ impl S3 for Emu {
 
     async fn copy_object(
         &self,
-        req: S3Request<CopyObjectInput>,
+        mut req: S3Request<CopyObjectInput>,
     ) -> S3Result<S3Response<CopyObjectOutput>> {
         set_op(&req, "CopyObject");
         self.require_bucket(&req.input.bucket)?;
@@ -912,6 +976,8 @@ impl S3 for Emu {
                 _ => return Err(s3_error!(NoSuchKey, "The specified key does not exist.")),
             }
         }
+        map_copy_source(&mut req.input.copy_source);
+        req.input.key = keys::to_fs(&req.input.key);
         self.0.fs.copy_object(req).await
     }
 
@@ -921,10 +987,29 @@ impl S3 for Emu {
     ) -> S3Result<S3Response<ListObjectsOutput>> {
         set_op(&req, "ListObjects");
         self.require_bucket(&req.input.bucket)?;
-        let encode = wants_url_encoding(req.input.encoding_type.as_ref());
-        let mut resp = self.0.fs.list_objects(req).await?;
-        if encode {
-            let o = &mut resp.output;
+        let i = req.input;
+        let max_keys = list_max_keys(i.max_keys)?;
+        let page = keys::page(
+            self.all_objects(&i.bucket).await?,
+            i.prefix.as_deref().unwrap_or(""),
+            i.delimiter.as_deref(),
+            i.marker.as_deref().filter(|m| !m.is_empty()),
+            max_keys as usize,
+        );
+        let mut o = ListObjectsOutput {
+            name: Some(i.bucket),
+            prefix: i.prefix,
+            delimiter: i.delimiter,
+            marker: i.marker,
+            max_keys: Some(max_keys),
+            is_truncated: Some(page.is_truncated),
+            next_marker: page.next,
+            contents: Some(page.contents).filter(|c| !c.is_empty()),
+            common_prefixes: common_prefixes(page.common_prefixes),
+            encoding_type: i.encoding_type.clone(),
+            ..Default::default()
+        };
+        if wants_url_encoding(i.encoding_type.as_ref()) {
             o.contents
                 .iter_mut()
                 .flatten()
@@ -938,7 +1023,7 @@ impl S3 for Emu {
             encode_opt(&mut o.marker);
             encode_opt(&mut o.next_marker);
         }
-        Ok(resp)
+        Ok(S3Response::new(o))
     }
 
     async fn list_objects_v2(
@@ -947,10 +1032,38 @@ impl S3 for Emu {
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
         set_op(&req, "ListObjectsV2");
         self.require_bucket(&req.input.bucket)?;
-        let encode = wants_url_encoding(req.input.encoding_type.as_ref());
-        let mut resp = self.0.fs.list_objects_v2(req).await?;
-        if encode {
-            let o = &mut resp.output;
+        let i = req.input;
+        let max_keys = list_max_keys(i.max_keys)?;
+        // A continuation token is the last entry of the previous page; it takes precedence over StartAfter.
+        let after = i
+            .continuation_token
+            .as_deref()
+            .or(i.start_after.as_deref())
+            .filter(|a| !a.is_empty());
+        let page = keys::page(
+            self.all_objects(&i.bucket).await?,
+            i.prefix.as_deref().unwrap_or(""),
+            i.delimiter.as_deref(),
+            after,
+            max_keys as usize,
+        );
+        let count = page.contents.len() + page.common_prefixes.len();
+        let mut o = ListObjectsV2Output {
+            name: Some(i.bucket),
+            prefix: i.prefix,
+            delimiter: i.delimiter,
+            start_after: i.start_after,
+            continuation_token: i.continuation_token,
+            max_keys: Some(max_keys),
+            key_count: Some(i32::try_from(count).unwrap_or(i32::MAX)),
+            is_truncated: Some(page.is_truncated),
+            next_continuation_token: page.next,
+            contents: Some(page.contents).filter(|c| !c.is_empty()),
+            common_prefixes: common_prefixes(page.common_prefixes),
+            encoding_type: i.encoding_type.clone(),
+            ..Default::default()
+        };
+        if wants_url_encoding(i.encoding_type.as_ref()) {
             o.contents
                 .iter_mut()
                 .flatten()
@@ -963,7 +1076,7 @@ impl S3 for Emu {
             encode_opt(&mut o.delimiter);
             encode_opt(&mut o.start_after);
         }
-        Ok(resp)
+        Ok(S3Response::new(o))
     }
 
     async fn create_multipart_upload(
@@ -1013,7 +1126,10 @@ impl S3 for Emu {
             }
         }
         let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
+        let mut req = req;
+        req.input.key = keys::to_fs(&key);
         let mut resp = self.0.fs.create_multipart_upload(req).await?;
+        resp.output.key = Some(key.clone());
         if let Some(id) = &resp.output.upload_id {
             self.0
                 .uploads
@@ -1099,6 +1215,7 @@ impl S3 for Emu {
             }
         }
         req.input.body = Some(blob(body));
+        req.input.key = keys::to_fs(&req.input.key);
         let mut resp = self.0.fs.upload_part(req).await?;
         let o = &mut resp.output;
         o.checksum_crc32 = computed.checksum_crc32;
@@ -1111,7 +1228,7 @@ impl S3 for Emu {
 
     async fn upload_part_copy(
         &self,
-        req: S3Request<UploadPartCopyInput>,
+        mut req: S3Request<UploadPartCopyInput>,
     ) -> S3Result<S3Response<UploadPartCopyOutput>> {
         set_op(&req, "UploadPartCopy");
         self.require_bucket(&req.input.bucket)?;
@@ -1119,12 +1236,14 @@ impl S3 for Emu {
         if self.upload_for(&i.bucket, &i.key, &i.upload_id).is_none() {
             return Err(Self::no_such_upload());
         }
+        map_copy_source(&mut req.input.copy_source);
+        req.input.key = keys::to_fs(&req.input.key);
         self.0.fs.upload_part_copy(req).await
     }
 
     async fn list_parts(
         &self,
-        req: S3Request<ListPartsInput>,
+        mut req: S3Request<ListPartsInput>,
     ) -> S3Result<S3Response<ListPartsOutput>> {
         set_op(&req, "ListParts");
         self.require_bucket(&req.input.bucket)?;
@@ -1132,7 +1251,11 @@ impl S3 for Emu {
         if self.upload_for(&i.bucket, &i.key, &i.upload_id).is_none() {
             return Err(Self::no_such_upload());
         }
-        self.0.fs.list_parts(req).await
+        let key = std::mem::take(&mut req.input.key);
+        req.input.key = keys::to_fs(&key);
+        let mut resp = self.0.fs.list_parts(req).await?;
+        resp.output.key = Some(key);
+        Ok(resp)
     }
 
     async fn complete_multipart_upload(
@@ -1171,6 +1294,8 @@ impl S3 for Emu {
         }
         let mpu_size = req.input.mpu_object_size;
 
+        let mut req = req;
+        req.input.key = keys::to_fs(&key);
         let mut resp = self.0.fs.complete_multipart_upload(req).await?;
         let mut output = match resp.output.future.take() {
             Some(fut) => fut.await?,
@@ -1240,13 +1365,14 @@ impl S3 for Emu {
             output.checksum_type = Some(ChecksumType::from_static(ChecksumType::COMPOSITE));
         }
         output.location = Some(format!("/{bucket}/{key}"));
+        output.key = Some(key.clone());
         resp.output = output;
         Ok(resp)
     }
 
     async fn abort_multipart_upload(
         &self,
-        req: S3Request<AbortMultipartUploadInput>,
+        mut req: S3Request<AbortMultipartUploadInput>,
     ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
         set_op(&req, "AbortMultipartUpload");
         self.require_bucket(&req.input.bucket)?;
@@ -1255,6 +1381,7 @@ impl S3 for Emu {
             return Err(Self::no_such_upload());
         }
         let id = req.input.upload_id.clone();
+        req.input.key = keys::to_fs(&req.input.key);
         let resp = self.0.fs.abort_multipart_upload(req).await?;
         self.0
             .uploads

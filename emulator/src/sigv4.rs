@@ -34,6 +34,18 @@ pub fn parse_credential(value: &str) -> Option<Scope> {
     })
 }
 
+/// Whether `region` has the form of an AWS Region name (`us-east-1`, `eu-central-2`, `local`): 1 to 32 lowercase
+/// letters, digits and hyphens, not starting or ending with a hyphen. The emulator keeps per-Region state in folders
+/// named after it, so nothing else may pass.
+pub fn valid_region(region: &str) -> bool {
+    (1..=32).contains(&region.len())
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !region.starts_with('-')
+        && !region.ends_with('-')
+}
+
 /// Parses an `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...` header.
 pub fn parse_authorization(header: &str) -> Option<Scope> {
     let rest = header.trim().strip_prefix("AWS4-HMAC-SHA256")?;
@@ -102,6 +114,33 @@ pub fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn region_names() {
+        for ok in [
+            "us-east-1",
+            "eu-central-2",
+            "ap-southeast-4",
+            "local",
+            "us-gov-west-1",
+        ] {
+            assert!(valid_region(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "..",
+            ".",
+            "us-east-1/..",
+            "US-EAST-1",
+            "-x",
+            "x-",
+            "a.b",
+            "a\\b",
+            &"a".repeat(33),
+        ] {
+            assert!(!valid_region(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn parses_header() {

@@ -106,3 +106,51 @@ pub struct StoredObject {
     pub etag: String,
     pub last_modified: std::time::SystemTime,
 }
+
+/// `root` joined with the relative, `/`-separated path `rel`, or `None` when any segment of `rel` is empty, `.`,
+/// `..` or holds a NUL or a backslash: the result is always inside `root`. Every file the emulator derives from a
+/// name a client chose (a MediaStore path, a Region) goes through this, whatever was validated before.
+pub fn join_inside(root: &std::path::Path, rel: &str) -> Option<std::path::PathBuf> {
+    let mut out = root.to_path_buf();
+    for segment in rel.split('/') {
+        if segment.is_empty() || segment == "." || segment == ".." || segment.contains(['\0', '\\'])
+        {
+            return None;
+        }
+        out.push(segment);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join_inside;
+    use std::path::Path;
+
+    #[test]
+    fn join_inside_refuses_every_way_out() {
+        let root = Path::new("/data/ms");
+        assert_eq!(
+            join_inside(root, "us-east-1/c/vod/a.m3u8").as_deref(),
+            Some(Path::new("/data/ms/us-east-1/c/vod/a.m3u8"))
+        );
+        assert_eq!(
+            join_inside(root, "a..b/.x/..y").as_deref(),
+            Some(Path::new("/data/ms/a..b/.x/..y"))
+        );
+        for bad in [
+            "",
+            "..",
+            ".",
+            "../x",
+            "a/../../x",
+            "/etc/passwd",
+            "a//b",
+            "a/",
+            "a\\..\\b",
+            "a\0b",
+        ] {
+            assert_eq!(join_inside(root, bad), None, "{bad:?}");
+        }
+    }
+}

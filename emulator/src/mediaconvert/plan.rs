@@ -576,6 +576,18 @@ fn plan_group(
     let mut modifiers = std::collections::HashSet::new();
     for (oi, o) in outputs_json.iter().enumerate() {
         let op = plan_output(&format!("{path}/outputs/{oi}"), oi, o, kind, input)?;
+        // ffmpeg writes each output to a local file named from these: a '/' would point it outside the job's
+        // work folder.
+        for (member, value) in [
+            ("nameModifier", op.name_modifier.as_str()),
+            ("extension", op.extension.as_deref().unwrap_or("")),
+        ] {
+            if value.contains(['/', '\\', '\0']) {
+                return Err(unsupported(format!(
+                    "{path}/outputs/{oi}/{member}: [{value}] contains '/', '\\' or NUL, which the emulator does not support in output file names"
+                )));
+            }
+        }
         if outputs_json.len() > 1 && op.name_modifier.is_empty() && kind != GroupKind::File {
             return Err(bad(format!(
                 "{path}/outputs/{oi}/nameModifier: Required: outputs of a group with more than one output need a nameModifier"
@@ -1091,6 +1103,26 @@ mod tests {
         j["outputGroups"][0]["outputGroupSettings"]["hlsGroupSettings"]["destination"] =
             json!("s3://out/hls/master");
         assert_eq!(plan_job(&j).unwrap().groups[0].base_name, "master");
+    }
+
+    #[test]
+    fn output_names_cannot_leave_the_work_folder() {
+        for (member, value) in [
+            ("nameModifier", "/../../../../tmp/x"),
+            ("nameModifier", "_a\\..\\b"),
+            ("extension", "m3u8/../../y"),
+        ] {
+            let mut j = hls_job();
+            j["outputGroups"][0]["outputs"][0][member] = json!(value);
+            assert!(
+                matches!(plan_job(&j), Err(PlanError::Unsupported(m)) if m.contains(member) && m.contains(value)),
+                "{member} {value}"
+            );
+        }
+        // Dots alone are a name, not a way out.
+        let mut j = hls_job();
+        j["outputGroups"][0]["outputs"][0]["nameModifier"] = json!("_..");
+        assert!(plan_job(&j).is_ok());
     }
 
     #[test]

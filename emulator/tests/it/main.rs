@@ -5,6 +5,7 @@ mod common;
 
 mod cloudfront;
 mod edge;
+mod keys;
 mod mediaconvert;
 mod mediastore;
 mod s3;

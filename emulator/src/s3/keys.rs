@@ -1,0 +1,252 @@
+//! S3 keys are names, not paths.
+//!
+//! s3s-fs stores an object at `<bucket folder>/<key>`, so a key such as `../other/victim.m3u8` would name a file of
+//! another bucket, `a//b` the same file as `a/b`, `/etc/x` an absolute path, and the keys `a` and `a/b` a file and a
+//! folder of the same name. S3 itself treats every key as an opaque UTF-8 name and gives it back byte for byte. This
+//! module maps each key to a relative path that stays inside its bucket folder, and back, without loss:
+//!
+//! - the key is split at `/`; the last segment names the file, the others folders;
+//! - in each segment `~` becomes `~t`; a segment that is empty, `.` or `..` becomes `~0`, `~1` or `~2`;
+//! - a folder's name gets a `~` at its end, which no file name has, so `a` and `a/b` are the file `a` and the file
+//!   `b` in the folder `a~`.
+//!
+//! So no mapped segment is empty, `.` or `..`, the path has only normal components, the map is one-to-one, and
+//! [`from_fs`] undoes [`to_fs`]. Listings are computed on the real keys (see [`page`]), so their order and prefix,
+//! delimiter and marker handling are S3's whatever a key contains.
+use s3s::dto::Object;
+
+fn encode_segment(segment: &str, out: &mut String) {
+    match segment {
+        "" => out.push_str("~0"),
+        "." => out.push_str("~1"),
+        ".." => out.push_str("~2"),
+        _ => out.push_str(&segment.replace('~', "~t")),
+    }
+}
+
+fn decode_segment(segment: &str, out: &mut String) {
+    match segment {
+        "~0" => {}
+        "~1" => out.push('.'),
+        "~2" => out.push_str(".."),
+        _ => out.push_str(&segment.replace("~t", "~")),
+    }
+}
+
+/// The relative path (inside the bucket folder) under which the object `key` is stored.
+pub(crate) fn to_fs(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 8);
+    let mut segments = key.split('/').peekable();
+    while let Some(segment) = segments.next() {
+        encode_segment(segment, &mut out);
+        if segments.peek().is_some() {
+            out.push_str("~/");
+        }
+    }
+    out
+}
+
+/// The key of the object stored under the relative path `fs` (the inverse of [`to_fs`]).
+pub(crate) fn from_fs(fs: &str) -> String {
+    let mut out = String::with_capacity(fs.len());
+    let mut segments = fs.split('/').peekable();
+    while let Some(segment) = segments.next() {
+        if segments.peek().is_some() {
+            decode_segment(segment.strip_suffix('~').unwrap_or(segment), &mut out);
+            out.push('/');
+        } else {
+            decode_segment(segment, &mut out);
+        }
+    }
+    out
+}
+
+/// One page of a listing, as ListObjects and ListObjectsV2 return it.
+#[derive(Debug, Default)]
+pub(crate) struct Page {
+    pub contents: Vec<Object>,
+    pub common_prefixes: Vec<String>,
+    pub is_truncated: bool,
+    /// The last key or common prefix of the page, when more follow (the next continuation token or marker).
+    pub next: Option<String>,
+}
+
+/// Selects one page from every object of a bucket, sorted by key (S3's UTF-8 binary order): keys under `prefix`,
+/// after `after` (a marker, StartAfter or continuation token), rolled up into common prefixes at the first
+/// `delimiter` after the prefix, at most `max_keys` entries (objects and common prefixes together).
+pub(crate) fn page(
+    sorted: Vec<Object>,
+    prefix: &str,
+    delimiter: Option<&str>,
+    after: Option<&str>,
+    max_keys: usize,
+) -> Page {
+    let mut page = Page::default();
+    let mut last_prefix: Option<String> = None;
+    for object in sorted {
+        let Some(key) = object.key.as_deref() else {
+            continue;
+        };
+        let Some(rest) = key.strip_prefix(prefix) else {
+            continue;
+        };
+        let rolled_up = delimiter.filter(|d| !d.is_empty()).and_then(|d| {
+            rest.find(d)
+                .map(|i| format!("{prefix}{}", &rest[..i + d.len()]))
+        });
+        let entry = rolled_up.as_deref().unwrap_or(key);
+        if after.is_some_and(|a| entry <= a) {
+            continue;
+        }
+        if rolled_up.is_some() && last_prefix.as_deref() == rolled_up.as_deref() {
+            continue;
+        }
+        if page.contents.len() + page.common_prefixes.len() >= max_keys {
+            page.is_truncated = max_keys > 0;
+            break;
+        }
+        match rolled_up {
+            Some(p) => {
+                page.next = Some(p.clone());
+                last_prefix = Some(p.clone());
+                page.common_prefixes.push(p);
+            }
+            None => {
+                page.next = Some(key.to_string());
+                page.contents.push(object);
+            }
+        }
+    }
+    if !page.is_truncated {
+        page.next = None;
+    }
+    page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_file_names_are_kept_and_folders_get_a_tilde() {
+        assert_eq!(to_fs("movie/hls/movie.m3u8"), "movie~/hls~/movie.m3u8");
+        assert_eq!(to_fs("a"), "a");
+        assert_eq!(to_fs("x..y/.z"), "x..y~/.z");
+        assert_eq!(to_fs("a~b"), "a~tb");
+        assert_eq!(to_fs("../x"), "~2~/x");
+    }
+
+    #[test]
+    fn every_key_maps_to_normal_components_and_back() {
+        for k in [
+            "../other/victim.m3u8",
+            "..",
+            ".",
+            "/",
+            "//",
+            "/etc/passwd",
+            "a//b",
+            "dir/",
+            "~",
+            "~~/~./..~",
+            "~0/~1/~2/~t",
+            "a/./b/../c",
+            "",
+            "../../../../../../../../tmp/x",
+        ] {
+            let fs = to_fs(k);
+            let path = std::path::Path::new(&fs);
+            assert!(
+                fs.split('/')
+                    .all(|s| !s.is_empty() && s != "." && s != ".."),
+                "{k:?} -> {fs:?}"
+            );
+            assert!(
+                path.components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_))),
+                "{k:?} -> {fs:?}"
+            );
+            assert_eq!(from_fs(&fs), k, "{fs:?}");
+        }
+    }
+
+    #[test]
+    fn distinct_keys_get_distinct_paths_and_no_file_is_a_folder() {
+        let keys = [
+            "", "~", "~~", ".", "~.", "..", "~..", "a", "a/", "a/~", "a//", "a/~/", "/a", "~/a",
+            "~0", "~1", "~2", "~t", "a/b", "a~/b", "a~", "a~t",
+        ];
+        let mapped: std::collections::HashSet<String> = keys.iter().map(|k| to_fs(k)).collect();
+        assert_eq!(mapped.len(), keys.len(), "{mapped:?}");
+        // No key's file is another key's folder: every folder segment ends with a lone `~`, no file name does.
+        let files: std::collections::HashSet<String> = mapped.iter().cloned().collect();
+        for m in &mapped {
+            let mut prefix = String::new();
+            for seg in m.split('/').collect::<Vec<_>>().split_last().unwrap().1 {
+                prefix.push_str(seg);
+                assert!(!files.contains(&prefix), "{prefix} is a file and a folder");
+                prefix.push('/');
+            }
+        }
+    }
+
+    fn objects(keys: &[&str]) -> Vec<Object> {
+        let mut v: Vec<Object> = keys
+            .iter()
+            .map(|k| Object {
+                key: Some(k.to_string()),
+                ..Default::default()
+            })
+            .collect();
+        v.sort_by(|a, b| a.key.cmp(&b.key));
+        v
+    }
+
+    fn keys_of(p: &Page) -> Vec<&str> {
+        p.contents.iter().filter_map(|o| o.key.as_deref()).collect()
+    }
+
+    #[test]
+    fn pages_follow_prefix_delimiter_marker_and_max_keys() {
+        let all = objects(&["a/1", "a/2", "b", "c/x/1", "c/y", "d"]);
+        let p = page(all.clone(), "", Some("/"), None, 1000);
+        assert_eq!(keys_of(&p), ["b", "d"]);
+        assert_eq!(p.common_prefixes, ["a/", "c/"]);
+        assert!(!p.is_truncated && p.next.is_none());
+
+        let p = page(all.clone(), "c/", Some("/"), None, 1000);
+        assert_eq!(keys_of(&p), ["c/y"]);
+        assert_eq!(p.common_prefixes, ["c/x/"]);
+
+        // Paging with the returned token visits every entry once.
+        let mut seen = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let p = page(all.clone(), "", Some("/"), after.as_deref(), 1);
+            seen.extend(keys_of(&p).into_iter().map(str::to_string));
+            seen.extend(p.common_prefixes.iter().cloned());
+            if !p.is_truncated {
+                break;
+            }
+            after = p.next.clone();
+        }
+        assert_eq!(seen, ["a/", "b", "c/", "d"]);
+
+        let p = page(all.clone(), "", None, Some("b"), 2);
+        assert_eq!(keys_of(&p), ["c/x/1", "c/y"]);
+        assert!(p.is_truncated);
+        assert_eq!(p.next.as_deref(), Some("c/y"));
+
+        let p = page(all, "", None, None, 0);
+        assert!(p.contents.is_empty() && !p.is_truncated);
+    }
+
+    #[test]
+    fn keys_with_dot_segments_list_as_themselves() {
+        let all = objects(&["../other/victim.m3u8", "./x", "a//b", "dir/"]);
+        let p = page(all.clone(), "..", None, None, 1000);
+        assert_eq!(keys_of(&p), ["../other/victim.m3u8"]);
+        let p = page(all, "", Some("/"), None, 1000);
+        assert_eq!(p.common_prefixes, ["../", "./", "a/", "dir/"]);
+    }
+}
