@@ -10,9 +10,9 @@
 //! bucket tagging, `NoSuchBucket` on writes to a missing bucket, `BucketNotEmpty`, `BucketAlreadyOwnedByYou`,
 //! part checksums, and full-object checksums (CRC64NVME, CRC32, CRC32C) on `CompleteMultipartUpload`.
 //!
-//! Keys are names, not paths: every key is mapped by [`keys::to_fs`] before s3s-fs sees it (and back in what it
+//! Keys are names, not paths: every key is mapped by `keys::to_fs` before s3s-fs sees it (and back in what it
 //! returns), so no key reaches outside its bucket's folder and every key round-trips literally. ListObjects and
-//! ListObjectsV2 are computed here on the real keys ([`keys::page`]).
+//! ListObjectsV2 are computed here on the real keys (`keys::page`).
 mod keys;
 
 use crate::SharedRef;

@@ -186,12 +186,11 @@ pub(crate) async fn execute(
                 ),
             ));
         };
-        let ext = c
-            .key
-            .rsplit_once('.')
-            .map(|(_, e)| e.to_ascii_lowercase())
-            .unwrap_or_else(|| "srt".into());
-        let p = workdir.join(format!("caption-{}.{ext}", captions.len()));
+        let p = workdir.join(format!(
+            "caption-{}.{}",
+            captions.len(),
+            caption_extension(&c.key)
+        ));
         tokio::fs::write(&p, &obj.body).await.map_err(io)?;
         captions.push((c.clone(), p));
     }
@@ -432,6 +431,17 @@ async fn stitch(
         ));
     }
     Ok(mezz)
+}
+
+/// The extension a caption source keeps in the work folder (ffmpeg picks its demuxer by it): the key's file
+/// name's extension when it is plain (ASCII letters and digits), else `srt`. Never a path: the key is the
+/// client's and may hold `/` after its last period.
+fn caption_extension(key: &str) -> String {
+    let file = key.rsplit('/').next().unwrap_or(key);
+    file.rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .filter(|e| !e.is_empty() && e.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| "srt".into())
 }
 
 /// The Content-Type written for an output file, by extension.
@@ -1563,6 +1573,16 @@ async fn encode_file_output(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn caption_extensions_are_never_paths() {
+        assert_eq!(caption_extension("in/movie.VTT"), "vtt");
+        assert_eq!(caption_extension("in/movie.srt"), "srt");
+        assert_eq!(caption_extension("in.d/movie"), "srt");
+        assert_eq!(caption_extension("a.b/../../../../tmp/x"), "srt");
+        assert_eq!(caption_extension("movie.s/rt"), "srt");
+        assert_eq!(caption_extension("movie."), "srt");
+    }
 
     #[test]
     fn content_types() {
