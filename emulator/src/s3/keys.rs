@@ -190,6 +190,52 @@ mod tests {
         }
     }
 
+    /// Many generated keys over the characters that matter (`/`, `.`, `~` and the escape letters): each maps to
+    /// normal path components and back, no two share a path, and no key's file is another key's folder.
+    #[test]
+    fn generated_keys_round_trip_without_collisions() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(12);
+        let alphabet = ['a', '/', '.', '~', 't', '0', '1', '2'];
+        let mut keys = std::collections::HashSet::new();
+        while keys.len() < 20_000 {
+            let len = rng.random_range(0..10);
+            keys.insert(
+                (0..len)
+                    .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+                    .collect::<String>(),
+            );
+        }
+        let mut files = std::collections::HashMap::new();
+        for k in &keys {
+            let fs = to_fs(k);
+            assert!(
+                std::path::Path::new(&fs)
+                    .components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)))
+                    && fs
+                        .split('/')
+                        .all(|s| !s.is_empty() && s != "." && s != ".."),
+                "{k:?} -> {fs:?}"
+            );
+            assert_eq!(&from_fs(&fs), k, "{fs:?}");
+            if let Some(other) = files.insert(fs.clone(), k.clone()) {
+                panic!("{k:?} and {other:?} both map to {fs:?}");
+            }
+        }
+        for fs in files.keys() {
+            let mut folder = String::new();
+            for seg in fs.split('/').collect::<Vec<_>>().split_last().unwrap().1 {
+                folder.push_str(seg);
+                assert!(
+                    !files.contains_key(&folder),
+                    "{folder:?} is a file and a folder"
+                );
+                folder.push('/');
+            }
+        }
+    }
+
     fn objects(keys: &[&str]) -> Vec<Object> {
         let mut v: Vec<Object> = keys
             .iter()
