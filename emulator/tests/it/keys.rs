@@ -20,6 +20,21 @@ impl Sandbox {
     }
 }
 
+impl Sandbox {
+    /// The emulator's `--data-dir`, inside the sandbox.
+    fn data_dir(&self) -> PathBuf {
+        self.0.join("data")
+    }
+
+    /// Every file of the sandbox outside the data directory: none may exist once the emulator has stopped.
+    fn strays(&self) -> Vec<String> {
+        files_below(&self.0)
+            .into_iter()
+            .filter(|f| !f.starts_with("data/"))
+            .collect()
+    }
+}
+
 impl Drop for Sandbox {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
@@ -114,8 +129,7 @@ async fn keys_of(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
 #[tokio::test]
 async fn s3_keys_with_dot_segments_stay_in_their_bucket_and_round_trip() {
     let sandbox = Sandbox::new("s3-keys");
-    let data = sandbox.0.join("data");
-    let emu = start_in(&data).await;
+    let emu = start_in(&sandbox.data_dir()).await;
     let s3 = crate::common::s3_client(&emu).await;
     for b in ["secb", "other"] {
         s3.create_bucket().bucket(b).send().await.unwrap();
@@ -292,21 +306,16 @@ async fn s3_keys_with_dot_segments_stay_in_their_bucket_and_round_trip() {
 
     // Nothing was written outside the data directory.
     drop(emu);
-    let outside: Vec<String> = files_below(&sandbox.0)
-        .into_iter()
-        .filter(|f| !f.starts_with("data/"))
-        .collect();
-    assert_eq!(outside, Vec::<String>::new());
+    assert_eq!(sandbox.strays(), Vec::<String>::new());
     assert!(!Path::new("/tmp/vod-escape").exists());
 }
 
 #[tokio::test]
 async fn mediastore_paths_cannot_leave_their_container() {
     let sandbox = Sandbox::new("ms-paths");
-    let data = sandbox.0.join("data");
     let outside = sandbox.0.join("outside");
     std::fs::create_dir_all(&outside).unwrap();
-    let emu = start_in(&data).await;
+    let emu = start_in(&sandbox.data_dir()).await;
     let conf = crate::common::sdk_config(&emu.endpoint_url()).await;
     let ms = aws_sdk_mediastore::Client::new(&conf);
     let mut hosts = Vec::new();
@@ -409,18 +418,13 @@ async fn mediastore_paths_cannot_leave_their_container() {
     );
     assert_eq!(files_below(&outside), Vec::<String>::new());
     drop(emu);
-    let strays: Vec<String> = files_below(&sandbox.0)
-        .into_iter()
-        .filter(|f| !f.starts_with("data/"))
-        .collect();
-    assert_eq!(strays, Vec::<String>::new());
+    assert_eq!(sandbox.strays(), Vec::<String>::new());
 }
 
 #[tokio::test]
 async fn a_region_that_is_not_a_region_name_is_refused() {
     let sandbox = Sandbox::new("regions");
-    let data = sandbox.0.join("data");
-    let emu = start_in(&data).await;
+    let emu = start_in(&sandbox.data_dir()).await;
     // A container created in Region ".." named "s3" would have put its objects into the S3 store's folder.
     let mut headers = signed("mediastore", "..");
     headers.push((
@@ -450,9 +454,5 @@ async fn a_region_that_is_not_a_region_name_is_refused() {
             .is_empty()
     );
     drop(emu);
-    let strays: Vec<String> = files_below(&sandbox.0)
-        .into_iter()
-        .filter(|f| !f.starts_with("data/"))
-        .collect();
-    assert_eq!(strays, Vec::<String>::new());
+    assert_eq!(sandbox.strays(), Vec::<String>::new());
 }
