@@ -317,25 +317,11 @@ async fn mediastore_paths_cannot_leave_their_container() {
     std::fs::create_dir_all(&outside).unwrap();
     let emu = start_in(&sandbox.data_dir()).await;
     let conf = crate::common::sdk_config(&emu.endpoint_url()).await;
-    let ms = aws_sdk_mediastore::Client::new(&conf);
+    let ms = crate::mediastore::control(&emu).await;
     let mut hosts = Vec::new();
     for name in ["conta", "contb"] {
-        ms.create_container()
-            .container_name(name)
-            .send()
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        let ep = ms
-            .describe_container()
-            .container_name(name)
-            .send()
-            .await
-            .unwrap()
-            .container()
-            .and_then(|c| c.endpoint().map(str::to_string))
-            .unwrap();
-        hosts.push(ep.trim_start_matches("http://").to_string());
+        let endpoint = crate::mediastore::active_container(&ms, name).await;
+        hosts.push(endpoint.trim_start_matches("http://").to_string());
     }
     let data_b = aws_sdk_mediastoredata::Client::from_conf(
         aws_sdk_mediastoredata::config::Builder::from(&conf)
@@ -443,8 +429,7 @@ async fn a_region_that_is_not_a_region_name_is_refused() {
     assert_eq!(status, 400);
     assert!(String::from_utf8_lossy(&body).contains("AuthorizationHeaderMalformed"));
     // Nothing was created.
-    let conf = crate::common::sdk_config(&emu.endpoint_url()).await;
-    let ms = aws_sdk_mediastore::Client::new(&conf);
+    let ms = crate::mediastore::control(&emu).await;
     assert!(
         ms.list_containers()
             .send()

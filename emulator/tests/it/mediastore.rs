@@ -5,7 +5,7 @@ use aws_sdk_mediastoredata::primitives::ByteStream;
 use aws_sdk_mediastoredata::types::ItemType;
 use std::time::Duration;
 
-async fn control(emu: &vod_emulator::EmulatorHandle) -> aws_sdk_mediastore::Client {
+pub(crate) async fn control(emu: &vod_emulator::EmulatorHandle) -> aws_sdk_mediastore::Client {
     aws_sdk_mediastore::Client::new(&crate::common::sdk_config(&emu.endpoint_url()).await)
 }
 
@@ -14,7 +14,7 @@ async fn data_client(endpoint: &str) -> aws_sdk_mediastoredata::Client {
 }
 
 /// Creates a container and waits until it is ACTIVE; returns its endpoint.
-async fn active_container(ms: &aws_sdk_mediastore::Client, name: &str) -> String {
+pub(crate) async fn active_container(ms: &aws_sdk_mediastore::Client, name: &str) -> String {
     let created = ms
         .create_container()
         .container_name(name)
