@@ -344,17 +344,18 @@ async fn mediastore_paths_cannot_leave_their_container() {
     let mut headers = signed("mediastore", "us-east-1");
     headers.push(("host".into(), hosts[0].clone()));
     headers.push(("content-type".into(), "application/x-mpegURL".into()));
-    let to_root = "%2e%2e/".repeat(12);
+    // The finding's own request: eight `%2e%2e/` climb from the container's folder to the root (the container
+    // folder is six levels below it here), then the path down into the host's temporary folder.
     let outside_abs = outside.join("pwned.m3u8");
+    let from_root = outside_abs.display().to_string();
+    let from_root = from_root.trim_start_matches('/');
     let attacks = [
+        format!("/{}{from_root}", "%2e%2e/".repeat(8)),
+        format!("/{}{from_root}", "%2e%2e/".repeat(12)),
         "/%2e%2e/contb/vod/x.m3u8".to_string(),
         "/../contb/vod/x.m3u8".to_string(),
         "/vod/%2e%2e/%2e%2e/contb/vod/x.m3u8".to_string(),
         "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/outside/pwned.m3u8".to_string(),
-        format!(
-            "/{to_root}{}",
-            outside_abs.display().to_string().trim_start_matches('/')
-        ),
         "/./vod/x.m3u8".to_string(),
         "/vod//x.m3u8".to_string(),
     ];
