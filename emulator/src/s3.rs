@@ -12,8 +12,9 @@
 //!
 //! Keys are names, not paths: every key is mapped by `keys::to_fs` before s3s-fs sees it (and back in what it
 //! returns), so no key reaches outside its bucket's folder and every key round-trips literally. ListObjects and
-//! ListObjectsV2 are computed here on the real keys (`keys::page`).
+//! ListObjectsV2 are computed on the real keys (`list::page`).
 mod keys;
+mod list;
 
 use crate::SharedRef;
 use crate::wire::{Req, Resp, StoredObject};
@@ -388,89 +389,6 @@ fn validate_policy(policy: &str) -> S3Result<()> {
 /// The canonical user id of the emulator's single account (S3's `Owner`/`Initiator` `ID`).
 const CANONICAL_USER_ID: &str = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a";
 
-/// One page of ListMultipartUploads.
-struct UploadListing<'a> {
-    uploads: Vec<&'a (String, UploadInfo)>,
-    prefixes: Vec<String>,
-    truncated: bool,
-    /// NextKeyMarker and NextUploadIdMarker, when truncated.
-    next: Option<(String, String)>,
-}
-
-/// Pages through `uploads` (sorted by key, then creation) as S3's ListMultipartUploads does: uploads after
-/// `key_marker` (and, for that key, after `upload_id_marker`), under `prefix`, rolled up into common prefixes at
-/// `delimiter`, at most `max` entries (uploads and common prefixes together).
-fn list_uploads<'a>(
-    uploads: &'a [(String, UploadInfo)],
-    prefix: &str,
-    delimiter: Option<&str>,
-    key_marker: Option<&str>,
-    upload_id_marker: Option<&str>,
-    max: usize,
-) -> UploadListing<'a> {
-    // Index of the marker upload among its key's uploads, when the id is known.
-    let marker_pos = match (key_marker, upload_id_marker) {
-        (Some(k), Some(id)) => uploads.iter().position(|(uid, u)| uid == id && u.key == k),
-        _ => None,
-    };
-    let mut out = UploadListing {
-        uploads: Vec::new(),
-        prefixes: Vec::new(),
-        truncated: false,
-        next: None,
-    };
-    let mut count = 0usize;
-    let mut last: Option<(String, String)> = None;
-    for (idx, entry) in uploads.iter().enumerate() {
-        let (id, u) = entry;
-        if !u.key.starts_with(prefix) {
-            continue;
-        }
-        if let Some(km) = key_marker {
-            let after = match upload_id_marker {
-                None => u.key.as_str() > km,
-                Some(idm) if u.key == km => match marker_pos {
-                    Some(p) => idx > p,
-                    None => id.as_str() > idm,
-                },
-                Some(_) => u.key.as_str() > km,
-            };
-            // A common prefix given as key-marker skips everything it rolls up.
-            let rolled = delimiter.is_some_and(|d| km.ends_with(d)) && u.key.starts_with(km);
-            if !after || rolled {
-                continue;
-            }
-        }
-        let common = delimiter.and_then(|d| {
-            u.key[prefix.len()..]
-                .find(d)
-                .map(|i| u.key[..prefix.len() + i + d.len()].to_string())
-        });
-        if let Some(cp) = &common
-            && out.prefixes.last() == Some(cp)
-        {
-            continue;
-        }
-        if count == max {
-            out.truncated = true;
-            out.next = last;
-            break;
-        }
-        count += 1;
-        match common {
-            Some(cp) => {
-                last = Some((cp.clone(), String::new()));
-                out.prefixes.push(cp);
-            }
-            None => {
-                last = Some((u.key.clone(), id.clone()));
-                out.uploads.push(entry);
-            }
-        }
-    }
-    out
-}
-
 const CORS_METHODS: [&str; 5] = ["GET", "PUT", "HEAD", "POST", "DELETE"];
 
 /// Checks a CORS configuration as S3 does and converts it for storage.
@@ -587,50 +505,6 @@ fn check_conditions(
 fn map_copy_source(source: &mut CopySource) {
     if let CopySource::Bucket { key, .. } = source {
         *key = keys::to_fs(key).into_boxed_str();
-    }
-}
-
-/// MaxKeys of a listing: 1000 when absent, and at most 1000 (S3 never returns more in one page).
-fn list_max_keys(max_keys: Option<i32>) -> S3Result<i32> {
-    match max_keys {
-        Some(n) if n < 0 => Err(s3_error!(
-            InvalidArgument,
-            "Argument maxKeys must be an integer between 0 and 2147483647"
-        )),
-        Some(n) => Ok(n.min(1000)),
-        None => Ok(1000),
-    }
-}
-
-fn common_prefixes(prefixes: Vec<String>) -> Option<Vec<CommonPrefix>> {
-    (!prefixes.is_empty()).then(|| {
-        prefixes
-            .into_iter()
-            .map(|p| CommonPrefix { prefix: Some(p) })
-            .collect()
-    })
-}
-
-/// Percent-encodes a key for `encoding-type=url` listings (everything but unreserved characters and `/`).
-fn url_encode_key(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-fn wants_url_encoding(e: Option<&EncodingType>) -> bool {
-    e.is_some_and(|e| e.as_str() == EncodingType::URL)
-}
-
-fn encode_opt(v: &mut Option<String>) {
-    if let Some(s) = v.as_mut() {
-        *s = url_encode_key(s);
     }
 }
 
@@ -987,43 +861,8 @@ impl S3 for Emu {
     ) -> S3Result<S3Response<ListObjectsOutput>> {
         set_op(&req, "ListObjects");
         self.require_bucket(&req.input.bucket)?;
-        let i = req.input;
-        let max_keys = list_max_keys(i.max_keys)?;
-        let page = keys::page(
-            self.all_objects(&i.bucket).await?,
-            i.prefix.as_deref().unwrap_or(""),
-            i.delimiter.as_deref(),
-            i.marker.as_deref().filter(|m| !m.is_empty()),
-            max_keys as usize,
-        );
-        let mut o = ListObjectsOutput {
-            name: Some(i.bucket),
-            prefix: i.prefix,
-            delimiter: i.delimiter,
-            marker: i.marker,
-            max_keys: Some(max_keys),
-            is_truncated: Some(page.is_truncated),
-            next_marker: page.next,
-            contents: Some(page.contents).filter(|c| !c.is_empty()),
-            common_prefixes: common_prefixes(page.common_prefixes),
-            encoding_type: i.encoding_type.clone(),
-            ..Default::default()
-        };
-        if wants_url_encoding(i.encoding_type.as_ref()) {
-            o.contents
-                .iter_mut()
-                .flatten()
-                .for_each(|c| encode_opt(&mut c.key));
-            o.common_prefixes
-                .iter_mut()
-                .flatten()
-                .for_each(|c| encode_opt(&mut c.prefix));
-            encode_opt(&mut o.prefix);
-            encode_opt(&mut o.delimiter);
-            encode_opt(&mut o.marker);
-            encode_opt(&mut o.next_marker);
-        }
-        Ok(S3Response::new(o))
+        let all = self.all_objects(&req.input.bucket).await?;
+        Ok(S3Response::new(list::objects_v1(all, req.input)?))
     }
 
     async fn list_objects_v2(
@@ -1032,51 +871,8 @@ impl S3 for Emu {
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
         set_op(&req, "ListObjectsV2");
         self.require_bucket(&req.input.bucket)?;
-        let i = req.input;
-        let max_keys = list_max_keys(i.max_keys)?;
-        // A continuation token is the last entry of the previous page; it takes precedence over StartAfter.
-        let after = i
-            .continuation_token
-            .as_deref()
-            .or(i.start_after.as_deref())
-            .filter(|a| !a.is_empty());
-        let page = keys::page(
-            self.all_objects(&i.bucket).await?,
-            i.prefix.as_deref().unwrap_or(""),
-            i.delimiter.as_deref(),
-            after,
-            max_keys as usize,
-        );
-        let count = page.contents.len() + page.common_prefixes.len();
-        let mut o = ListObjectsV2Output {
-            name: Some(i.bucket),
-            prefix: i.prefix,
-            delimiter: i.delimiter,
-            start_after: i.start_after,
-            continuation_token: i.continuation_token,
-            max_keys: Some(max_keys),
-            key_count: Some(i32::try_from(count).unwrap_or(i32::MAX)),
-            is_truncated: Some(page.is_truncated),
-            next_continuation_token: page.next,
-            contents: Some(page.contents).filter(|c| !c.is_empty()),
-            common_prefixes: common_prefixes(page.common_prefixes),
-            encoding_type: i.encoding_type.clone(),
-            ..Default::default()
-        };
-        if wants_url_encoding(i.encoding_type.as_ref()) {
-            o.contents
-                .iter_mut()
-                .flatten()
-                .for_each(|c| encode_opt(&mut c.key));
-            o.common_prefixes
-                .iter_mut()
-                .flatten()
-                .for_each(|c| encode_opt(&mut c.prefix));
-            encode_opt(&mut o.prefix);
-            encode_opt(&mut o.delimiter);
-            encode_opt(&mut o.start_after);
-        }
-        Ok(S3Response::new(o))
+        let all = self.all_objects(&req.input.bucket).await?;
+        Ok(S3Response::new(list::objects_v2(all, req.input)?))
     }
 
     async fn create_multipart_upload(
@@ -1418,7 +1214,7 @@ impl S3 for Emu {
             .map(|(id, u)| (id.clone(), u.clone()))
             .collect();
         uploads.sort_by(|a, b| (&a.1.key, a.1.seq).cmp(&(&b.1.key, b.1.seq)));
-        let listing = list_uploads(
+        let listing = list::list_uploads(
             &uploads,
             i.prefix.as_deref().unwrap_or(""),
             i.delimiter.as_deref().filter(|d| !d.is_empty()),
@@ -1470,19 +1266,19 @@ impl S3 for Emu {
             upload_id_marker: Some(i.upload_id_marker.clone().unwrap_or_default()),
             uploads: (!entries.is_empty()).then_some(entries),
         };
-        if wants_url_encoding(i.encoding_type.as_ref()) {
+        if list::wants_url_encoding(i.encoding_type.as_ref()) {
             o.uploads
                 .iter_mut()
                 .flatten()
-                .for_each(|u| encode_opt(&mut u.key));
+                .for_each(|u| list::encode_opt(&mut u.key));
             o.common_prefixes
                 .iter_mut()
                 .flatten()
-                .for_each(|c| encode_opt(&mut c.prefix));
-            encode_opt(&mut o.prefix);
-            encode_opt(&mut o.delimiter);
-            encode_opt(&mut o.key_marker);
-            encode_opt(&mut o.next_key_marker);
+                .for_each(|c| list::encode_opt(&mut c.prefix));
+            list::encode_opt(&mut o.prefix);
+            list::encode_opt(&mut o.delimiter);
+            list::encode_opt(&mut o.key_marker);
+            list::encode_opt(&mut o.next_key_marker);
         }
         Ok(S3Response::new(o))
     }

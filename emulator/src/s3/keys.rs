@@ -11,10 +11,8 @@
 //!   `b` in the folder `a~`.
 //!
 //! So no mapped segment is empty, `.` or `..`, the path has only normal components, the map is one-to-one, and
-//! [`from_fs`] undoes [`to_fs`]. Listings are computed on the real keys (see [`page`]), so their order and prefix,
-//! delimiter and marker handling are S3's whatever a key contains.
-use s3s::dto::Object;
-
+//! [`from_fs`] undoes [`to_fs`]. Listings are computed on the real keys (`super::list`), so their order and
+//! prefix, delimiter and marker handling are S3's whatever a key contains.
 fn encode_segment(segment: &str, out: &mut String) {
     match segment {
         "" => out.push_str("~0"),
@@ -59,68 +57,6 @@ pub(crate) fn from_fs(fs: &str) -> String {
         }
     }
     out
-}
-
-/// One page of a listing, as ListObjects and ListObjectsV2 return it.
-#[derive(Debug, Default)]
-pub(crate) struct Page {
-    pub contents: Vec<Object>,
-    pub common_prefixes: Vec<String>,
-    pub is_truncated: bool,
-    /// The last key or common prefix of the page, when more follow (the next continuation token or marker).
-    pub next: Option<String>,
-}
-
-/// Selects one page from every object of a bucket, sorted by key (S3's UTF-8 binary order): keys under `prefix`,
-/// after `after` (a marker, StartAfter or continuation token), rolled up into common prefixes at the first
-/// `delimiter` after the prefix, at most `max_keys` entries (objects and common prefixes together).
-pub(crate) fn page(
-    sorted: Vec<Object>,
-    prefix: &str,
-    delimiter: Option<&str>,
-    after: Option<&str>,
-    max_keys: usize,
-) -> Page {
-    let mut page = Page::default();
-    let mut last_prefix: Option<String> = None;
-    for object in sorted {
-        let Some(key) = object.key.as_deref() else {
-            continue;
-        };
-        let Some(rest) = key.strip_prefix(prefix) else {
-            continue;
-        };
-        let rolled_up = delimiter.filter(|d| !d.is_empty()).and_then(|d| {
-            rest.find(d)
-                .map(|i| format!("{prefix}{}", &rest[..i + d.len()]))
-        });
-        let entry = rolled_up.as_deref().unwrap_or(key);
-        if after.is_some_and(|a| entry <= a) {
-            continue;
-        }
-        if rolled_up.is_some() && last_prefix.as_deref() == rolled_up.as_deref() {
-            continue;
-        }
-        if page.contents.len() + page.common_prefixes.len() >= max_keys {
-            page.is_truncated = max_keys > 0;
-            break;
-        }
-        match rolled_up {
-            Some(p) => {
-                page.next = Some(p.clone());
-                last_prefix = Some(p.clone());
-                page.common_prefixes.push(p);
-            }
-            None => {
-                page.next = Some(key.to_string());
-                page.contents.push(object);
-            }
-        }
-    }
-    if !page.is_truncated {
-        page.next = None;
-    }
-    page
 }
 
 #[cfg(test)]
@@ -234,65 +170,5 @@ mod tests {
                 folder.push('/');
             }
         }
-    }
-
-    fn objects(keys: &[&str]) -> Vec<Object> {
-        let mut v: Vec<Object> = keys
-            .iter()
-            .map(|k| Object {
-                key: Some(k.to_string()),
-                ..Default::default()
-            })
-            .collect();
-        v.sort_by(|a, b| a.key.cmp(&b.key));
-        v
-    }
-
-    fn keys_of(p: &Page) -> Vec<&str> {
-        p.contents.iter().filter_map(|o| o.key.as_deref()).collect()
-    }
-
-    #[test]
-    fn pages_follow_prefix_delimiter_marker_and_max_keys() {
-        let all = objects(&["a/1", "a/2", "b", "c/x/1", "c/y", "d"]);
-        let p = page(all.clone(), "", Some("/"), None, 1000);
-        assert_eq!(keys_of(&p), ["b", "d"]);
-        assert_eq!(p.common_prefixes, ["a/", "c/"]);
-        assert!(!p.is_truncated && p.next.is_none());
-
-        let p = page(all.clone(), "c/", Some("/"), None, 1000);
-        assert_eq!(keys_of(&p), ["c/y"]);
-        assert_eq!(p.common_prefixes, ["c/x/"]);
-
-        // Paging with the returned token visits every entry once.
-        let mut seen = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let p = page(all.clone(), "", Some("/"), after.as_deref(), 1);
-            seen.extend(keys_of(&p).into_iter().map(str::to_string));
-            seen.extend(p.common_prefixes.iter().cloned());
-            if !p.is_truncated {
-                break;
-            }
-            after = p.next.clone();
-        }
-        assert_eq!(seen, ["a/", "b", "c/", "d"]);
-
-        let p = page(all.clone(), "", None, Some("b"), 2);
-        assert_eq!(keys_of(&p), ["c/x/1", "c/y"]);
-        assert!(p.is_truncated);
-        assert_eq!(p.next.as_deref(), Some("c/y"));
-
-        let p = page(all, "", None, None, 0);
-        assert!(p.contents.is_empty() && !p.is_truncated);
-    }
-
-    #[test]
-    fn keys_with_dot_segments_list_as_themselves() {
-        let all = objects(&["../other/victim.m3u8", "./x", "a//b", "dir/"]);
-        let p = page(all.clone(), "..", None, None, 1000);
-        assert_eq!(keys_of(&p), ["../other/victim.m3u8"]);
-        let p = page(all, "", Some("/"), None, 1000);
-        assert_eq!(p.common_prefixes, ["../", "./", "a/", "dir/"]);
     }
 }
