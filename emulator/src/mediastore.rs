@@ -1168,7 +1168,7 @@ async fn data(shared: &SharedRef, req: Req) -> Resp {
             op,
         );
     }
-    if matches!(op, "GetObject" | "DescribeObject" | "DeleteObject") && !valid_object_path(&path) {
+    if op != "ListItems" && !valid_object_path(&path) {
         return with_op(validation(PATH_RULE, &rid), op);
     }
     let mut resp = match op {
@@ -1195,9 +1195,6 @@ async fn data(shared: &SharedRef, req: Req) -> Resp {
 }
 
 fn put_object(st: &State, req: &Req, name: &str, region: &str, path: &str, rid: &str) -> Resp {
-    if !valid_object_path(path) {
-        return validation(PATH_RULE, rid);
-    }
     if let Some(ct) = req
         .headers
         .get(http::header::CONTENT_TYPE)

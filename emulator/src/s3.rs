@@ -131,17 +131,10 @@ impl Emu {
         }
     }
 
-    /// The file that holds the object `key` (always inside the bucket's folder, see [`keys`]).
+    /// The file that holds the object `key`: inside the bucket's folder, since [`keys::to_fs`] makes only normal
+    /// path components (its tests check that for every kind of key).
     fn object_path(&self, bucket: &str, key: &str) -> Option<PathBuf> {
-        let b = self.bucket_path(bucket)?;
-        let fs_key = keys::to_fs(key);
-        let p = Path::new(&fs_key);
-        if p.components()
-            .any(|c| !matches!(c, std::path::Component::Normal(_)))
-        {
-            return None;
-        }
-        Some(b.join(p))
+        Some(self.bucket_path(bucket)?.join(keys::to_fs(key)))
     }
 
     /// S3 has no folders: after a delete, remove the directories s3s-fs left empty (up to the bucket).
