@@ -2,7 +2,11 @@
 //!
 //! Operations: CreateJob, GetJob, ListJobs, CancelJob, CreateJobTemplate, GetJobTemplate, ListJobTemplates,
 //! DeleteJobTemplate, GetQueue, ListQueues, DescribeEndpoints. Jobs run in background tokio tasks (at most
-//! [`DEFAULT_CONCURRENCY`] at a time), each running ffmpeg once per output. See `docs/mediaconvert.md`.
+//! [`DEFAULT_CONCURRENCY`] at a time). Each decodes its input once, encodes each distinct rendition once,
+//! and copies the encoded streams into every output; its ffmpeg processes run at most
+//! `VOD_EMULATOR_FFMPEG_PROCESSES_PER_JOB` at a time, and the emulator's at most
+//! `VOD_EMULATOR_FFMPEG_PROCESSES` (both default to the number of cores; see [`State::set_ffmpeg_limits`]).
+//! See `docs/mediaconvert.md`.
 mod manifest;
 mod plan;
 mod transcode;
@@ -17,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{Semaphore, watch};
 
-/// How many jobs transcode at the same time (each runs one ffmpeg at a time).
+/// How many jobs transcode at the same time.
 pub const DEFAULT_CONCURRENCY: usize = 2;
 /// A `clientRequestToken` reused within this window returns the original job (as MediaConvert documents).
 pub const IDEMPOTENCY_WINDOW: Duration = Duration::from_secs(60);
@@ -33,8 +37,9 @@ struct Job {
     phase: Option<&'static str>,
     percent: Option<u32>,
     submit: u64,
-    start: Option<u64>,
-    finish: Option<u64>,
+    /// Epoch seconds, to the millisecond (the wire format allows fractions; benchmarks time jobs by it).
+    start: Option<f64>,
+    finish: Option<f64>,
     error_code: Option<i64>,
     error_message: Option<String>,
     /// Everything echoed back from the request (role, settings, userMetadata, queue, ...), camelCase.
@@ -70,6 +75,17 @@ pub struct State {
     slots: Arc<Semaphore>,
     concurrency: usize,
     tools: Mutex<transcode::Tools>,
+    /// ffmpeg processes: the emulator's slots, and how many one job may hold.
+    ffmpeg_slots: Mutex<(Arc<Semaphore>, usize)>,
+}
+
+/// A positive number from the environment variable `name`, else the number of cores.
+fn env_or_cores(name: &str) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|v| *v > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
 }
 
 impl Default for State {
@@ -86,6 +102,12 @@ impl Default for State {
             }),
             slots: Arc::new(Semaphore::new(concurrency)),
             concurrency,
+            ffmpeg_slots: Mutex::new((
+                Arc::new(Semaphore::new(env_or_cores(
+                    "VOD_EMULATOR_FFMPEG_PROCESSES",
+                ))),
+                env_or_cores("VOD_EMULATOR_FFMPEG_PROCESSES_PER_JOB"),
+            )),
             tools: Mutex::new(transcode::Tools {
                 ffmpeg: std::env::var("VOD_EMULATOR_FFMPEG").unwrap_or_else(|_| "ffmpeg".into()),
                 ffprobe: std::env::var("VOD_EMULATOR_FFPROBE").unwrap_or_else(|_| "ffprobe".into()),
@@ -104,6 +126,28 @@ impl State {
         };
     }
 
+    /// Caps the ffmpeg processes that run at once: `per_emulator` across all jobs, `per_job` in one job
+    /// (each at least 1). Jobs started before keep the limits they started with.
+    pub fn set_ffmpeg_limits(&self, per_emulator: usize, per_job: usize) {
+        *self.ffmpeg_slots.lock().unwrap_or_else(|e| e.into_inner()) = (
+            Arc::new(Semaphore::new(per_emulator.max(1))),
+            per_job.max(1),
+        );
+    }
+
+    /// The limits a job starting now runs with.
+    fn ffmpeg_limits(&self) -> transcode::ffmpeg::Limits {
+        let (emulator, per_job) = self
+            .ffmpeg_slots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        transcode::ffmpeg::Limits {
+            job: Arc::new(Semaphore::new(per_job)),
+            emulator,
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -120,7 +164,7 @@ impl State {
         match g.jobs.get_mut(id) {
             Some(j) if j.status == "SUBMITTED" => {
                 j.status = "PROGRESSING";
-                j.start = Some(now_secs());
+                j.start = Some(now_secs_ms());
                 j.phase = Some("PROBING");
                 j.percent = Some(0);
                 true
@@ -136,7 +180,7 @@ impl State {
         if j.status != "PROGRESSING" {
             return;
         }
-        j.finish = Some(now_secs());
+        j.finish = Some(now_secs_ms());
         j.phase = None;
         j.percent = None;
         match result {
@@ -176,6 +220,10 @@ fn now_secs() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+/// Epoch seconds with milliseconds.
+fn now_secs_ms() -> f64 {
+    now_ms() as f64 / 1000.0
 }
 fn now_ms() -> u128 {
     SystemTime::now()
@@ -649,8 +697,9 @@ async fn run_job(
                 .unwrap_or_else(|e| e.into_inner())
                 .clone();
             let workdir = shared.config.data_dir.join("mediaconvert-work").join(&id);
+            let limits = state.ffmpeg_limits();
             let r = Box::pin(transcode::execute(
-                &shared, &plan, &tools, &workdir, cancel, &reporter,
+                &shared, &plan, &tools, &limits, &workdir, cancel, &reporter,
             ))
             .await;
             let _ = tokio::fs::remove_dir_all(&workdir).await;
@@ -745,7 +794,7 @@ fn cancel_job(shared: &SharedRef, id: &str) -> ApiResult {
     j.status = "CANCELED";
     j.phase = None;
     j.percent = None;
-    j.finish = Some(now_secs());
+    j.finish = Some(now_secs_ms());
     if let Some(tx) = g.cancels.remove(id) {
         let _ = tx.send(true);
     }

@@ -91,6 +91,9 @@ pub(crate) struct GroupPlan {
     pub base_name: String,
     /// Segment length in seconds (HLS/DASH/CMAF).
     pub segment_length: f64,
+    /// Fragment length in seconds (DASH/CMAF `fragmentLength`, default 2): a fragment ends at the first
+    /// keyframe at least this long after it started.
+    pub fragment_length: f64,
     /// `segmentControl: SINGLE_FILE`.
     pub single_file: bool,
     /// `manifestDurationFormat: INTEGER`.
@@ -533,6 +536,15 @@ fn plan_group(
             "{path}/outputGroupSettings/{member}/segmentLength: Should be >= 1"
         )));
     }
+    let fragment_length = match kind {
+        GroupKind::Dash | GroupKind::Cmaf => n(gs, "fragmentLength").unwrap_or(2.0),
+        _ => segment_length,
+    };
+    if matches!(kind, GroupKind::Dash | GroupKind::Cmaf) && fragment_length < 1.0 {
+        return Err(bad(format!(
+            "{path}/outputGroupSettings/{member}/fragmentLength: Should be >= 1"
+        )));
+    }
     let single_file = s(gs, "segmentControl") == Some("SINGLE_FILE");
     let on_demand = s(gs, "mpdProfile") == Some("ON_DEMAND_PROFILE");
     if on_demand && !single_file {
@@ -613,6 +625,7 @@ fn plan_group(
         dest_dir,
         base_name: dest_base.unwrap_or_else(|| input_base.to_string()),
         segment_length,
+        fragment_length,
         single_file,
         integer_durations: s(gs, "manifestDurationFormat") == Some("INTEGER"),
         min_buffer_time_ms: u(gs, "minBufferTime").unwrap_or(30000),

@@ -8,5 +8,6 @@ mod edge;
 mod keys;
 mod mediaconvert;
 mod mediastore;
+mod packaging;
 mod s3;
 mod server;

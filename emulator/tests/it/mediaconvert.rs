@@ -9,14 +9,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use vod_emulator::EmulatorHandle;
 
-const ROLE: &str = "arn:aws:iam::123456789012:role/MediaConvertRole";
+pub(crate) const ROLE: &str = "arn:aws:iam::123456789012:role/MediaConvertRole";
 
-async fn mc_client(emu: &EmulatorHandle) -> mc::Client {
+pub(crate) async fn mc_client(emu: &EmulatorHandle) -> mc::Client {
     let conf = crate::common::sdk_config(&emu.endpoint_url()).await;
     mc::Client::new(&conf)
 }
 
-fn require_ffmpeg() {
+pub(crate) fn require_ffmpeg() {
     for tool in ["ffmpeg", "ffprobe"] {
         let ok = std::process::Command::new(tool)
             .arg("-version")
@@ -73,7 +73,7 @@ fn temp_dir(tag: &str) -> PathBuf {
     d
 }
 
-async fn upload_clip(emu: &EmulatorHandle, bucket: &str, key: &str, secs: u32) {
+pub(crate) async fn upload_clip(emu: &EmulatorHandle, bucket: &str, key: &str, secs: u32) {
     let s3 = crate::common::s3_client(emu).await;
     s3.create_bucket().bucket(bucket).send().await.unwrap();
     let dir = temp_dir(&format!("clip-{bucket}"));
@@ -90,7 +90,7 @@ async fn upload_clip(emu: &EmulatorHandle, bucket: &str, key: &str, secs: u32) {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-fn h264(width: i32, height: i32, max_bitrate: i32) -> VideoDescription {
+pub(crate) fn h264(width: i32, height: i32, max_bitrate: i32) -> VideoDescription {
     VideoDescription::builder()
         .width(width)
         .height(height)
@@ -111,7 +111,7 @@ fn h264(width: i32, height: i32, max_bitrate: i32) -> VideoDescription {
         .build()
 }
 
-fn aac() -> AudioDescription {
+pub(crate) fn aac() -> AudioDescription {
     AudioDescription::builder()
         .audio_source_name("Audio Selector 1")
         .codec_settings(
@@ -129,7 +129,7 @@ fn aac() -> AudioDescription {
         .build()
 }
 
-fn input(uri: &str) -> Input {
+pub(crate) fn input(uri: &str) -> Input {
     Input::builder()
         .file_input(uri)
         .audio_selectors(
@@ -261,7 +261,7 @@ fn with_caption_output(mut g: OutputGroup) -> OutputGroup {
 }
 
 /// Polls GetJob until a terminal status; returns the job and every (status, percent) seen.
-async fn wait_job(
+pub(crate) async fn wait_job(
     client: &mc::Client,
     id: &str,
     timeout: Duration,
