@@ -311,6 +311,18 @@ fn video_codec_args(v: &VideoPlan, fps: (u32, u32), segment_lengths: &[f64]) -> 
         a.extend(["-level:v".into(), l.clone()]);
     }
     let bufsize = |b: u64| v.buffer_size.unwrap_or(b * 2).to_string();
+    // VBR and QVBR: capped by maxBitrate, when given.
+    let max_rate: Vec<String> = v
+        .max_bitrate
+        .map(|m| {
+            vec![
+                "-maxrate".into(),
+                m.to_string(),
+                "-bufsize".into(),
+                bufsize(m),
+            ]
+        })
+        .unwrap_or_default();
     match v.rate_control.as_str() {
         "CBR" => {
             let b = v.bitrate.unwrap_or(1_000_000);
@@ -332,27 +344,13 @@ fn video_codec_args(v: &VideoPlan, fps: (u32, u32), segment_lengths: &[f64]) -> 
         "VBR" => {
             let b = v.bitrate.unwrap_or(1_000_000);
             a.extend(["-b:v".into(), b.to_string()]);
-            if let Some(m) = v.max_bitrate {
-                a.extend([
-                    "-maxrate".into(),
-                    m.to_string(),
-                    "-bufsize".into(),
-                    bufsize(m),
-                ]);
-            }
+            a.extend(max_rate);
         }
         _ => {
             let level = v.qvbr_level.unwrap_or(7) as f64;
             let crf = (41.0 - 2.5 * level).round().clamp(10.0, 45.0) as u32;
             a.extend(["-crf".into(), crf.to_string()]);
-            if let Some(m) = v.max_bitrate {
-                a.extend([
-                    "-maxrate".into(),
-                    m.to_string(),
-                    "-bufsize".into(),
-                    bufsize(m),
-                ]);
-            }
+            a.extend(max_rate);
         }
     }
     let gop = match (v.gop_size, v.gop_units.as_str()) {

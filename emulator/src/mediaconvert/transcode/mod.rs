@@ -403,10 +403,16 @@ async fn package_group(
     let media = g.outputs.iter().filter(|o| o.caption.is_none());
     let packaged = futures::future::try_join_all(media.map(|o| async move {
         let name = name_of(o);
+        let out = package::Out {
+            g,
+            o,
+            name: &name,
+            dir,
+        };
         let r = if g.kind == GroupKind::File {
-            Packaged::File(package::file(ctx, g, o, &name, dir).await?)
+            Packaged::File(package::file(ctx, out).await?)
         } else {
-            Packaged::Stream(Box::new(package::segmented(ctx, g, o, &name, dir).await?))
+            Packaged::Stream(Box::new(package::segmented(ctx, out).await?))
         };
         ctx.packaged_one();
         Ok::<_, Failure>((o.index, r))

@@ -62,14 +62,18 @@ fn copy_args(ctx: &Ctx<'_>, o: &OutputPlan, mp4: bool) -> Result<CopyArgs, Failu
     Ok((inputs, shape.0, shape.1))
 }
 
-/// Packages one HLS, DASH or CMAF output into `dir`.
-pub(super) async fn segmented(
-    ctx: &Ctx<'_>,
-    g: &GroupPlan,
-    o: &OutputPlan,
-    name: &str,
-    dir: &Path,
-) -> Result<Rendition, Failure> {
+/// One output to package: its group, its settings, its name (`<base><mod>`) and the group's folder.
+#[derive(Clone, Copy)]
+pub(super) struct Out<'a> {
+    pub g: &'a GroupPlan,
+    pub o: &'a OutputPlan,
+    pub name: &'a str,
+    pub dir: &'a Path,
+}
+
+/// Packages one HLS, DASH or CMAF output into its folder.
+pub(super) async fn segmented(ctx: &Ctx<'_>, out: Out<'_>) -> Result<Rendition, Failure> {
+    let Out { g, o, name, .. } = out;
     let fmp4 = g.kind != GroupKind::Hls;
     let (args, size, fps) = copy_args(ctx, o, fmp4)?;
     if let Some(n) = o.audio.as_ref().and_then(|a| a.profile_note.as_ref()) {
@@ -77,9 +81,9 @@ pub(super) async fn segmented(
     }
     let what = format!("output [{name}] of output group {}", g.index);
     let (segments, init, init_range, probe_path) = if fmp4 {
-        fragmented(ctx, g, o, name, dir, args, &what).await?
+        fragmented(ctx, out, args, &what).await?
     } else {
-        let (segments, probe) = hls_ts(ctx, g, o, name, dir, args, &what).await?;
+        let (segments, probe) = hls_ts(ctx, out, args, &what).await?;
         (segments, None, None, probe)
     };
     let probed = probe_output(&ctx.tools.ffprobe, &probe_path).await;
@@ -126,13 +130,11 @@ type Packaged = (
 /// name (and byte range in single-file mode) and a file to probe (removed by the caller).
 async fn fragmented(
     ctx: &Ctx<'_>,
-    g: &GroupPlan,
-    o: &OutputPlan,
-    name: &str,
-    dir: &Path,
+    out: Out<'_>,
     mut args: Vec<String>,
     what: &str,
 ) -> Result<Packaged, Failure> {
+    let Out { g, o, name, dir } = out;
     let ext = match g.kind {
         GroupKind::Dash => "mp4",
         _ if o.video.is_some() => "cmfv",
@@ -203,13 +205,11 @@ async fn fragmented(
 /// segments and the file to probe.
 async fn hls_ts(
     ctx: &Ctx<'_>,
-    g: &GroupPlan,
-    o: &OutputPlan,
-    name: &str,
-    dir: &Path,
+    out: Out<'_>,
     mut args: Vec<String>,
     what: &str,
 ) -> Result<(Vec<Segment>, std::path::PathBuf), Failure> {
+    let Out { g, o, name, dir } = out;
     let pat = super::ffmpeg::pat;
     let tmp_playlist = dir.join(format!(".ffmpeg-{}.m3u8", o.index));
     // Audio-only outputs: raw audio segments (audioOnlyContainer AUTOMATIC, the default) or MPEG-TS (M2TS).
@@ -305,13 +305,8 @@ async fn hls_ts(
 
 /// Packages one file-group output: frame captures (already written by the encode) are listed; MP4, MOV
 /// and M2TS outputs get the encoded streams copied in.
-pub(super) async fn file(
-    ctx: &Ctx<'_>,
-    g: &GroupPlan,
-    o: &OutputPlan,
-    name: &str,
-    dir: &Path,
-) -> Result<(Vec<String>, Value), Failure> {
+pub(super) async fn file(ctx: &Ctx<'_>, out: Out<'_>) -> Result<(Vec<String>, Value), Failure> {
+    let Out { g, o, name, dir } = out;
     if o.frame_capture.is_some() {
         let c = ctx
             .encodes
