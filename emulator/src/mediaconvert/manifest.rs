@@ -43,8 +43,6 @@ pub(crate) struct Rendition {
     pub audio_rendition_sets: String,
     /// Captions: the whole WebVTT file (DASH sidecar).
     pub sidecar: Option<String>,
-    /// First video presentation time in the media, seconds (WebVTT X-TIMESTAMP-MAP).
-    pub video_start: Option<f64>,
     /// An audio-only output with `audioTrackType: AUDIO_ONLY_VARIANT_STREAM`: a variant stream of the
     /// master playlist, not an `EXT-X-MEDIA` rendition.
     pub audio_only_variant: bool,

@@ -27,6 +27,8 @@ pub(super) struct Split {
     /// `ftyp` and `moov`.
     pub init: Range<usize>,
     pub segments: Vec<SegmentBytes>,
+    /// The timescale of the track the segments are timed by (the first fragment's first track).
+    pub timescale: u64,
 }
 
 /// An `styp` box for the head of each media segment (as MediaConvert's and ffmpeg's DASH segments have).
@@ -127,12 +129,12 @@ fn tracks(data: &[u8], moov: &Box4) -> Result<HashMap<u32, (u64, u32)>, String> 
     Ok(out)
 }
 
-/// A fragment's first track: its start and end, in seconds.
+/// A fragment's first track: its start and end, in seconds, and its timescale.
 fn fragment_time(
     data: &[u8],
     moof: &Box4,
     tracks: &HashMap<u32, (u64, u32)>,
-) -> Result<(f64, f64), String> {
+) -> Result<(f64, f64, u64), String> {
     let children = boxes(data, moof.body.clone())?;
     let traf = child(&children, b"traf").ok_or("a moof without a traf")?;
     let inner = boxes(data, traf.body.clone())?;
@@ -185,7 +187,7 @@ fn fragment_time(
         }
     }
     let secs = |t: u64| t as f64 / timescale as f64;
-    Ok((secs(start), secs(start + length)))
+    Ok((secs(start), secs(start + length), timescale))
 }
 
 /// Splits `data` into an init segment and media segments of about `segment_length` seconds.
@@ -198,9 +200,13 @@ pub(super) fn split(data: &[u8], segment_length: f64) -> Result<Split, String> {
     // A fragment runs from its moof to the next moof (or to the end, or to an mfra index).
     let end = child(&top, b"mfra").map_or(data.len(), |b| b.start);
     let mut fragments = Vec::new();
+    let mut timescale = 0;
     for (i, moof) in moofs.iter().enumerate() {
         let to = moofs.get(i + 1).map_or(end, |m| m.start);
-        let (t0, t1) = fragment_time(data, moof, &tracks)?;
+        let (t0, t1, ts) = fragment_time(data, moof, &tracks)?;
+        if i == 0 {
+            timescale = ts;
+        }
         fragments.push((moof.start..to, t0, t1));
     }
     let origin = fragments[0].1;
@@ -232,6 +238,7 @@ pub(super) fn split(data: &[u8], segment_length: f64) -> Result<Split, String> {
     Ok(Split {
         init: 0..first.start,
         segments,
+        timescale,
     })
 }
 
@@ -294,6 +301,7 @@ mod tests {
         let data = [init.clone(), frags.concat()].concat();
         let s = split(&data, 6.0).unwrap();
         assert_eq!(s.init, 0..init.len());
+        assert_eq!(s.timescale, 1000);
         assert_eq!(s.segments.len(), 2);
         assert_eq!(
             s.segments.iter().map(|s| s.fragments).collect::<Vec<_>>(),

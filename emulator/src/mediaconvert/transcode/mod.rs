@@ -86,6 +86,8 @@ struct Ctx<'a> {
     video: Option<VideoInfo>,
     captions: Vec<(CaptionSource, PathBuf)>,
     encodes: Encodes,
+    /// What each encode holds, read once after encoding.
+    probes: EncodeProbes,
     /// Where the encodes are.
     encode_dir: PathBuf,
     /// Outputs packaged so far, of how many.
@@ -117,12 +119,38 @@ impl Ctx<'_> {
         self.reporter.phase("TRANSCODING", p as u32);
     }
 
-    /// One more output packaged.
-    fn packaged_one(&self) {
+    /// `count` more outputs packaged.
+    fn packaged(&self, count: usize) {
         let mut n = self.packaged.lock().unwrap_or_else(|e| e.into_inner());
-        n.0 += 1;
+        n.0 += count;
         let p = ENCODED + (PACKAGED - ENCODED) * n.0 as f64 / n.1.max(1) as f64;
         self.reporter.phase("TRANSCODING", p.min(PACKAGED) as u32);
+    }
+}
+
+/// What ffprobe read from each encode, in the order of [`Encodes`].
+#[derive(Default)]
+struct EncodeProbes {
+    videos: Vec<probe::Probed>,
+    audios: Vec<probe::Probed>,
+}
+
+impl EncodeProbes {
+    /// Probes every encode of `ctx`, all at once.
+    async fn read(ctx: &Ctx<'_>) -> Result<Self, Failure> {
+        let ffprobe = &ctx.tools.ffprobe;
+        let videos = (0..ctx.encodes.videos.len())
+            .map(|i| Encodes::video_file(&ctx.encode_dir, i))
+            .collect::<Vec<_>>();
+        let audios = (0..ctx.encodes.audios.len())
+            .map(|i| Encodes::audio_file(&ctx.encode_dir, i))
+            .collect::<Vec<_>>();
+        let (videos, audios) = futures::future::try_join(
+            futures::future::try_join_all(videos.iter().map(|f| probe::probe_output(ffprobe, f))),
+            futures::future::try_join_all(audios.iter().map(|f| probe::probe_output(ffprobe, f))),
+        )
+        .await?;
+        Ok(Self { videos, audios })
     }
 }
 
@@ -250,7 +278,7 @@ pub(crate) async fn execute(
         .flat_map(|g| &g.outputs)
         .filter(|o| o.caption.is_none())
         .count();
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         tools,
         limits,
         cancel,
@@ -260,6 +288,7 @@ pub(crate) async fn execute(
         video: probe.video.clone(),
         captions,
         encodes,
+        probes: EncodeProbes::default(),
         encode_dir,
         packaged: Mutex::new((0, outputs_total)),
         warnings: Mutex::new(warnings),
@@ -287,6 +316,7 @@ pub(crate) async fn execute(
         ctx.run(format!("{v} video and {a} audio renditions"))
             .run(args, &|f| ctx.encoding(f))
             .await?;
+        ctx.probes = EncodeProbes::read(&ctx).await?;
     }
 
     // Package: every group's outputs at once (ffmpeg runs within the limits).
@@ -400,29 +430,33 @@ async fn package_group(
 ) -> Result<(Vec<String>, Value), Failure> {
     let dir = dir.as_path();
     let name_of = |o: &super::plan::OutputPlan| format!("{}{}", g.base_name, o.name_modifier);
-    let media = g.outputs.iter().filter(|o| o.caption.is_none());
-    let packaged = futures::future::try_join_all(media.map(|o| async move {
-        let name = name_of(o);
-        let out = package::Out {
-            g,
-            o,
-            name: &name,
-            dir,
-        };
-        let r = if g.kind == GroupKind::File {
-            Packaged::File(package::file(ctx, out).await?)
-        } else {
-            Packaged::Stream(Box::new(package::segmented(ctx, out).await?))
-        };
-        ctx.packaged_one();
-        Ok::<_, Failure>((o.index, r))
-    }))
-    .await?;
+    let media: Vec<&super::plan::OutputPlan> =
+        g.outputs.iter().filter(|o| o.caption.is_none()).collect();
+    let names: Vec<String> = media.iter().map(|o| name_of(o)).collect();
+    let outs: Vec<package::Out<'_>> = media
+        .iter()
+        .zip(&names)
+        .map(|(o, name)| package::Out { g, o, name, dir })
+        .collect();
+    let packaged: Vec<(usize, Packaged)> = if g.kind == GroupKind::File {
+        futures::future::try_join_all(outs.iter().map(|out| async move {
+            let r = package::file(ctx, *out).await?;
+            ctx.packaged(1);
+            Ok::<_, Failure>((out.o.index, Packaged::File(r)))
+        }))
+        .await?
+    } else {
+        let renditions = package::segmented_group(ctx, g, &outs).await?;
+        ctx.packaged(outs.len());
+        outs.iter()
+            .zip(renditions)
+            .map(|(out, r)| (out.o.index, Packaged::Stream(Box::new(r))))
+            .collect()
+    };
     let mut files: Vec<String> = Vec::new();
     let mut renditions: Vec<(usize, Rendition)> = Vec::new();
     let mut out_details: Vec<(usize, Value)> = Vec::new();
-    // Captions' HLS segments need the first timestamp of the group's first video output.
-    let mut video_start: Option<f64> = None;
+    let mut first_video_segment: Option<String> = None;
     for (index, p) in packaged {
         match p {
             Packaged::File((produced, d)) => {
@@ -440,8 +474,8 @@ async fn package_group(
                 if g.write_hls {
                     files.push(r.playlist.clone());
                 }
-                if video_start.is_none() && r.has_video {
-                    video_start = r.video_start;
+                if first_video_segment.is_none() && r.has_video {
+                    first_video_segment = r.segments.first().map(|s| s.uri.clone());
                 }
                 let size = r
                     .has_video
@@ -451,6 +485,16 @@ async fn package_group(
             }
         }
     }
+    // Captions' HLS segments need the first timestamp of the group's first video output.
+    let captions = g.outputs.iter().any(|o| o.caption.is_some());
+    let video_start = match first_video_segment {
+        Some(seg) if captions && g.kind == GroupKind::Hls => {
+            probe::probe_output(&ctx.tools.ffprobe, &dir.join(seg))
+                .await?
+                .video_start
+        }
+        _ => None,
+    };
     for o in &g.outputs {
         let Some(c) = &o.caption else { continue };
         let name = name_of(o);

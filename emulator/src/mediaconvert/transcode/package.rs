@@ -1,6 +1,11 @@
 //! Packaging: copies the encoded streams ([`super::encode`]) into each output, with no encoding: HLS
 //! (MPEG-TS segments or raw audio segments, cut by ffmpeg's HLS and segment muxers), DASH and CMAF
 //! (fragmented MP4, cut into segments by [`super::fmp4`]), and file outputs (MP4, MOV, M2TS).
+//!
+//! All the outputs of an HLS, DASH or CMAF group are written by one ffmpeg process, which reads each
+//! encoded stream once. What the manifests need to know about a stream (codecs, size, sample rate) was
+//! read from the encode itself ([`super::EncodeProbes`]), once for all the outputs that copy it.
+use super::encode::Encodes;
 use super::fmp4;
 use super::probe::probe_output;
 use super::{Ctx, Failure, codes};
@@ -26,40 +31,64 @@ fn internal(what: &str) -> impl Fn(std::io::Error) -> Failure + '_ {
     move |e| Failure::Error(codes::INTERNAL, format!("{what}: {e}"))
 }
 
-/// ffmpeg arguments, and the output's size and frame rate when it has video.
-type CopyArgs = (Vec<String>, Option<(u32, u32)>, Option<(u32, u32)>);
+/// The encode files a packaging process reads, each once: its `-i` arguments, in order.
+#[derive(Default)]
+struct Inputs(Vec<std::path::PathBuf>);
 
-/// The encoded streams of output `o` as ffmpeg inputs and maps, copied (`-c copy`), plus the output's
-/// size and frame rate.
-fn copy_args(ctx: &Ctx<'_>, o: &OutputPlan, mp4: bool) -> Result<CopyArgs, Failure> {
-    let mut inputs: Vec<String> = Vec::new();
-    let mut maps: Vec<String> = Vec::new();
-    let mut shape = (None, None);
+impl Inputs {
+    /// The input index of `file`, added when new.
+    fn index(&mut self, file: std::path::PathBuf) -> usize {
+        match self.0.iter().position(|f| *f == file) {
+            Some(i) => i,
+            None => {
+                self.0.push(file);
+                self.0.len() - 1
+            }
+        }
+    }
+
+    fn args(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .flat_map(|f| ["-i".to_string(), f.display().to_string()])
+            .collect()
+    }
+}
+
+/// Which encodes an output copies: (video, audio) indexes into [`super::encode::Encodes`].
+type Sources = (Option<usize>, Option<usize>);
+
+/// The maps and codec options that copy output `o`'s encoded streams (`-c copy`), and which encodes.
+fn copy_args(
+    ctx: &Ctx<'_>,
+    o: &OutputPlan,
+    mp4: bool,
+    inputs: &mut Inputs,
+) -> Result<(Vec<String>, Sources), Failure> {
+    let mut args: Vec<String> = Vec::new();
     let missing = || Failure::Error(codes::INTERNAL, "an output without its encode".into());
+    let mut sources = (None, None);
     if let Some(v) = &o.video {
-        let (i, enc) = ctx.encodes.video(v).ok_or_else(missing)?;
-        let file = super::encode::Encodes::video_file(&ctx.encode_dir, i);
-        inputs.extend(["-i".into(), file.display().to_string()]);
-        maps.extend(["-map".into(), "0:v:0".into()]);
-        shape = (Some((enc.width, enc.height)), Some(enc.fps));
+        let (i, _) = ctx.encodes.video(v).ok_or_else(missing)?;
+        let k = inputs.index(Encodes::video_file(&ctx.encode_dir, i));
+        args.extend(["-map".into(), format!("{k}:v:0")]);
+        sources.0 = Some(i);
     }
     if let Some(a) = &o.audio {
         let i = ctx.encodes.audio(a).ok_or_else(missing)?;
-        let file = super::encode::Encodes::audio_file(&ctx.encode_dir, i);
-        let n = inputs.len() / 2;
-        inputs.extend(["-i".into(), file.display().to_string()]);
-        maps.extend(["-map".into(), format!("{n}:a:0")]);
+        let k = inputs.index(Encodes::audio_file(&ctx.encode_dir, i));
+        args.extend(["-map".into(), format!("{k}:a:0")]);
+        sources.1 = Some(i);
     }
-    inputs.extend(maps);
-    inputs.extend(["-c".into(), "copy".into()]);
+    args.extend(["-c".into(), "copy".into()]);
     if mp4
         && o.video
             .as_ref()
             .is_some_and(|v| v.codec == VideoCodec::H265)
     {
-        inputs.extend(["-tag:v".into(), "hvc1".into()]);
+        args.extend(["-tag:v".into(), "hvc1".into()]);
     }
-    Ok((inputs, shape.0, shape.1))
+    Ok((args, sources))
 }
 
 /// One output to package: its group, its settings, its name (`<base><mod>`) and the group's folder.
@@ -71,75 +100,126 @@ pub(super) struct Out<'a> {
     pub dir: &'a Path,
 }
 
-/// Packages one HLS, DASH or CMAF output into its folder.
-pub(super) async fn segmented(ctx: &Ctx<'_>, out: Out<'_>) -> Result<Rendition, Failure> {
-    let Out { g, o, name, .. } = out;
+/// What ffmpeg writes for one output, to read back after it ran.
+enum Written {
+    /// HLS: a playlist of MPEG-TS or raw audio segments.
+    Playlist(std::path::PathBuf),
+    /// DASH and CMAF: one fragmented MP4, to cut into segments.
+    Fragmented(std::path::PathBuf),
+}
+
+/// Packages the media outputs of one HLS, DASH or CMAF group with one ffmpeg process; returns their
+/// renditions, in the order given.
+pub(super) async fn segmented_group(
+    ctx: &Ctx<'_>,
+    g: &GroupPlan,
+    outs: &[Out<'_>],
+) -> Result<Vec<Rendition>, Failure> {
+    if outs.is_empty() {
+        return Ok(Vec::new());
+    }
     let fmp4 = g.kind != GroupKind::Hls;
-    let (args, size, fps) = copy_args(ctx, o, fmp4)?;
-    if let Some(n) = o.audio.as_ref().and_then(|a| a.profile_note.as_ref()) {
-        ctx.warn(n.clone());
+    let mut inputs = Inputs::default();
+    let mut outputs: Vec<String> = Vec::new();
+    let mut plan = Vec::new();
+    for out in outs {
+        let (args, sources) = copy_args(ctx, out.o, fmp4, &mut inputs)?;
+        outputs.extend(args);
+        let written = if fmp4 {
+            fragmented_args(*out, &mut outputs)
+        } else {
+            ts_args(*out, &mut outputs)
+        };
+        if let Some(n) = out.o.audio.as_ref().and_then(|a| a.profile_note.as_ref()) {
+            ctx.warn(n.clone());
+        }
+        plan.push((written, sources));
     }
-    let what = format!("output [{name}] of output group {}", g.index);
-    let (segments, init, init_range, probe_path) = if fmp4 {
-        fragmented(ctx, out, args, &what).await?
-    } else {
-        let (segments, probe) = hls_ts(ctx, out, args, &what).await?;
-        (segments, None, None, probe)
-    };
-    let probed = probe_output(&ctx.tools.ffprobe, &probe_path).await;
-    if fmp4 {
-        let _ = std::fs::remove_file(&probe_path);
+    let mut args = inputs.args();
+    args.extend(outputs);
+    let names: Vec<&str> = outs.iter().map(|o| o.name).collect();
+    ctx.run(format!(
+        "outputs [{}] of output group {}",
+        names.join(", "),
+        g.index
+    ))
+    .run(args, &|_| {})
+    .await?;
+    let mut renditions = Vec::new();
+    for (out, (written, sources)) in outs.iter().zip(plan) {
+        let r = match written {
+            Written::Playlist(p) => read_playlist(*out, &p, sources, ctx)?,
+            Written::Fragmented(f) => read_fragmented(*out, &f, sources, ctx)?,
+        };
+        renditions.push(r);
     }
-    let probed = probed?;
+    Ok(renditions)
+}
+
+/// A rendition from its segments and what its encodes hold.
+fn rendition(
+    ctx: &Ctx<'_>,
+    out: Out<'_>,
+    sources: Sources,
+    segments: Vec<Segment>,
+    init: Option<(String, Option<(u64, u64)>)>,
+    timescale: u64,
+) -> Rendition {
+    let o = out.o;
+    let video = sources
+        .0
+        .map(|i| (&ctx.encodes.videos[i], ctx.probes.videos.get(i)));
+    let audio = sources.1.and_then(|i| ctx.probes.audios.get(i));
+    let mut codecs: Vec<String> = Vec::new();
+    codecs.extend(
+        video
+            .and_then(|(_, p)| p)
+            .map(|p| p.codecs.clone())
+            .unwrap_or_default(),
+    );
+    codecs.extend(audio.map(|p| p.codecs.clone()).unwrap_or_default());
     let a = o.audio.as_ref();
-    Ok(Rendition {
-        playlist: format!("{name}.m3u8"),
+    let (init, init_range) = init.map_or((None, None), |(n, r)| (Some(n), r));
+    Rendition {
+        playlist: format!("{}.m3u8", out.name),
         init,
         init_range,
         segments,
-        width: probed.width.or(size.map(|s| s.0)),
-        height: probed.height.or(size.map(|s| s.1)),
-        frame_rate: fps,
-        codecs: probed.codecs,
+        width: video.map(|(e, p)| p.and_then(|p| p.width).unwrap_or(e.width)),
+        height: video.map(|(e, p)| p.and_then(|p| p.height).unwrap_or(e.height)),
+        frame_rate: video.map(|(e, _)| e.fps),
+        codecs,
         has_video: o.video.is_some(),
         has_audio: o.audio.is_some(),
         is_caption: false,
-        audio_sample_rate: probed.sample_rate.or(a.map(|a| a.sample_rate)),
-        audio_channels: probed.channels.or(a.map(|a| a.channels)),
+        audio_sample_rate: audio
+            .and_then(|p| p.sample_rate)
+            .or(a.map(|a| a.sample_rate)),
+        audio_channels: audio.and_then(|p| p.channels).or(a.map(|a| a.channels)),
         language: a.and_then(|a| a.language.clone()),
         name: a.and_then(|a| a.stream_name.clone()),
-        timescale: probed.timescale,
-        video_start: probed.video_start,
+        timescale,
         sidecar: None,
         audio_group_id: o.audio_group_id.clone(),
         audio_rendition_sets: o.audio_rendition_sets.clone(),
         audio_only_variant: o.video.is_none()
             && o.audio_track_type.as_deref() == Some("AUDIO_ONLY_VARIANT_STREAM"),
-    })
+    }
 }
 
-type Packaged = (
-    Vec<Segment>,
-    Option<String>,
-    Option<(u64, u64)>,
-    std::path::PathBuf,
-);
-
-/// DASH and CMAF: one fragmented MP4 (fragments cut at keyframes at least `fragmentLength` apart), split
-/// into an init segment and media segments of whole fragments. Returns the segments, the init segment's
-/// name (and byte range in single-file mode) and a file to probe (removed by the caller).
-async fn fragmented(
-    ctx: &Ctx<'_>,
-    out: Out<'_>,
-    mut args: Vec<String>,
-    what: &str,
-) -> Result<Packaged, Failure> {
-    let Out { g, o, name, dir } = out;
-    let ext = match g.kind {
+/// The extension of a DASH or CMAF output's files.
+fn fmp4_ext(out: Out<'_>) -> &'static str {
+    match out.g.kind {
         GroupKind::Dash => "mp4",
-        _ if o.video.is_some() => "cmfv",
+        _ if out.o.video.is_some() => "cmfv",
         _ => "cmfa",
-    };
+    }
+}
+
+/// DASH and CMAF: one fragmented MP4, a fragment ending at the first keyframe at least `fragmentLength`
+/// after it started (audio-only: at the first frame).
+fn fragmented_args(out: Out<'_>, args: &mut Vec<String>) -> Written {
+    let Out { g, o, dir, .. } = out;
     let fragment_us = (g.fragment_length.min(g.segment_length) * 1e6).round() as u64;
     let mut flags = String::from("+frag_keyframe+empty_moov+default_base_moof+delay_moov");
     if g.kind == GroupKind::Cmaf {
@@ -147,15 +227,27 @@ async fn fragmented(
     }
     args.extend(["-movflags".into(), flags]);
     if o.video.is_some() {
-        // A new fragment at the first keyframe at least the fragment length after the last one.
         args.extend(["-min_frag_duration".into(), fragment_us.to_string()]);
     } else {
         args.extend(["-frag_duration".into(), fragment_us.to_string()]);
     }
     let whole = dir.join(format!(".fragmented-{}.mp4", o.index));
     args.extend(["-f".into(), "mp4".into(), whole.display().to_string()]);
-    ctx.run(what.to_string()).run(args, &|_| {}).await?;
-    let data = std::fs::read(&whole).map_err(internal("fragmented output"))?;
+    Written::Fragmented(whole)
+}
+
+/// Cuts a fragmented MP4 into an init segment and media segments of whole fragments (or keeps it whole,
+/// addressed by byte ranges, with `SINGLE_FILE`), and removes it.
+fn read_fragmented(
+    out: Out<'_>,
+    whole: &Path,
+    sources: Sources,
+    ctx: &Ctx<'_>,
+) -> Result<Rendition, Failure> {
+    let Out { g, name, dir, .. } = out;
+    let ext = fmp4_ext(out);
+    let data = std::fs::read(whole).map_err(internal("fragmented output"))?;
+    let _ = std::fs::remove_file(whole);
     let split = fmp4::split(&data, g.segment_length).map_err(|e| {
         Failure::Error(
             codes::INTERNAL,
@@ -163,7 +255,7 @@ async fn fragmented(
         )
     })?;
     let mut segments = Vec::new();
-    let (init, init_range) = if g.single_file {
+    let init = if g.single_file {
         // The init segment, then every fragment, in one file: what ffmpeg wrote, less any trailing index.
         let file = format!("{name}.{ext}");
         let end = split
@@ -198,17 +290,19 @@ async fn fragmented(
         }
         (file, None)
     };
-    Ok((segments, Some(init), init_range, whole))
+    Ok(rendition(
+        ctx,
+        out,
+        sources,
+        segments,
+        Some(init),
+        split.timescale,
+    ))
 }
 
-/// HLS: MPEG-TS segments (or raw audio segments for audio-only outputs), cut by ffmpeg. Returns the
-/// segments and the file to probe.
-async fn hls_ts(
-    ctx: &Ctx<'_>,
-    out: Out<'_>,
-    mut args: Vec<String>,
-    what: &str,
-) -> Result<(Vec<Segment>, std::path::PathBuf), Failure> {
+/// HLS: MPEG-TS segments (or raw audio segments for audio-only outputs), cut by ffmpeg into a playlist
+/// that is read back after the run.
+fn ts_args(out: Out<'_>, args: &mut Vec<String>) -> Written {
     let Out { g, o, name, dir } = out;
     let pat = super::ffmpeg::pat;
     let tmp_playlist = dir.join(format!(".ffmpeg-{}.m3u8", o.index));
@@ -278,14 +372,24 @@ async fn hls_ts(
             tmp_playlist.display().to_string(),
         ]);
     }
-    ctx.run(what.to_string()).run(args, &|_| {}).await?;
-    let text = std::fs::read_to_string(&tmp_playlist).map_err(|e| {
+    Written::Playlist(tmp_playlist)
+}
+
+/// Reads back the playlist ffmpeg wrote for an HLS output (and removes it).
+fn read_playlist(
+    out: Out<'_>,
+    tmp_playlist: &Path,
+    sources: Sources,
+    ctx: &Ctx<'_>,
+) -> Result<Rendition, Failure> {
+    let Out { name, dir, .. } = out;
+    let text = std::fs::read_to_string(tmp_playlist).map_err(|e| {
         Failure::Error(
             codes::INTERNAL,
             format!("ffmpeg wrote no playlist for [{name}]: {e}"),
         )
     })?;
-    let _ = std::fs::remove_file(&tmp_playlist);
+    let _ = std::fs::remove_file(tmp_playlist);
     let (mut segments, _, _) = manifest::parse_ffmpeg_playlist(&text);
     if segments.is_empty() {
         return Err(Failure::Error(
@@ -299,8 +403,7 @@ async fn hls_ts(
             None => file_size(&dir.join(&s.uri)),
         };
     }
-    let probe = dir.join(&segments[0].uri);
-    Ok((segments, probe))
+    Ok(rendition(ctx, out, sources, segments, None, 90_000))
 }
 
 /// Packages one file-group output: frame captures (already written by the encode) are listed; MP4, MOV
@@ -342,7 +445,10 @@ pub(super) async fn file(ctx: &Ctx<'_>, out: Out<'_>) -> Result<(Vec<String>, Va
         }
     };
     let ext = o.extension.clone().unwrap_or_else(|| ext.to_string());
-    let (mut args, ..) = copy_args(ctx, o, fmt != "mpegts")?;
+    let mut inputs = Inputs::default();
+    let (copy, _) = copy_args(ctx, o, fmt != "mpegts", &mut inputs)?;
+    let mut args = inputs.args();
+    args.extend(copy);
     if fmt != "mpegts" {
         args.extend(["-movflags".into(), "+faststart".into()]);
     }
