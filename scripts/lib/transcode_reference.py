@@ -13,8 +13,8 @@
 
 The reference maps MediaConvert's settings to x264 the way the emulator documents
 (emulator/docs/mediaconvert.md): QVBR level L -> CRF round(41 - 2.5 L) capped by maxrate (buffer
-2 x maxrate), CBR and VBR -> bitrate (and maxrate), GOP in seconds or frames, a keyframe at every
-segment boundary.
+hrdBufferSize or 2 x maxrate), CBR and VBR -> bitrate (and maxrate), profile, level, B-frames, GOP in
+seconds or frames, a keyframe at every segment boundary. Its command is kept in <out dir>/command.txt.
 """
 import json
 import re
@@ -66,6 +66,8 @@ def x264_args(v, seg, fps):
             "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"]
     if s.get("CodecProfile"):
         args += ["-profile:v", s["CodecProfile"].lower().split("_")[0]]
+    if s.get("CodecLevel", "AUTO") != "AUTO":
+        args += ["-level:v", s["CodecLevel"].removeprefix("LEVEL_").replace("_", ".")]
     mode = s.get("RateControlMode", "QVBR")
     buf = lambda b: str(s.get("HrdBufferSize") or 2 * b)
     if mode == "CBR":
@@ -86,6 +88,8 @@ def x264_args(v, seg, fps):
     args += ["-g", str(max(1, round(frames)))]
     if s.get("SceneChangeDetect") == "DISABLED":
         args += ["-sc_threshold", "0"]
+    if "NumberBFramesBetweenReferenceFrames" in s:
+        args += ["-bf", str(s["NumberBFramesBetweenReferenceFrames"])]
     args += ["-force_key_frames", f"expr:gte(t,n_forced*{seg})"]
     return args
 
@@ -132,6 +136,8 @@ def run(path, src, out):
         channels = "1" if mode == "CODING_MODE_1_0" else "2"
         args += ["-map", "0:a:0", "-c:a", "aac", "-b:a", str(b), "-ar", str(rate), "-ac", channels]
         args += segments(out, f"a{i}", 6)
+    with open(f"{out}/command.txt", "w") as f:
+        f.write(" ".join(args) + "\n")
     t0 = time.monotonic()
     subprocess.run(args, check=True)
     print(f"{time.monotonic() - t0:.3f}")
