@@ -210,3 +210,135 @@ async fn shared_encodes_keep_every_groups_segments_and_fragment_lengths_are_hono
     let mpd = String::from_utf8(get(&s3, "cmaf/clip.mpd").await).unwrap();
     dash_mpd::parse(&mpd).expect("the CMAF MPD parses");
 }
+
+/// A stand-in for ffmpeg that records when each real run starts and ends, then runs ffmpeg.
+fn recording_ffmpeg(dir: &std::path::Path, log: &std::path::Path) -> std::path::PathBuf {
+    let script = dir.join("ffmpeg");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = -version ] && exec ffmpeg -version\necho \"start $(date +%s.%N)\" >> '{log}'\nffmpeg \"$@\"\nrc=$?\necho \"end $(date +%s.%N)\" >> '{log}'\nexit $rc\n",
+            log = log.display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&script)
+        .status()
+        .unwrap();
+    script
+}
+
+/// The most runs that were under way at one time, from a log of `start <t>` and `end <t>` lines.
+fn most_at_once(log: &str) -> usize {
+    let mut events: Vec<(f64, i32)> = log
+        .lines()
+        .filter_map(|l| {
+            let (kind, t) = l.split_once(' ')?;
+            Some((t.trim().parse().ok()?, if kind == "start" { 1 } else { -1 }))
+        })
+        .collect();
+    // Ends before starts at the same instant.
+    events.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let (mut now, mut most) = (0, 0);
+    for (_, d) in events {
+        now += d;
+        most = most.max(now);
+    }
+    most as usize
+}
+
+#[tokio::test]
+async fn ffmpeg_runs_within_the_emulators_limit_across_jobs() {
+    require_ffmpeg();
+    let emu = crate::common::start().await;
+    let client = mc_client(&emu).await;
+    let s3 = crate::common::s3_client(&emu).await;
+    upload_clip(&emu, "lim-in", "clip.mp4", 2).await;
+    s3.create_bucket().bucket("lim-out").send().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("vod-emu-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("runs.log");
+    let _ = std::fs::remove_file(&log);
+    let ffmpeg = recording_ffmpeg(&dir, &log);
+    let mc = &emu.shared().mediaconvert;
+    mc.set_tools(ffmpeg.display().to_string(), "ffprobe");
+    // One ffmpeg at a time in the whole emulator, although two jobs run at once and each has
+    // three groups to package.
+    mc.set_ffmpeg_limits(1, 2);
+    let group = |kind: &str| {
+        let dest = format!("s3://lim-out/{kind}/");
+        let (t, settings) = match kind {
+            "hls" => (
+                OutputGroupType::HlsGroupSettings,
+                OutputGroupSettings::builder().hls_group_settings(
+                    HlsGroupSettings::builder()
+                        .destination(dest)
+                        .segment_length(2)
+                        .min_segment_length(0)
+                        .build(),
+                ),
+            ),
+            _ => (
+                OutputGroupType::DashIsoGroupSettings,
+                OutputGroupSettings::builder().dash_iso_group_settings(
+                    DashIsoGroupSettings::builder()
+                        .destination(dest)
+                        .segment_length(2)
+                        .fragment_length(2)
+                        .build(),
+                ),
+            ),
+        };
+        let container = if kind == "hls" {
+            ContainerType::M3U8
+        } else {
+            ContainerType::Mpd
+        };
+        OutputGroup::builder()
+            .output_group_settings(settings.r#type(t).build())
+            .outputs(
+                output("_v", container.clone())
+                    .video_description(video(1.0))
+                    .build(),
+            )
+            .outputs(output("_a", container).audio_descriptions(aac()).build())
+            .build()
+    };
+    let mut ids = Vec::new();
+    for job in 0..2 {
+        let settings = JobSettings::builder()
+            .inputs(input("s3://lim-in/clip.mp4"))
+            .output_groups(group("hls"))
+            .output_groups(group("dash"))
+            .build();
+        let out = client
+            .create_job()
+            .role(ROLE)
+            .settings(settings)
+            .user_metadata("job", job.to_string())
+            .send()
+            .await
+            .unwrap();
+        ids.push(out.job.unwrap().id.unwrap());
+    }
+    for id in &ids {
+        let (job, _) = wait_job(&client, id, Duration::from_secs(120)).await;
+        assert_eq!(
+            job.status,
+            Some(JobStatus::Complete),
+            "{:?}",
+            job.error_message
+        );
+    }
+    let runs = std::fs::read_to_string(&log).unwrap();
+    // Each job: one encode, then one packaging run per group.
+    assert_eq!(
+        runs.lines().filter(|l| l.starts_with("start")).count(),
+        6,
+        "{runs}"
+    );
+    assert_eq!(most_at_once(&runs), 1, "{runs}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -168,7 +168,7 @@ fn rendition(
     let o = out.o;
     let video = sources
         .0
-        .map(|i| (&ctx.encodes.videos[i], ctx.probes.videos.get(i)));
+        .and_then(|i| Some((ctx.encodes.videos.get(i)?, ctx.probes.videos.get(i))));
     let audio = sources.1.and_then(|i| ctx.probes.audios.get(i));
     let mut codecs: Vec<String> = Vec::new();
     codecs.extend(
