@@ -1,10 +1,10 @@
-# Sourced by scripts/demo and scripts/e2e: builds the emulator and the `vod` example, and starts the
+# Sourced by scripts/demo and scripts/e2e: builds the emulator and the `vod` CLI, and starts the
 # emulator on a free port with its data under "$1". Sets $bin, $emu (its pid) and the AWS_* variables
 # (explicit credentials, Region and endpoint: nothing reaches for AWS). Stops the emulator on exit.
 start_emulator() {
   local work=$1
   cargo build --quiet -p vod-emulator --bin vod-emulator
-  cargo build --quiet -p vod-pipeline --example vod
+  cargo build --quiet --workspace --bin vod
   bin=target/debug
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

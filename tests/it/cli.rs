@@ -1,4 +1,4 @@
-//! The `vod` example, run as a user runs it: `cargo run --example vod -- plan <spec> [--json]`.
+//! The `vod` CLI (`cli/`), run as a user runs it: `vod plan <spec> [--json]`.
 
 use std::process::{Command, Output};
 

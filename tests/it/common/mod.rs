@@ -173,17 +173,16 @@ pub fn vod_bin() -> PathBuf {
     BUILT
         .get_or_init(|| {
             let status = std::process::Command::new(env!("CARGO"))
-                .args(["build", "--quiet", "--workspace", "--example", "vod"])
+                .args(["build", "--quiet", "--workspace", "--bin", "vod"])
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .status()
                 .expect("cargo runs");
-            assert!(status.success(), "cargo build --example vod failed");
+            assert!(status.success(), "cargo build --workspace --bin vod failed");
             let exe = std::env::current_exe().expect("test binary path");
             let bin = exe
                 .parent()
                 .and_then(|d| d.parent())
                 .expect("target dir")
-                .join("examples")
                 .join(format!("vod{}", std::env::consts::EXE_SUFFIX));
             assert!(bin.exists(), "{} is missing", bin.display());
             bin

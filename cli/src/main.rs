@@ -10,7 +10,8 @@
 //! vod upload  <file-or-dir> s3://bucket/prefix [--part-size 16MiB] [--concurrency N] [--read-mode buffered|direct] [--json]
 //! ```
 //!
-//! Run it with `cargo run --example vod -- <command> ...`. AWS credentials, and for a local emulator
+//! Install it with `cargo install --path cli` (or run it with `cargo run -p vod-cli -- <command> ...`).
+//! AWS credentials, and for a local emulator
 //! the endpoint (`AWS_ENDPOINT_URL`), come from the usual environment and profile settings; the Region
 //! comes from the spec. Exit codes: 0 success, 2 invalid input (the problems are listed on stderr),
 //! 1 anything else (AWS refused, a job failed, a timeout, a failed playback check).
