@@ -18,7 +18,7 @@ use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns, ResolveDnsError
 use futures::{StreamExt, TryStreamExt};
 
 use super::{Ctx, Mode, StepReport, aws_error, error_code};
-use crate::apply::{Change, Event};
+use crate::apply::event::{Change, Event};
 use crate::error::Error;
 use crate::plan::{ContainerCorsParams, ContainerParams, CopyParams, Params, PolicyParams, Step};
 
@@ -576,7 +576,7 @@ async fn copy(ctx: &Ctx, step: &Step, p: &CopyParams, mode: Mode) -> Result<Step
                 let content_type = obj
                     .content_type()
                     .map(str::to_owned)
-                    .unwrap_or_else(|| super::s3::content_type(&key).to_owned());
+                    .unwrap_or_else(|| crate::types::content_type(&key).to_owned());
                 let body = obj.body.collect().await.map_err(|e| Error::Step {
                     step: step.id.clone(),
                     message: format!("reading s3://{bucket}/{key}: {e}"),

@@ -15,12 +15,9 @@ pub(crate) mod test_support;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-
-use crate::apply::{ApplyOptions, Change, Event};
+use crate::apply::event::{ApplyOptions, Change, Event};
 use crate::error::Error;
+pub(crate) use crate::error::{aws_error, error_code};
 use crate::plan::Step;
 
 tokio::task_local! {
@@ -226,62 +223,5 @@ impl Ctx {
             step: step.id.clone(),
             message: format!("{text} is not known: the step that produces it has not run"),
         })
-    }
-}
-
-/// Turns an SDK error into [`Error::Aws`], keeping the code, message, request id and source.
-pub(crate) fn aws_error<E>(operation: &str, resource: &str, err: SdkError<E, HttpResponse>) -> Error
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    let code = err.code().map(str::to_owned);
-    let request_id = err.meta().extra("aws_request_id").map(str::to_owned);
-    let status = err.raw_response().map(|r| r.status().as_u16());
-    let retryable = match &err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            true
-        }
-        SdkError::ServiceError(_) => {
-            status.is_some_and(|s| s >= 500 || s == 429)
-                || matches!(
-                    code.as_deref(),
-                    Some(
-                        "Throttling"
-                            | "ThrottlingException"
-                            | "TooManyRequestsException"
-                            | "SlowDown"
-                            | "RequestLimitExceeded"
-                            | "RequestTimeout"
-                    )
-                )
-        }
-        _ => false,
-    };
-    let message = err.message().map(str::to_owned).unwrap_or_else(|| {
-        let mut m = err.to_string();
-        let mut src = std::error::Error::source(&err);
-        while let Some(s) = src {
-            m.push_str(": ");
-            m.push_str(&s.to_string());
-            src = s.source();
-        }
-        m
-    });
-    Error::Aws(Box::new(crate::error::AwsError {
-        operation: operation.to_owned(),
-        resource: resource.to_owned(),
-        code,
-        message,
-        request_id,
-        retryable,
-        source: Box::new(err),
-    }))
-}
-
-/// The error code of an SDK error, if AWS sent one.
-pub(crate) fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
-    match err {
-        SdkError::ServiceError(s) => s.err().code(),
-        _ => None,
     }
 }

@@ -3,15 +3,15 @@
 use std::path::Path;
 
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, ChecksumMode, CorsConfiguration, CorsRule as S3CorsRule,
-    CreateBucketConfiguration, Delete, ObjectIdentifier, Tag, Tagging,
+    BucketLocationConstraint, CorsConfiguration, CorsRule as S3CorsRule, CreateBucketConfiguration,
+    Delete, ObjectIdentifier, Tag, Tagging,
 };
-use tokio::io::AsyncReadExt;
 
 use super::{Ctx, Mode, StepReport, aws_error, error_code};
-use crate::apply::{Change, Event};
+use crate::apply::event::{Change, Event};
 use crate::error::Error;
 use crate::plan::{BucketCorsParams, BucketParams, Params, PolicyParams, Step, UploadParams};
+use crate::upload::Compared;
 
 pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport, Error> {
     match &step.params {
@@ -274,72 +274,27 @@ async fn destroy_bucket(ctx: &Ctx, p: &BucketParams) -> Result<StepReport, Error
     Ok(StepReport::new(Change::Delete))
 }
 
-/// The CRC64NVME checksum of a file, base64, as S3 reports `ChecksumCRC64NVME`.
-pub(crate) async fn file_crc64nvme(path: &Path) -> Result<(String, u64), Error> {
-    let io = |source| Error::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let mut f = tokio::fs::File::open(path).await.map_err(io)?;
-    let mut digest = crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc64Nvme);
-    let mut buf = vec![0u8; 1 << 20];
-    let mut len = 0u64;
-    loop {
-        let n = f.read(&mut buf).await.map_err(io)?;
-        if n == 0 {
-            break;
-        }
-        digest.update(&buf[..n]);
-        len += n as u64;
-    }
-    Ok((
-        aws_smithy_types::base64::encode(digest.finalize().to_be_bytes()),
-        len,
-    ))
-}
-
 async fn upload(ctx: &Ctx, step: &Step, p: &UploadParams, mode: Mode) -> Result<StepReport, Error> {
     let path = Path::new(&p.file);
-    let size = tokio::fs::metadata(path)
-        .await
-        .map_err(|source| Error::Io {
-            path: path.to_owned(),
-            source,
-        })?
-        .len();
     let s3 = &ctx.clients.s3;
-    let live = match s3
-        .head_object()
-        .bucket(p.bucket.as_str())
-        .key(&p.key)
-        .checksum_mode(ChecksumMode::Enabled)
-        .send()
-        .await
-    {
-        Ok(o) => Some(o),
-        Err(e)
-            if is_not_found(&e) || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) =>
-        {
-            None
+    // Multipart above the part size, per-part retries, resume of an interrupted upload, and the
+    // stored checksum verified (src/upload). The size-and-checksum skip is decided here, first, so
+    // that refresh can report it without uploading.
+    let uploader = crate::upload::Uploader::builder(s3.clone())
+        .skip_unchanged(false)
+        .build();
+    let job = crate::upload::UploadJob::new(path, p.bucket.as_str(), &p.key)
+        .content_type(crate::types::content_type(&p.key));
+    let (compared, size) = uploader.compare(&job).await?;
+    let change = match compared {
+        Compared::Absent => Change::Create,
+        Compared::Same { checksum, .. } => {
+            return Ok(StepReport::new(Change::NoOp).output("checksum", checksum));
         }
-        Err(e) => return Err(aws_error("s3:HeadObject", &p.key, e)),
-    };
-    // Only hash the file when the sizes agree: a different size already means a different object.
-    let local = if live.as_ref().and_then(|o| o.content_length()) == Some(size as i64) {
-        Some(file_crc64nvme(path).await?.0)
-    } else {
-        None
-    };
-    let change = match &live {
-        None => Change::Create,
-        Some(o) if local.is_some() && o.checksum_crc64_nvme() == local.as_deref() => {
-            return Ok(StepReport::new(Change::NoOp).output("checksum", local.unwrap_or_default()));
-        }
-        Some(o) => Change::Update {
+        Compared::Differs { live_size } => Change::Update {
             diff: vec![format!(
-                "{}: size {} -> {size} bytes or checksum differs",
-                p.key,
-                o.content_length().unwrap_or_default()
+                "{}: size {live_size} -> {size} bytes or checksum differs",
+                p.key
             )],
         },
     };
@@ -351,13 +306,6 @@ async fn upload(ctx: &Ctx, step: &Step, p: &UploadParams, mode: Mode) -> Result<
         bytes_sent: 0,
         bytes_total: size,
     });
-    // Multipart above the part size, per-part retries, resume of an interrupted upload, and the
-    // stored checksum verified (src/upload). The size-and-checksum skip was decided above.
-    let uploader = crate::upload::Uploader::builder(s3.clone())
-        .skip_unchanged(false)
-        .build();
-    let job = crate::upload::UploadJob::new(path, p.bucket.as_str(), &p.key)
-        .content_type(content_type(&p.key));
     let report = uploader
         .upload(&job, &|pr| {
             ctx.emit(Event::UploadProgress {
@@ -370,28 +318,6 @@ async fn upload(ctx: &Ctx, step: &Step, p: &UploadParams, mode: Mode) -> Result<
     Ok(StepReport::new(change)
         .output("etag", report.e_tag.unwrap_or_default())
         .output("checksum", report.checksum))
-}
-
-/// Content type by file extension, for source files and packaged output.
-pub(crate) fn content_type(key: &str) -> &'static str {
-    match key
-        .rsplit('.')
-        .next()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("mp4" | "m4v" | "m4s" | "cmfv" | "cmfa" | "m4a") => "video/mp4",
-        Some("mov") => "video/quicktime",
-        Some("mxf") => "application/mxf",
-        Some("m3u8") => "application/vnd.apple.mpegurl",
-        Some("mpd") => "application/dash+xml",
-        Some("ts") => "video/mp2t",
-        Some("aac") => "audio/aac",
-        Some("vtt") => "text/vtt",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("json") => "application/json",
-        _ => "application/octet-stream",
-    }
 }
 
 fn cors_rules(p: &BucketCorsParams) -> Result<Vec<S3CorsRule>, Error> {
@@ -536,30 +462,6 @@ mod tests {
             policy_change(Some("{}"), None),
             Change::Update { .. }
         ));
-    }
-
-    #[test]
-    fn content_types() {
-        assert_eq!(content_type("a/b.m3u8"), "application/vnd.apple.mpegurl");
-        assert_eq!(content_type("x.MPD"), "application/dash+xml");
-        assert_eq!(content_type("seg_00001.ts"), "video/mp2t");
-        assert_eq!(content_type("noext"), "application/octet-stream");
-    }
-
-    #[tokio::test]
-    async fn crc64nvme_of_a_known_input() {
-        // CRC-64/NVME check value of "123456789" is 0xAE8B14860A799888.
-        let dir = std::env::temp_dir().join(format!("vod-crc-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let f = dir.join("check.txt");
-        std::fs::write(&f, b"123456789").unwrap();
-        let (b64, len) = file_crc64nvme(&f).await.unwrap();
-        assert_eq!(len, 9);
-        assert_eq!(
-            b64,
-            aws_smithy_types::base64::encode(0xAE8B_1486_0A79_9888u64.to_be_bytes())
-        );
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }
 

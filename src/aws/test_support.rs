@@ -6,7 +6,7 @@ use std::time::Duration;
 use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client};
 
 use super::{Clients, Ctx};
-use crate::apply::{ApplyOptions, Event};
+use crate::apply::event::{ApplyOptions, Event};
 
 /// Rules per service; a service without rules fails every call.
 #[derive(Default)]

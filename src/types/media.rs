@@ -563,9 +563,39 @@ impl OutputFormat {
     }
 }
 
+/// Content type by file extension, for source files and packaged output.
+pub(crate) fn content_type(key: &str) -> &'static str {
+    match key
+        .rsplit('.')
+        .next()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("mp4" | "m4v" | "m4s" | "cmfv" | "cmfa" | "m4a") => "video/mp4",
+        Some("mov") => "video/quicktime",
+        Some("mxf") => "application/mxf",
+        Some("m3u8") => "application/vnd.apple.mpegurl",
+        Some("mpd") => "application/dash+xml",
+        Some("ts") => "video/mp2t",
+        Some("aac") => "audio/aac",
+        Some("vtt") => "text/vtt",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_types() {
+        assert_eq!(content_type("a/b.m3u8"), "application/vnd.apple.mpegurl");
+        assert_eq!(content_type("x.MPD"), "application/dash+xml");
+        assert_eq!(content_type("seg_00001.ts"), "video/mp2t");
+        assert_eq!(content_type("noext"), "application/octet-stream");
+    }
 
     #[test]
     fn bitrate_parsing() {

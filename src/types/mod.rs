@@ -14,6 +14,7 @@ pub use cloudfront::{
     Alias, CacheSettings, CorsOrigin, CustomHeader, HeaderName, HttpVersion, MAX_CUSTOM_HEADERS,
     MAX_CUSTOM_HEADERS_TOTAL_LEN, ObjectCaching, OriginPath, PriceClass, ViewerProtocolPolicy,
 };
+pub(crate) use media::content_type;
 pub use media::{AbrLadder, Bitrate, LadderPreset, OutputFormat, QvbrLevel, Rendition, VideoCodec};
 pub use names::{
     AcmCertificateArn, BucketName, ContainerName, KeyPrefix, PipelineName, Region, RoleArn,

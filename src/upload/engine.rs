@@ -18,8 +18,7 @@ use super::{
     ChecksumAlgorithm, PartSize, Progress, ReadMode, UploadJob, UploadOutcome, UploadReport,
     format_bytes,
 };
-use crate::aws::{aws_error, error_code};
-use crate::error::Error;
+use crate::error::{Error, aws_error, error_code};
 
 pub(crate) struct Inner {
     pub client: aws_sdk_s3::Client,
@@ -216,18 +215,10 @@ async fn upload_one(
     };
 
     if inner.skip_unchanged
-        && let Some((live_size, Some(live_sum), e_tag)) = head(inner, job).await?
-        && live_size == size
+        && let Compared::Same { checksum, e_tag } = compare(inner, job, &file, size).await?
     {
-        let local = alg.encode(
-            file_checksum(&file, size, alg)
-                .await
-                .map_err(io_err(path))?,
-        );
-        if local == live_sum {
-            state.sent.store(size, Ordering::Relaxed);
-            return Ok(report(UploadOutcome::Skipped, local, true, e_tag));
-        }
+        state.sent.store(size, Ordering::Relaxed);
+        return Ok(report(UploadOutcome::Skipped, checksum, true, e_tag));
     }
 
     if size <= inner.multipart_threshold {
@@ -254,6 +245,64 @@ async fn upload_one(
             }
         }
     }
+}
+
+/// The object at a job's key, compared with the local file: the skip-unchanged test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Compared {
+    /// No object at the key.
+    Absent,
+    /// An object with the file's size and checksum.
+    Same {
+        /// The checksum, base64, in the uploader's algorithm.
+        checksum: String,
+        /// The object's ETag.
+        e_tag: Option<String>,
+    },
+    /// An object of another size or checksum.
+    Differs {
+        /// The object's size.
+        live_size: u64,
+    },
+}
+
+/// Compares the job's file with the object at its key. The file is read (and hashed) only when the
+/// sizes agree: a different size already means a different object.
+async fn compare(
+    inner: &Inner,
+    job: &UploadJob,
+    file: &Arc<Source>,
+    size: u64,
+) -> Result<Compared, Error> {
+    let Some((live_size, live_sum, e_tag)) = head(inner, job).await? else {
+        return Ok(Compared::Absent);
+    };
+    if live_size == size
+        && let Some(live_sum) = live_sum
+    {
+        let alg = inner.checksum;
+        let local = alg.encode(
+            file_checksum(file, size, alg)
+                .await
+                .map_err(io_err(&job.file))?,
+        );
+        if local == live_sum {
+            return Ok(Compared::Same {
+                checksum: local,
+                e_tag,
+            });
+        }
+    }
+    Ok(Compared::Differs { live_size })
+}
+
+/// [`compare`] for a file not yet opened; also returns the file's size.
+pub(crate) async fn compare_file(inner: &Inner, job: &UploadJob) -> Result<(Compared, u64), Error> {
+    let path = job.file.as_path();
+    let file = Source::open(path, inner.read_mode).map_err(io_err(path))?;
+    let size = file.metadata().map_err(io_err(path))?.len();
+    let file = Arc::new(file);
+    Ok((compare(inner, job, &file, size).await?, size))
 }
 
 /// `(size, checksum, ETag)` of the object, `None` when there is none.
@@ -288,7 +337,7 @@ async fn head(
 fn content_type(job: &UploadJob) -> String {
     job.content_type
         .clone()
-        .unwrap_or_else(|| crate::aws::s3::content_type(&job.key).to_owned())
+        .unwrap_or_else(|| crate::types::content_type(&job.key).to_owned())
 }
 
 fn backoff(inner: &Inner, attempt: u32) -> Duration {

@@ -39,6 +39,8 @@
 
 mod buffers;
 mod engine;
+
+pub(crate) use engine::Compared;
 mod part_size;
 mod read;
 
@@ -439,6 +441,12 @@ impl Uploader {
                     message: "no result".into(),
                 })
             })
+    }
+
+    /// Compares a job's file with the object at its key, without uploading: what
+    /// [`UploaderBuilder::skip_unchanged`] decides. Also returns the file's size.
+    pub(crate) async fn compare(&self, job: &UploadJob) -> Result<(Compared, u64), Error> {
+        engine::compare_file(&self.inner, job).await
     }
 
     /// Uploads many files concurrently, under the uploader's one bound on bytes in flight. Returns

@@ -323,4 +323,22 @@ mod tests {
             assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof, "{mode:?}");
         }
     }
+
+    /// The whole-file checksum as S3 reports `ChecksumCRC64NVME`, for the algorithm's check input.
+    #[tokio::test]
+    async fn crc64nvme_of_a_known_input() {
+        // CRC-64/NVME check value of "123456789" is 0xAE8B14860A799888.
+        let path = std::env::temp_dir().join(format!("vod-crc-{}", std::process::id()));
+        std::fs::write(&path, b"123456789").unwrap();
+        let f = TempFile(path);
+        let src = Arc::new(Source::open(f.path(), ReadMode::Buffered).unwrap());
+        let len = src.metadata().unwrap().len();
+        assert_eq!(len, 9);
+        let alg = ChecksumAlgorithm::Crc64Nvme;
+        let b64 = alg.encode(file_checksum(&src, len, alg).await.unwrap());
+        assert_eq!(
+            b64,
+            aws_smithy_types::base64::encode(0xAE8B_1486_0A79_9888u64.to_be_bytes())
+        );
+    }
 }

@@ -20,7 +20,7 @@ use aws_sdk_cloudfront::types::{
 use aws_smithy_types::error::operation::BuildError;
 
 use super::{Ctx, Mode, StepReport, aws_error, error_code};
-use crate::apply::{Change, Event};
+use crate::apply::event::{Change, Event};
 use crate::error::Error;
 use crate::plan::{DistributionParams, InvalidationParams, Params, Step};
 

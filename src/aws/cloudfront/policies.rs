@@ -22,7 +22,7 @@ use aws_sdk_cloudfront::types::{
 use aws_smithy_types::error::operation::BuildError;
 
 use super::{Plan, build_error, missing};
-use crate::apply::Change;
+use crate::apply::event::Change;
 use crate::aws::{Ctx, Mode, StepReport, aws_error};
 use crate::error::Error;
 use crate::plan::{CachePolicyParams, OacParams, ResponseHeadersPolicyParams, Step};

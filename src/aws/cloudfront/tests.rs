@@ -36,7 +36,7 @@ use aws_smithy_types::error::ErrorMetadata;
 
 use super::{Resolved, desired_config};
 use crate::VodPipeline;
-use crate::apply::{ApplyOptions, Change, Event};
+use crate::apply::event::{ApplyOptions, Change, Event};
 use crate::aws::{Clients, Ctx, Mode};
 use crate::error::Error;
 use crate::plan::{Params, Plan, Step};

@@ -26,7 +26,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use serde::{Deserialize, Serialize};
 
 use super::{Ctx, Mode, StepReport, aws_error, error_code};
-use crate::apply::{Change, Event};
+use crate::apply::event::{Change, Event};
 use crate::error::Error;
 use crate::plan::{JobParams, Params, Step};
 

@@ -90,7 +90,7 @@ async fn our_own_bucket_is_a_no_op() {
     let report = s3::run(&ctx, &bucket_step("mine-already"), Mode::Apply)
         .await
         .unwrap();
-    assert_eq!(report.change, crate::apply::Change::NoOp);
+    assert_eq!(report.change, crate::apply::event::Change::NoOp);
     assert_eq!(create.num_calls(), 0);
 }
 

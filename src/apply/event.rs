@@ -1,0 +1,214 @@
+//! What every executor may use: the options of a run, the change a step made, and the progress events.
+//! A leaf module: it imports nothing else from the crate.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// Knobs for apply, refresh and destroy.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApplyOptions {
+    /// Wait until the distribution's status is `Deployed` (after create, update or disable).
+    pub wait_for_deployment: bool,
+    /// How many calls run at once per AWS service.
+    pub concurrency_per_service: usize,
+    /// First interval between polls (jobs, container status, distribution status); it doubles up to
+    /// [`ApplyOptions::max_poll_interval`].
+    pub poll_interval: Duration,
+    /// Longest interval between polls.
+    pub max_poll_interval: Duration,
+    /// Longest wait for one MediaConvert job.
+    pub job_timeout: Duration,
+    /// Longest wait for a distribution to deploy, or for a container to become active.
+    pub deploy_timeout: Duration,
+    /// Destroy only: also empty and delete the buckets (source media included).
+    pub delete_buckets: bool,
+    /// Attempts per AWS call. Calls retry with exponential backoff on throttling, 5xx, timeouts and
+    /// dropped connections, in the SDK's adaptive mode (which also slows down when throttled).
+    pub max_attempts: u32,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        Self {
+            wait_for_deployment: false,
+            concurrency_per_service: 8,
+            poll_interval: Duration::from_secs(2),
+            max_poll_interval: Duration::from_secs(30),
+            job_timeout: Duration::from_secs(6 * 3600),
+            deploy_timeout: Duration::from_secs(3600),
+            delete_buckets: false,
+            max_attempts: 8,
+        }
+    }
+}
+
+/// What a step did (apply, destroy) or would do (refresh).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "change", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Change {
+    /// The resource did not exist: created (or, in refresh, would be).
+    Create,
+    /// The resource exists but differs: updated (or would be). `diff` says how, one line each.
+    Update {
+        /// What differs, such as `max_ttl: 86400 -> 31536000`.
+        diff: Vec<String>,
+    },
+    /// The resource exists as planned: nothing to do.
+    NoOp,
+    /// Destroy: the resource was deleted.
+    Delete,
+    /// Destroy: the resource was already gone.
+    Absent,
+    /// Destroy: the resource is kept on purpose (buckets and source media, without `delete_buckets`).
+    Kept,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Change::Create => f.write_str("create"),
+            Change::Update { .. } => f.write_str("update"),
+            Change::NoOp => f.write_str("no-op"),
+            Change::Delete => f.write_str("delete"),
+            Change::Absent => f.write_str("absent"),
+            Change::Kept => f.write_str("kept"),
+        }
+    }
+}
+
+/// Progress of an apply, refresh or destroy.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Event {
+    /// A step started.
+    StepStarted {
+        /// Step id.
+        step: String,
+        /// `service:Operation`.
+        action: String,
+    },
+    /// A step finished.
+    StepFinished {
+        /// Step id.
+        step: String,
+        /// What it did.
+        #[serde(flatten)]
+        change: Change,
+        /// How long it took.
+        elapsed_ms: u64,
+        /// HTTP requests it sent to AWS (retries included).
+        calls: u64,
+    },
+    /// A step did not run because an earlier one failed.
+    StepSkipped {
+        /// Step id.
+        step: String,
+        /// Why.
+        reason: String,
+    },
+    /// A step failed.
+    StepFailed {
+        /// Step id.
+        step: String,
+        /// The error.
+        error: String,
+    },
+    /// Bytes of a file uploaded so far.
+    UploadProgress {
+        /// Step id.
+        step: String,
+        /// Bytes sent.
+        bytes_sent: u64,
+        /// File size.
+        bytes_total: u64,
+    },
+    /// A MediaConvert job's status.
+    JobProgress {
+        /// Step id.
+        step: String,
+        /// Job id.
+        job_id: String,
+        /// `SUBMITTED`, `PROGRESSING`, `COMPLETE`, ...
+        status: String,
+        /// `PROBING`, `TRANSCODING` or `UPLOADING`.
+        phase: Option<String>,
+        /// Percent complete.
+        percent: Option<i32>,
+    },
+    /// A distribution's status (`InProgress`, `Deployed`).
+    DistributionStatus {
+        /// Step id.
+        step: String,
+        /// Distribution id.
+        id: String,
+        /// Status.
+        status: String,
+    },
+    /// Objects copied into a MediaStore container so far.
+    CopyProgress {
+        /// Step id.
+        step: String,
+        /// Objects done.
+        objects_done: u64,
+        /// Objects in all.
+        objects_total: u64,
+    },
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::StepStarted { step, action } => write!(f, "{step}: {action} ..."),
+            Event::StepFinished {
+                step,
+                change,
+                elapsed_ms,
+                ..
+            } => {
+                write!(f, "{step}: {change} ({:.1} s)", *elapsed_ms as f64 / 1000.0)?;
+                if let Change::Update { diff } = change {
+                    for d in diff {
+                        write!(f, "\n    ~ {d}")?;
+                    }
+                }
+                Ok(())
+            }
+            Event::StepSkipped { step, reason } => write!(f, "{step}: skipped: {reason}"),
+            Event::StepFailed { step, error } => write!(f, "{step}: FAILED: {error}"),
+            Event::UploadProgress {
+                step,
+                bytes_sent,
+                bytes_total,
+            } => write!(f, "{step}: {bytes_sent}/{bytes_total} bytes"),
+            Event::JobProgress {
+                step,
+                job_id,
+                status,
+                phase,
+                percent,
+            } => {
+                write!(f, "{step}: job {job_id} {status}")?;
+                if let Some(p) = phase {
+                    write!(f, " {p}")?;
+                }
+                if let Some(p) = percent {
+                    write!(f, " {p}%")?;
+                }
+                Ok(())
+            }
+            Event::DistributionStatus { step, id, status } => {
+                write!(f, "{step}: distribution {id} {status}")
+            }
+            Event::CopyProgress {
+                step,
+                objects_done,
+                objects_total,
+            } => write!(f, "{step}: {objects_done}/{objects_total} objects"),
+        }
+    }
+}
