@@ -11,7 +11,7 @@
 use crate::SharedRef;
 use crate::cloudfront::xml::El;
 use crate::cloudfront::{EdgeDist, Kind};
-use crate::wire::{ACCOUNT_ID, Req, Resp, StoredObject};
+use crate::wire::{ACCOUNT_ID, Req, Resp, StoredObject, glob};
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 use rand::Rng;
@@ -133,39 +133,6 @@ pub(crate) fn path_pattern_matches(pattern: &str, path: &str) -> bool {
     let pattern = pattern.strip_prefix('/').unwrap_or(pattern);
     let path = path.strip_prefix('/').unwrap_or(path);
     glob(pattern.as_bytes(), path.as_bytes(), false)
-}
-
-/// Glob with `*` and `?`.
-fn glob(p: &[u8], s: &[u8], ignore_case: bool) -> bool {
-    let eq = |a: u8, b: u8| {
-        if ignore_case {
-            a.eq_ignore_ascii_case(&b)
-        } else {
-            a == b
-        }
-    };
-    let (mut pi, mut si) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
-    while si < s.len() {
-        if pi < p.len() && (p[pi] == b'?' || (p[pi] != b'*' && eq(p[pi], s[si]))) {
-            pi += 1;
-            si += 1;
-        } else if pi < p.len() && p[pi] == b'*' {
-            star = Some(pi);
-            mark = si;
-            pi += 1;
-        } else if let Some(st) = star {
-            pi = st + 1;
-            mark += 1;
-            si = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == b'*' {
-        pi += 1;
-    }
-    pi == p.len()
 }
 
 /// The cache settings of a behavior, from its cache policy or legacy `ForwardedValues`.
@@ -833,7 +800,7 @@ fn viewer_resp(mut r: OriginResp, x_cache: &str, age: Option<u64>, head: bool) -
         )
         .header("x-amz-cf-pop", "LOC50-P1")
         .header("x-amz-cf-id", format!("{}==", random_token(54)))
-        .header("x-emulator-operation", "EdgeRequest");
+        .header(crate::wire::OPERATION_HEADER, "EdgeRequest");
     if let Some(a) = age {
         b = b.header("age", a.to_string());
     }
@@ -864,41 +831,23 @@ pub(crate) fn apply_range(r: OriginResp, range: Option<&str>) -> OriginResp {
         return r;
     }
     let len = r.body.len() as u64;
-    let Some(spec) = range.trim().strip_prefix("bytes=") else {
-        return r;
-    };
-    if spec.contains(',') {
-        return r; // multiple ranges: serve the whole object, as allowed
-    }
-    let Some((a, b)) = spec.split_once('-') else {
-        return r;
-    };
-    let (start, end) = match (a.trim(), b.trim()) {
-        ("", n) => match n.parse::<u64>() {
-            Ok(n) if n > 0 => (len.saturating_sub(n), len.saturating_sub(1)),
-            _ => return r,
-        },
-        (s, "") => match s.parse::<u64>() {
-            Ok(s) => (s, len.saturating_sub(1)),
-            _ => return r,
-        },
-        (s, e) => match (s.parse::<u64>(), e.parse::<u64>()) {
-            (Ok(s), Ok(e)) if s <= e => (s, e.min(len.saturating_sub(1))),
-            _ => return r,
-        },
-    };
-    if start >= len {
-        let mut out = OriginResp {
-            status: 416,
-            headers: Vec::new(),
-            body: Bytes::new(),
-        };
-        out.set_header("content-range", format!("bytes */{len}"));
-        if let Some(ct) = r.header("content-type") {
-            out.set_header("content-type", ct.to_string());
+    let (start, end) = match crate::wire::parse_range(range, len) {
+        Ok(x) => x,
+        // Several ranges or a range CloudFront does not take: serve the whole object, as allowed.
+        Err(crate::wire::RangeError::Malformed) => return r,
+        Err(crate::wire::RangeError::Unsatisfiable) => {
+            let mut out = OriginResp {
+                status: 416,
+                headers: Vec::new(),
+                body: Bytes::new(),
+            };
+            out.set_header("content-range", format!("bytes */{len}"));
+            if let Some(ct) = r.header("content-type") {
+                out.set_header("content-type", ct.to_string());
+            }
+            return out;
         }
-        return out;
-    }
+    };
     let mut out = r.clone();
     out.status = 206;
     out.body = r.body.slice(start as usize..=end as usize);
@@ -1179,13 +1128,13 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
         return edge_error(403, "403 ERROR", "The distribution is disabled.");
     }
     let raw_path = req.uri.path().to_string();
-    let path = crate::cloudfront::util::percent_decode(&raw_path.replace('+', "%2B"));
+    let path = crate::wire::percent_decode(&raw_path.replace('+', "%2B"));
     let path = if path == "/" && !cfg.str_at("DefaultRootObject").is_empty() {
         format!("/{}", cfg.str_at("DefaultRootObject"))
     } else {
         path
     };
-    let query = crate::cloudfront::util::parse_query(req.uri.query());
+    let query = crate::wire::parse_query(req.uri.query());
     let Some(behavior) = select_behavior(cfg, &path) else {
         return edge_error(502, "502 ERROR", "The distribution has no cache behavior.");
     };

@@ -8,7 +8,7 @@
 //! for clients that cannot resolve `*.localhost` (the AWS CLI), the path prefix `/_mediastore/<ContainerName>`
 //! on `http://127.0.0.1:PORT` (use `--endpoint-url http://127.0.0.1:PORT/_mediastore/<ContainerName>`).
 use crate::SharedRef;
-use crate::wire::{Req, Resp, StoredObject, join_inside};
+use crate::wire::{Req, Resp, StoredObject, join_inside, parse_range};
 use bytes::Bytes;
 use http::{HeaderValue, Method, StatusCode};
 use serde_json::{Value, json};
@@ -343,10 +343,8 @@ impl State {
 }
 
 fn with_op(mut r: Resp, op: &'static str) -> Resp {
-    r.headers_mut().insert(
-        crate::router::OPERATION_HEADER,
-        HeaderValue::from_static(op),
-    );
+    r.headers_mut()
+        .insert(crate::wire::OPERATION_HEADER, HeaderValue::from_static(op));
     r
 }
 
@@ -938,7 +936,7 @@ fn sha256_hex(data: &[u8]) -> String {
 fn query_param(uri: &http::Uri, name: &str) -> Option<String> {
     uri.query()?.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == name).then(|| crate::sigv4::percent_decode(v))
+        (k == name).then(|| crate::wire::percent_decode(v))
     })
 }
 
@@ -991,9 +989,9 @@ fn policy_allows_anonymous(policy: Option<&str>, action: &str) -> bool {
 
 /// Resolves the container a data-plane request addresses, and the object path (no leading slash).
 fn resolve_target(st: &State, req: &Req) -> Result<(String, String, String), String> {
-    let host = crate::router::host_of(&req.headers, &req.uri);
+    let host = crate::wire::host_of(&req.headers, &req.uri);
     let raw_path = req.uri.path();
-    if let Some((id, _region)) = crate::router::mediastore_data_host(&host) {
+    if let Some((id, _region)) = crate::wire::mediastore_data_host(&host) {
         let cs = st.lock();
         let c = cs
             .iter()
@@ -1002,7 +1000,7 @@ fn resolve_target(st: &State, req: &Req) -> Result<(String, String, String), Str
         return Ok((
             c.name.clone(),
             c.region.clone(),
-            crate::sigv4::percent_decode(raw_path.trim_start_matches('/')),
+            crate::wire::percent_decode(raw_path.trim_start_matches('/')),
         ));
     }
     if let Some(rest) = raw_path.strip_prefix("/_mediastore/") {
@@ -1016,7 +1014,7 @@ fn resolve_target(st: &State, req: &Req) -> Result<(String, String, String), Str
         return Ok((
             c.name.clone(),
             c.region.clone(),
-            crate::sigv4::percent_decode(path),
+            crate::wire::percent_decode(path),
         ));
     }
     Err("A MediaStore data-plane request must address a container endpoint (<id>.data.mediastore.<region>.localhost) or the path prefix /_mediastore/<ContainerName>/".into())
@@ -1375,36 +1373,6 @@ fn put_object(st: &State, req: &Req, name: &str, region: &str, path: &str, rid: 
     r
 }
 
-/// Parses `bytes=a-b`, `bytes=a-`, `bytes=-n` against `len` into an inclusive range.
-fn parse_range(h: &str, len: u64) -> Result<(u64, u64), ()> {
-    let spec = h.trim().strip_prefix("bytes=").ok_or(())?;
-    if spec.contains(',') {
-        return Err(());
-    }
-    let (a, b) = spec.split_once('-').ok_or(())?;
-    let (a, b) = (a.trim(), b.trim());
-    if a.is_empty() {
-        let n: u64 = b.parse().map_err(|_| ())?;
-        if n == 0 || len == 0 {
-            return Err(());
-        }
-        return Ok((len.saturating_sub(n), len - 1));
-    }
-    let start: u64 = a.parse().map_err(|_| ())?;
-    if start >= len {
-        return Err(());
-    }
-    let end = if b.is_empty() {
-        len - 1
-    } else {
-        b.parse::<u64>().map_err(|_| ())?.min(len - 1)
-    };
-    if end < start {
-        return Err(());
-    }
-    Ok((start, end))
-}
-
 fn get_object(
     st: &State,
     req: &Req,
@@ -1487,7 +1455,7 @@ fn get_object(
                         rid,
                     )
                 }),
-            Err(()) => {
+            Err(_) => {
                 let mut r = err(
                     StatusCode::RANGE_NOT_SATISFIABLE,
                     "RequestedRangeNotSatisfiableException",

@@ -3,13 +3,13 @@
 use crate::SharedRef;
 use crate::knobs::Fault;
 use crate::log::LogEntry;
-use crate::wire::{self, ACCOUNT_ID, Req, RequestCtx, Resp};
+use crate::wire::{
+    self, ACCOUNT_ID, OPERATION_HEADER, Req, RequestCtx, Resp, host_of, is_edge_host,
+    mediastore_data_host, s3_xml_error,
+};
 use bytes::Bytes;
 use http::{HeaderValue, Method, StatusCode};
 use http_body_util::{BodyExt, Full};
-
-/// The response header a service sets to name the AWS operation; stripped before sending.
-pub const OPERATION_HEADER: &str = "x-emulator-operation";
 
 /// Returned to hyper to close the connection without a response (a `drop` knob or a broken body).
 #[derive(Debug)]
@@ -42,46 +42,6 @@ impl Target {
             Target::CloudFront => "cloudfront",
         }
     }
-}
-
-/// Host header without port, lowercased.
-pub fn host_of(headers: &http::HeaderMap, uri: &http::Uri) -> String {
-    let raw = headers
-        .get(http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| uri.authority().map(|a| a.to_string()))
-        .unwrap_or_default();
-    strip_port(&raw).to_ascii_lowercase()
-}
-
-fn strip_port(host: &str) -> &str {
-    if host.starts_with('[') {
-        return host
-            .split(']')
-            .next()
-            .map(|h| &host[..h.len() + 1])
-            .unwrap_or(host);
-    }
-    match host.rsplit_once(':') {
-        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => h,
-        _ => host,
-    }
-}
-
-/// Whether a host is a viewer edge host (`<anything>.cloudfront.localhost`).
-pub fn is_edge_host(host: &str) -> bool {
-    host.ends_with(".cloudfront.localhost")
-}
-
-/// If the host is a MediaStore data endpoint (`<id>.data.mediastore.<region>.localhost`), its id and region.
-pub fn mediastore_data_host(host: &str) -> Option<(&str, &str)> {
-    let rest = host.strip_suffix(".localhost")?;
-    let (id, rest) = rest.split_once(".data.mediastore.")?;
-    if id.is_empty() || rest.is_empty() || rest.contains('.') || id.contains('.') {
-        return None;
-    }
-    Some((id, rest))
 }
 
 fn new_request_id() -> String {
@@ -275,23 +235,6 @@ fn add_request_id(resp: &mut Resp, target: Target, request_id: &str) {
 
 fn finish(resp: Resp) -> http::Response<Full<Bytes>> {
     resp.map(Full::new)
-}
-
-/// An S3-style XML error (`<Error><Code>..</Code>..</Error>`).
-pub fn s3_xml_error(status: StatusCode, code: &str, message: &str, request_id: &str) -> Resp {
-    let body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message><RequestId>{}</RequestId><HostId>{}</HostId></Error>",
-        wire::xml_escape(code),
-        wire::xml_escape(message),
-        wire::xml_escape(request_id),
-        wire::xml_escape(request_id)
-    );
-    http::Response::builder()
-        .status(status)
-        .header("content-type", "application/xml")
-        .header("x-amz-request-id", request_id)
-        .body(Bytes::from(body))
-        .expect("static response parts are valid")
 }
 
 fn invalid_region_response(target: Target, region: &str, request_id: &str) -> Resp {

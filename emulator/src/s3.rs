@@ -1761,14 +1761,14 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
     let (uri, headers, body) = match to_anonymous(&req) {
         Ok(x) => x,
         Err(e) => {
-            let mut r = crate::router::s3_xml_error(
+            let mut r = crate::wire::s3_xml_error(
                 StatusCode::BAD_REQUEST,
                 "IncompleteBody",
                 &e,
                 &request_id,
             );
             r.headers_mut().insert(
-                crate::router::OPERATION_HEADER,
+                crate::wire::OPERATION_HEADER,
                 HeaderValue::from_static("Unknown"),
             );
             return r;
@@ -1783,7 +1783,7 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
     let mut hreq = match hreq.body(s3s::Body::from(body)) {
         Ok(r) => r,
         Err(e) => {
-            return crate::router::s3_xml_error(
+            return crate::wire::s3_xml_error(
                 StatusCode::BAD_REQUEST,
                 "InvalidRequest",
                 &e.to_string(),
@@ -1798,7 +1798,7 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
     let resp = match shared.s3.service.call(hreq).await {
         Ok(r) => r,
         Err(e) => {
-            return crate::router::s3_xml_error(
+            return crate::wire::s3_xml_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "InternalError",
                 &format!("{e:?}"),
@@ -1810,7 +1810,7 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
     let bytes = match body.collect().await {
         Ok(c) => c.to_bytes(),
         Err(e) => {
-            return crate::router::s3_xml_error(
+            return crate::wire::s3_xml_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "InternalError",
                 &e.to_string(),
@@ -1823,10 +1823,9 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .unwrap_or_else(|| guess_operation(&req.method, &uri));
-    parts.headers.insert(
-        crate::router::OPERATION_HEADER,
-        HeaderValue::from_static(op),
-    );
+    parts
+        .headers
+        .insert(crate::wire::OPERATION_HEADER, HeaderValue::from_static(op));
     if req.method == http::Method::HEAD {
         // Keep the object's Content-Length on HEAD (the body is empty by definition).
         return http::Response::from_parts(parts, Bytes::new());

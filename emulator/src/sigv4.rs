@@ -1,5 +1,7 @@
 //! SigV4 credential-scope parsing (signatures are parsed, never verified). Owner: core.
 
+use crate::wire::percent_decode;
+
 /// The credential scope of a SigV4-signed request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
@@ -76,39 +78,6 @@ pub fn scope_of(headers: &http::HeaderMap, uri: &http::Uri) -> Option<Scope> {
         return parse_authorization(auth);
     }
     uri.query().and_then(parse_presigned)
-}
-
-/// Decodes `%XX` escapes and `+` (as space) in a query-string component.
-pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 3;
-                    }
-                    None => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

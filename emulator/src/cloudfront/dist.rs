@@ -5,7 +5,7 @@ use super::{
     Ctx, Dist, Fail, Inner, Inval, Kind, Out, R, State, check_if_match, fail, page, paging,
     parse_body, util,
 };
-use crate::wire::{ACCOUNT_ID, Req};
+use crate::wire::{self, ACCOUNT_ID, Req};
 use std::collections::HashSet;
 use std::time::{Instant, SystemTime};
 
@@ -908,7 +908,7 @@ fn parse_tags(tags: &El) -> Result<Vec<(String, String)>, Fail> {
 }
 
 fn resource_arn<'a>(inner: &Inner, q: &'a [(String, String)]) -> Result<&'a str, Fail> {
-    let arn = util::query_get(q, "Resource")
+    let arn = wire::query_get(q, "Resource")
         .filter(|a| !a.is_empty())
         .ok_or_else(|| inval("The parameter Resource is required."))?;
     let prefix = format!("arn:aws:cloudfront::{ACCOUNT_ID}:");

@@ -12,7 +12,7 @@ pub(crate) mod util;
 pub mod xml;
 
 use crate::SharedRef;
-use crate::wire::{Req, Resp};
+use crate::wire::{self, Req, Resp};
 use bytes::Bytes;
 use http::StatusCode;
 use std::collections::{BTreeMap, HashMap};
@@ -416,7 +416,7 @@ fn finish(op: &str, request_id: &str, r: R) -> Resp {
         Err(Fail(status, code, msg)) => crate::wire::xml_error(status, code, &msg, request_id),
     };
     if let Ok(v) = http::HeaderValue::from_str(op) {
-        resp.headers_mut().insert("x-emulator-operation", v);
+        resp.headers_mut().insert(crate::wire::OPERATION_HEADER, v);
     }
     resp
 }
@@ -466,10 +466,10 @@ pub(crate) fn check_if_match(req: &Req, etag: &str) -> Result<(), Fail> {
 
 /// Paging parameters: (marker, max items).
 pub(crate) fn paging(q: &[(String, String)]) -> Result<(Option<String>, usize), Fail> {
-    let marker = util::query_get(q, "Marker")
+    let marker = wire::query_get(q, "Marker")
         .filter(|m| !m.is_empty())
         .map(str::to_string);
-    let max = match util::query_get(q, "MaxItems") {
+    let max = match wire::query_get(q, "MaxItems") {
         None | Some("") => 100,
         Some(v) => v
             .parse::<usize>()
@@ -516,11 +516,11 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
 fn route(shared: &SharedRef, ctx: &Ctx, req: &Req) -> (String, R) {
     let state = &shared.cloudfront;
     let path = req.uri.path().to_string();
-    let q = util::parse_query(req.uri.query());
+    let q = wire::parse_query(req.uri.query());
     let segs: Vec<String> = path
         .trim_matches('/')
         .split('/')
-        .map(util::percent_decode)
+        .map(wire::percent_decode)
         .collect();
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let method = req.method.as_str();
@@ -537,7 +537,7 @@ fn route(shared: &SharedRef, ctx: &Ctx, req: &Req) -> (String, R) {
     let op = |s: &str| s.to_string();
     match (rest, method) {
         (["distribution"], "POST") => {
-            if util::query_get(&q, "WithTags").is_some() {
+            if wire::query_get(&q, "WithTags").is_some() {
                 (
                     op("CreateDistributionWithTags"),
                     dist::create(state, ctx, req, true),
@@ -589,7 +589,7 @@ fn route(shared: &SharedRef, ctx: &Ctx, req: &Req) -> (String, R) {
             dist::list_by(state, Kind::KeyGroup, id, &q),
         ),
         (["tagging"], "GET") => (op("ListTagsForResource"), dist::list_tags(state, &q)),
-        (["tagging"], "POST") => match util::query_get(&q, "Operation") {
+        (["tagging"], "POST") => match wire::query_get(&q, "Operation") {
             Some("Tag") => (op("TagResource"), dist::tag(state, req, &q)),
             Some("Untag") => (op("UntagResource"), dist::untag(state, req, &q)),
             _ => (

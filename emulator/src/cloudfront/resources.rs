@@ -4,7 +4,7 @@ use super::xml::El;
 use super::{
     Fail, Inner, Kind, Out, R, Res, State, check_if_match, fail, page, paging, parse_body, util,
 };
-use crate::wire::Req;
+use crate::wire::{self, Req};
 use std::time::SystemTime;
 
 /// Every `<X><Quantity>n</Quantity><Items>..</Items></X>` must agree (`InconsistentQuantities`).
@@ -439,7 +439,7 @@ pub(super) fn delete(state: &State, req: &Req, kind: Kind, id: &str) -> R {
 
 pub(super) fn list(state: &State, kind: Kind, q: &[(String, String)]) -> R {
     let (marker, max) = paging(q)?;
-    let type_filter = util::query_get(q, "Type").filter(|t| !t.is_empty());
+    let type_filter = wire::query_get(q, "Type").filter(|t| !t.is_empty());
     if kind.is_policy()
         && let Some(t) = type_filter
         && t != "managed"

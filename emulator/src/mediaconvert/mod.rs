@@ -12,7 +12,7 @@ mod plan;
 mod transcode;
 
 use crate::SharedRef;
-use crate::wire::{Req, Resp};
+use crate::wire::{Req, Resp, percent_decode};
 use bytes::Bytes;
 use http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
@@ -283,46 +283,12 @@ fn respond(op: &str, rid: &str, result: ApiResult) -> Resp {
         .status(status)
         .header("content-type", "application/json")
         .header("x-amzn-RequestId", rid)
-        .header("x-emulator-operation", op);
+        .header(crate::wire::OPERATION_HEADER, op);
     if let Some(code) = error {
         b = b.header("x-amzn-ErrorType", code);
     }
     b.body(Bytes::from(body))
         .expect("static response parts are valid")
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok());
-                match hex {
-                    Some(b) => {
-                        out.push(b);
-                        i += 3;
-                    }
-                    None => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn query(req: &Req) -> HashMap<String, String> {
@@ -1106,13 +1072,6 @@ fn describe_endpoints(req: &Req) -> ApiResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percent_decoding() {
-        assert_eq!(percent_decode("a%20b%2Fc"), "a b/c");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz"), "%zz");
-    }
 
     #[test]
     fn roles_and_queues() {

@@ -1,4 +1,6 @@
-//! Shared request/response types and AWS-style error helpers used by every service module.
+//! Shared request/response types and the wire-level helpers every service module uses: AWS-style errors
+//! ([`errors`]), Host parsing ([`host`]), percent-decoding and query strings ([`query`]), `Range` ([`range`]) and
+//! the `*`/`?` wildcard matching AWS uses in paths, policies and CORS rules ([`glob`]).
 //!
 //! CONTRACT between the service modules (do not change signatures without updating every user):
 //! - every service exposes `pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp`;
@@ -6,8 +8,23 @@
 //! - `Resp` is `http::Response<Bytes>`; the router adds `x-amz-request-id` / `x-amzn-RequestId`
 //!   only if the service did not set it.
 
+pub mod errors;
+pub mod glob;
+pub mod host;
+pub mod query;
+pub mod range;
+
+pub use errors::{json_error, json_ok, s3_xml_error, xml_error, xml_escape};
+pub use glob::glob;
+pub use host::{host_of, is_edge_host, mediastore_data_host};
+pub use query::{parse_query, percent_decode, query_get};
+pub use range::{RangeError, parse_range};
+
 use bytes::Bytes;
-use http::{HeaderMap, Method, StatusCode, Uri};
+use http::{HeaderMap, Method, Uri};
+
+/// The response header a service sets to name the AWS operation; the router strips it before sending.
+pub const OPERATION_HEADER: &str = "x-emulator-operation";
 
 /// A fully buffered request as the router hands it to a service.
 #[derive(Debug, Clone)]
@@ -42,60 +59,6 @@ pub type Resp = http::Response<Bytes>;
 
 /// The account id the emulator answers as.
 pub const ACCOUNT_ID: &str = "123456789012";
-
-/// An AWS JSON (awsJson1_1 / restJson1) error: `{"__type": code, "message": msg}` plus `x-amzn-ErrorType`.
-pub fn json_error(status: StatusCode, code: &str, message: &str, request_id: &str) -> Resp {
-    let body = serde_json::json!({ "__type": code, "message": message, "Message": message });
-    http::Response::builder()
-        .status(status)
-        .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amzn-ErrorType", code)
-        .header("x-amzn-RequestId", request_id)
-        .body(Bytes::from(body.to_string()))
-        .expect("static response parts are valid")
-}
-
-/// An AWS restXml error as CloudFront sends it: `<ErrorResponse><Error><Type>Sender</Type><Code>..`.
-pub fn xml_error(status: StatusCode, code: &str, message: &str, request_id: &str) -> Resp {
-    let body = format!(
-        "<?xml version=\"1.0\"?>\n<ErrorResponse xmlns=\"http://cloudfront.amazonaws.com/doc/2020-05-31/\"><Error><Type>Sender</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
-        xml_escape(code),
-        xml_escape(message),
-        xml_escape(request_id)
-    );
-    http::Response::builder()
-        .status(status)
-        .header("content-type", "text/xml")
-        .header("x-amzn-RequestId", request_id)
-        .body(Bytes::from(body))
-        .expect("static response parts are valid")
-}
-
-/// A JSON success response.
-pub fn json_ok(status: StatusCode, value: &serde_json::Value, request_id: &str) -> Resp {
-    http::Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .header("x-amzn-RequestId", request_id)
-        .body(Bytes::from(value.to_string()))
-        .expect("static response parts are valid")
-}
-
-/// Escapes text for XML element content and attribute values.
-pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 /// An object as stored by S3 or MediaStore, as the edge and MediaConvert need it.
 #[derive(Debug, Clone)]
