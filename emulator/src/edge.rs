@@ -11,7 +11,8 @@
 use crate::SharedRef;
 use crate::cloudfront::xml::El;
 use crate::cloudfront::{EdgeDist, Kind};
-use crate::wire::{ACCOUNT_ID, Req, Resp, StoredObject, glob};
+use crate::iam::{Caller, policy_allows};
+use crate::wire::{Req, Resp, StoredObject, glob};
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 use rand::Rng;
@@ -325,153 +326,6 @@ pub(crate) fn select_behavior<'a>(cfg: &'a El, path: &str) -> Option<&'a El> {
 // Origin access: resource policies.
 // ---------------------------------------------------------------------------------------------
 
-/// Who the edge is when it calls the origin.
-#[derive(Debug, Clone)]
-pub(crate) struct Caller {
-    /// Signed with an origin access control of the right type: the principal is the service
-    /// `cloudfront.amazonaws.com` and `aws:SourceArn` is the distribution ARN.
-    pub oac: bool,
-    pub dist_arn: String,
-    pub secure_transport: bool,
-    /// The origin's custom headers (lowercase names), as CloudFront adds them to origin requests; they
-    /// feed the `aws:Referer` / `aws:UserAgent` condition keys (a common "secret Referer" setup).
-    pub origin_headers: Vec<(String, String)>,
-}
-
-fn as_list(v: &serde_json::Value) -> Vec<String> {
-    match v {
-        serde_json::Value::String(s) => vec![s.clone()],
-        serde_json::Value::Array(a) => a
-            .iter()
-            .filter_map(|x| {
-                x.as_str()
-                    .map(str::to_string)
-                    .or_else(|| Some(x.to_string()))
-            })
-            .collect(),
-        serde_json::Value::Bool(b) => vec![b.to_string()],
-        serde_json::Value::Number(n) => vec![n.to_string()],
-        _ => Vec::new(),
-    }
-}
-
-fn principal_matches(p: Option<&serde_json::Value>, caller: &Caller) -> bool {
-    let Some(p) = p else { return false };
-    match p {
-        serde_json::Value::String(s) => s == "*",
-        serde_json::Value::Object(m) => m.iter().any(|(k, v)| {
-            let vals = as_list(v);
-            match k.as_str() {
-                "AWS" => vals.iter().any(|x| x == "*"),
-                "Service" => caller.oac && vals.iter().any(|x| x == "cloudfront.amazonaws.com"),
-                _ => false,
-            }
-        }),
-        _ => false,
-    }
-}
-
-fn condition_value(key: &str, caller: &Caller) -> Option<String> {
-    let header = |name: &str| {
-        caller
-            .origin_headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    match key.to_ascii_lowercase().as_str() {
-        "aws:sourcearn" if caller.oac => Some(caller.dist_arn.clone()),
-        "aws:sourceaccount" if caller.oac => Some(ACCOUNT_ID.to_string()),
-        "aws:useragent" => {
-            Some(header("user-agent").unwrap_or_else(|| "Amazon CloudFront".to_string()))
-        }
-        "aws:referer" => header("referer"),
-        "aws:securetransport" => Some(caller.secure_transport.to_string()),
-        _ => None,
-    }
-}
-
-fn conditions_match(c: Option<&serde_json::Value>, caller: &Caller) -> bool {
-    let Some(serde_json::Value::Object(ops)) = c else {
-        return c.is_none();
-    };
-    ops.iter().all(|(op, kv)| {
-        let serde_json::Value::Object(kv) = kv else {
-            return false;
-        };
-        kv.iter().all(|(key, want)| {
-            let want = as_list(want);
-            let Some(have) = condition_value(key, caller) else {
-                return op.ends_with("IfExists");
-            };
-            let op = op.strip_suffix("IfExists").unwrap_or(op);
-            match op {
-                "StringEquals" | "ArnEquals" => want.contains(&have),
-                "StringEqualsIgnoreCase" => want.iter().any(|w| w.eq_ignore_ascii_case(&have)),
-                "StringLike" | "ArnLike" => want
-                    .iter()
-                    .any(|w| glob(w.as_bytes(), have.as_bytes(), false)),
-                "StringNotEquals" | "ArnNotEquals" => !want.contains(&have),
-                "StringNotLike" | "ArnNotLike" => !want
-                    .iter()
-                    .any(|w| glob(w.as_bytes(), have.as_bytes(), false)),
-                "Bool" => want.iter().any(|w| w.eq_ignore_ascii_case(&have)),
-                _ => false,
-            }
-        })
-    })
-}
-
-fn action_matches(a: Option<&serde_json::Value>, action: &str) -> bool {
-    a.map(as_list)
-        .unwrap_or_default()
-        .iter()
-        .any(|p| glob(p.as_bytes(), action.as_bytes(), true))
-}
-
-fn resource_matches(r: Option<&serde_json::Value>, resource: &str) -> bool {
-    match r {
-        None => true,
-        Some(r) => as_list(r)
-            .iter()
-            .any(|p| glob(p.as_bytes(), resource.as_bytes(), false)),
-    }
-}
-
-/// Evaluates a resource policy for `action` on `resource` by `caller`: an explicit Deny wins, then
-/// any Allow; otherwise denied.
-pub(crate) fn policy_allows(
-    policy: Option<&str>,
-    action: &str,
-    resource: &str,
-    caller: &Caller,
-) -> bool {
-    let Some(doc) = policy.and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok()) else {
-        return false;
-    };
-    let statements = match doc.get("Statement") {
-        Some(serde_json::Value::Array(a)) => a.clone(),
-        Some(o @ serde_json::Value::Object(_)) => vec![o.clone()],
-        _ => return false,
-    };
-    let mut allowed = false;
-    for s in &statements {
-        let applies = principal_matches(s.get("Principal"), caller)
-            && action_matches(s.get("Action"), action)
-            && resource_matches(s.get("Resource"), resource)
-            && conditions_match(s.get("Condition"), caller);
-        if !applies {
-            continue;
-        }
-        match s.get("Effect").and_then(|e| e.as_str()) {
-            Some("Deny") => return false,
-            Some("Allow") => allowed = true,
-            _ => {}
-        }
-    }
-    allowed
-}
-
 // ---------------------------------------------------------------------------------------------
 // Origins.
 // ---------------------------------------------------------------------------------------------
@@ -551,73 +405,15 @@ fn object_resp(o: StoredObject) -> OriginResp {
     }
 }
 
-/// The origin's CORS answer, without a response headers policy (MediaStore CORS policy rules).
+/// The origin's CORS answer, without a response headers policy (MediaStore CORS policy rules, as the edge reads
+/// them: [`crate::cors::EDGE`]).
 fn mediastore_cors(
     rules: Option<&serde_json::Value>,
     origin: &str,
     method: &str,
     request_headers: Option<&str>,
 ) -> Option<Vec<(String, String)>> {
-    let rules = rules?.as_array()?;
-    for r in rules {
-        let list = |k: &str| r.get(k).map(as_list).unwrap_or_default();
-        let origins = list("AllowedOrigins");
-        let Some(matched) = origins
-            .iter()
-            .find(|o| glob(o.as_bytes(), origin.as_bytes(), false))
-        else {
-            continue;
-        };
-        let methods = list("AllowedMethods");
-        if !methods.iter().any(|m| m.eq_ignore_ascii_case(method)) {
-            continue;
-        }
-        if let Some(rh) = request_headers {
-            let allowed = list("AllowedHeaders");
-            let ok = rh
-                .split(',')
-                .map(|h| h.trim())
-                .filter(|h| !h.is_empty())
-                .all(|h| {
-                    allowed.iter().any(|a| {
-                        glob(
-                            a.to_ascii_lowercase().as_bytes(),
-                            h.to_ascii_lowercase().as_bytes(),
-                            false,
-                        )
-                    })
-                });
-            if !ok {
-                continue;
-            }
-        }
-        let mut out = vec![
-            (
-                "access-control-allow-origin".to_string(),
-                if matched == "*" {
-                    "*".to_string()
-                } else {
-                    origin.to_string()
-                },
-            ),
-            (
-                "access-control-allow-methods".to_string(),
-                methods.join(", "),
-            ),
-        ];
-        if let Some(rh) = request_headers {
-            out.push(("access-control-allow-headers".into(), rh.to_string()));
-        }
-        if let Some(age) = r.get("MaxAgeSeconds").and_then(|v| v.as_i64()) {
-            out.push(("access-control-max-age".into(), age.to_string()));
-        }
-        let expose = list("ExposeHeaders");
-        if !expose.is_empty() {
-            out.push(("access-control-expose-headers".into(), expose.join(", ")));
-        }
-        return Some(out);
-    }
-    None
+    crate::cors::container_rule(rules, origin, method, request_headers, &crate::cors::EDGE)
 }
 
 /// What the edge sends to the origin.
@@ -1347,15 +1143,6 @@ mod tests {
     use super::*;
     use crate::cloudfront::xml::parse;
 
-    fn caller(oac: bool) -> Caller {
-        Caller {
-            oac,
-            dist_arn: "arn:aws:cloudfront::123456789012:distribution/EDIST".into(),
-            secure_transport: true,
-            origin_headers: vec![],
-        }
-    }
-
     #[test]
     fn path_patterns_match_like_cloudfront() {
         assert!(path_pattern_matches("/vod/*", "/vod/a/b.m3u8"));
@@ -1456,100 +1243,6 @@ mod tests {
         assert_eq!((s.min, s.default, s.max), (0, 5, 10));
         assert_eq!(s.key_headers, vec!["origin".to_string()]);
         assert_eq!(s.qs_behavior, "none");
-    }
-
-    #[test]
-    fn oac_policy_requires_matching_source_arn() {
-        let policy = r#"{"Version":"2012-10-17","Statement":[{"Sid":"cf","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":["mediastore:GetObject","mediastore:DescribeObject"],"Resource":"arn:aws:mediastore:us-east-1:123456789012:container/c/*","Condition":{"StringEquals":{"AWS:SourceArn":"arn:aws:cloudfront::123456789012:distribution/EDIST"},"Bool":{"aws:SecureTransport":"true"}}}]}"#;
-        let res = "arn:aws:mediastore:us-east-1:123456789012:container/c/vod/a.m3u8";
-        assert!(policy_allows(
-            Some(policy),
-            "mediastore:GetObject",
-            res,
-            &caller(true)
-        ));
-        assert!(
-            !policy_allows(Some(policy), "mediastore:GetObject", res, &caller(false)),
-            "unsigned request"
-        );
-        let mut other = caller(true);
-        other.dist_arn = "arn:aws:cloudfront::123456789012:distribution/EOTHER".into();
-        assert!(!policy_allows(
-            Some(policy),
-            "mediastore:GetObject",
-            res,
-            &other
-        ));
-        assert!(!policy_allows(
-            Some(policy),
-            "mediastore:PutObject",
-            res,
-            &caller(true)
-        ));
-        assert!(!policy_allows(
-            None,
-            "mediastore:GetObject",
-            res,
-            &caller(true)
-        ));
-    }
-
-    #[test]
-    fn legacy_mediastore_user_agent_policy_and_deny() {
-        let policy = r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"mediastore:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:UserAgent":"Amazon CloudFront"},"Bool":{"aws:SecureTransport":"true"}}}}"#;
-        assert!(policy_allows(
-            Some(policy),
-            "mediastore:GetObject",
-            "arn:x",
-            &caller(false)
-        ));
-        let mut insecure = caller(false);
-        insecure.secure_transport = false;
-        assert!(!policy_allows(
-            Some(policy),
-            "mediastore:GetObject",
-            "arn:x",
-            &insecure
-        ));
-        let deny = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"mediastore:*","Resource":"*"}]}"#;
-        assert!(!policy_allows(
-            Some(deny),
-            "mediastore:GetObject",
-            "arn:x",
-            &caller(false)
-        ));
-        let arn_like = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"ArnLike":{"AWS:SourceArn":"arn:aws:cloudfront::123456789012:distribution/*"}}}]}"#;
-        assert!(policy_allows(
-            Some(arn_like),
-            "s3:GetObject",
-            "arn:aws:s3:::b/k",
-            &caller(true)
-        ));
-        assert!(!policy_allows(
-            Some(arn_like),
-            "s3:GetObject",
-            "arn:aws:s3:::other/k",
-            &caller(true)
-        ));
-    }
-
-    #[test]
-    fn origin_custom_headers_feed_referer_conditions() {
-        let policy = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"StringLike":{"aws:Referer":"secret-123"}}}]}"#;
-        let mut c = caller(false);
-        assert!(!policy_allows(
-            Some(policy),
-            "s3:GetObject",
-            "arn:aws:s3:::b/k",
-            &c
-        ));
-        c.origin_headers = vec![("referer".into(), "secret-123".into())];
-        assert!(policy_allows(
-            Some(policy),
-            "s3:GetObject",
-            "arn:aws:s3:::b/k",
-            &c
-        ));
     }
 
     #[test]

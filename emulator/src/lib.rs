@@ -6,7 +6,9 @@
 //! - `mediaconvert`: MediaConvert control plane and ffmpeg transcoding
 
 pub mod cloudfront;
+mod cors;
 pub mod edge;
+mod iam;
 pub mod knobs;
 pub mod log;
 pub mod mediaconvert;

@@ -9,6 +9,7 @@
 //! on `http://127.0.0.1:PORT` (use `--endpoint-url http://127.0.0.1:PORT/_mediastore/<ContainerName>`).
 use crate::SharedRef;
 use crate::wire::{Req, Resp, StoredObject, join_inside, parse_range};
+use crate::{cors, iam};
 use bytes::Bytes;
 use http::{HeaderValue, Method, StatusCode};
 use serde_json::{Value, json};
@@ -940,51 +941,16 @@ fn query_param(uri: &http::Uri, name: &str) -> Option<String> {
     })
 }
 
-/// Whether the container policy lets anonymous callers perform `action` (e.g. `mediastore:GetObject`).
+/// Whether the container policy lets anonymous callers perform `action` (e.g. `mediastore:GetObject`): principal
+/// and action only ([`iam::Checks::PRINCIPAL_AND_ACTION`]).
 fn policy_allows_anonymous(policy: Option<&str>, action: &str) -> bool {
-    let Some(doc) = policy.and_then(|p| serde_json::from_str::<Value>(p).ok()) else {
-        return false;
-    };
-    let stmts = match doc.get("Statement") {
-        Some(Value::Array(a)) => a.clone(),
-        Some(o @ Value::Object(_)) => vec![o.clone()],
-        _ => return false,
-    };
-    let as_list = |v: Option<&Value>| -> Vec<String> {
-        match v {
-            Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    let action_matches = |pat: &str| {
-        let pat = pat.to_ascii_lowercase();
-        let action = action.to_ascii_lowercase();
-        pat == "*"
-            || pat == "mediastore:*"
-            || pat == action
-            || (pat.ends_with('*') && action.starts_with(&pat[..pat.len() - 1]))
-    };
-    let mut allowed = false;
-    for s in stmts {
-        let principal_any = match s.get("Principal") {
-            Some(Value::String(p)) => p == "*",
-            Some(Value::Object(o)) => as_list(o.get("AWS")).iter().any(|p| p == "*"),
-            _ => false,
-        };
-        if !principal_any || !as_list(s.get("Action")).iter().any(|a| action_matches(a)) {
-            continue;
-        }
-        match s.get("Effect").and_then(Value::as_str) {
-            Some("Deny") => return false,
-            Some("Allow") => allowed = true,
-            _ => {}
-        }
-    }
-    allowed
+    iam::allows(
+        policy,
+        action,
+        "",
+        &iam::Caller::anonymous(),
+        iam::Checks::PRINCIPAL_AND_ACTION,
+    )
 }
 
 /// Resolves the container a data-plane request addresses, and the object path (no leading slash).
@@ -1020,54 +986,22 @@ fn resolve_target(st: &State, req: &Req) -> Result<(String, String, String), Str
     Err("A MediaStore data-plane request must address a container endpoint (<id>.data.mediastore.<region>.localhost) or the path prefix /_mediastore/<ContainerName>/".into())
 }
 
-fn apply_cors(resp: &mut Resp, cors: Option<&Value>, origin: Option<&str>, method: &str) {
-    let (Some(rules), Some(origin)) = (cors.and_then(Value::as_array), origin) else {
+/// Adds the CORS headers of the container's first matching CORS rule ([`cors::DATA_PLANE`]) and `Vary: Origin`.
+fn apply_cors(resp: &mut Resp, rules: Option<&Value>, origin: Option<&str>, method: &str) {
+    let Some(origin) = origin else { return };
+    let Some(headers) = cors::container_rule(rules, origin, method, None, &cors::DATA_PLANE) else {
         return;
     };
-    for r in rules {
-        let origins: Vec<&str> = r
-            .get("AllowedOrigins")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        let methods: Vec<&str> = r
-            .get("AllowedMethods")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_else(|| vec!["GET", "HEAD"]);
-        let origin_ok = origins.iter().any(|o| {
-            *o == "*"
-                || *o == origin
-                || o.split_once('*')
-                    .is_some_and(|(a, b)| origin.starts_with(a) && origin.ends_with(b))
-        });
-        if !origin_ok || !methods.contains(&method) {
-            continue;
+    let h = resp.headers_mut();
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            h.insert(n, v);
         }
-        let h = resp.headers_mut();
-        let allow = if origins.contains(&"*") {
-            "*".to_string()
-        } else {
-            origin.to_string()
-        };
-        if let Ok(v) = HeaderValue::from_str(&allow) {
-            h.insert("access-control-allow-origin", v);
-        }
-        if let Ok(v) = HeaderValue::from_str(&methods.join(", ")) {
-            h.insert("access-control-allow-methods", v);
-        }
-        if let Some(ex) = r.get("ExposeHeaders").and_then(Value::as_array) {
-            let ex: Vec<&str> = ex.iter().filter_map(Value::as_str).collect();
-            if let Ok(v) = HeaderValue::from_str(&ex.join(", ")) {
-                h.insert("access-control-expose-headers", v);
-            }
-        }
-        if let Some(age) = r.get("MaxAgeSeconds").and_then(Value::as_u64) {
-            h.insert("access-control-max-age", HeaderValue::from(age));
-        }
-        h.append(http::header::VARY, HeaderValue::from_static("Origin"));
-        return;
     }
+    h.append(http::header::VARY, HeaderValue::from_static("Origin"));
 }
 
 async fn data(shared: &SharedRef, req: Req) -> Resp {
