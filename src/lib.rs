@@ -81,25 +81,23 @@
 pub mod apply;
 mod aws;
 mod error;
-mod input;
-mod pipeline;
 pub mod plan;
 mod secret;
-mod spec_file;
+mod spec;
 pub mod types;
 pub mod upload;
-mod validate;
 pub mod verify;
 
 pub use apply::{ApplyOptions, Change, Deployment, Event, PlaybackUrl, Refresh};
 pub use error::{AwsError, Error, ErrorCategory, InvalidValue, Violation, Violations};
-pub use input::{
+pub use plan::{Plan, Step};
+pub use secret::Secret;
+pub use spec::VodPipelineBuilder;
+pub use spec::input::{
     AudioSpec, CaptionsSpec, CloudFrontSpec, Input, LadderSpec, MediaStoreSpec, ObjectCachingMode,
     RenditionSpec, S3OriginSpec, SourceSpec, ThumbnailsSpec, TranscodeSpec,
 };
-pub use pipeline::{Asset, CloudFront, Origin, Source, Transcode, VodPipeline, VodPipelineBuilder};
-pub use plan::{Plan, Step};
-pub use secret::Secret;
+pub use spec::model::{Asset, CloudFront, Origin, Source, Transcode, VodPipeline};
 pub use types::{AbrLadder, LadderPreset, OutputFormat, VideoCodec};
 pub use upload::{PartSize, UploadJob, UploadReport, Uploader};
 pub use verify::{Check, CheckKind, Outcome, VerifyReport};

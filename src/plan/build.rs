@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::*;
-use crate::pipeline::{Asset, Origin, VodPipeline};
+use crate::spec::model::{Asset, Origin, VodPipeline};
 use crate::types::{CacheSettings, ObjectCaching, OutputFormat, Ttl};
 
 /// AWS-managed CloudFront policies this crate attaches, under their published ids.

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use toml::Value;
 
+use super::input::*;
+use super::model::VodPipeline;
 use crate::error::{Error, Violation};
-use crate::input::*;
-use crate::pipeline::VodPipeline;
 use crate::secret::{REDACTED, Secret};
 
 pub(crate) fn load_file(path: &Path) -> Result<VodPipeline, Error> {
@@ -41,7 +41,7 @@ pub(crate) fn load_str(
     })?;
     let mut problems = Vec::new();
     let spec = read_pipeline(&doc, &mut problems);
-    crate::validate::validate(spec, Some(base_dir), problems)
+    super::validate::validate(spec, Some(base_dir), problems)
 }
 
 /// A table being read: remembers which keys were used, to report the others as unknown.

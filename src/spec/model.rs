@@ -1,19 +1,14 @@
-//! The validated pipeline model: [`VodPipeline`] and its parts.
+//! The validated pipeline model: [`VodPipeline`] and its parts. A leaf: the entry points that build,
+//! load and plan a pipeline live in the parent module.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::error::Error;
-use crate::input::{
-    CloudFrontSpec, Input, LadderSpec, MediaStoreSpec, PipelineSpec, S3OriginSpec, SourceSpec,
-    TranscodeSpec,
-};
-use crate::plan::Plan;
 use crate::types::*;
 
 /// A validated description of an on-demand video service.
 ///
 /// Built with [`VodPipeline::builder`] or loaded from a TOML spec with [`VodPipeline::from_toml_file`];
-/// both run the same validation, which reports every problem at once ([`Error::Invalid`]). A value of
+/// both run the same validation, which reports every problem at once ([`Error::Invalid`](crate::Error::Invalid)). A value of
 /// this type is always valid; [`VodPipeline::plan`] turns it into the AWS calls that create it.
 ///
 /// ```
@@ -43,65 +38,7 @@ pub struct VodPipeline {
     pub(crate) assets: Vec<Asset>,
 }
 
-#[bon::bon]
 impl VodPipeline {
-    /// Starts a pipeline. `name`, `region`, `source`, `transcode`, `abr_ladder` and `cloudfront` are
-    /// required (the compiler checks); exactly one origin, [`mediastore`](VodPipelineBuilder::mediastore)
-    /// or [`s3_origin`](VodPipelineBuilder::s3_origin) (recommended), is checked by `build()`.
-    #[builder(finish_fn = build)]
-    pub fn new(
-        /// Pipeline name; every resource name, tag and idempotency token derives from it.
-        #[builder(into)]
-        name: Input<PipelineName>,
-        /// AWS Region of the S3 buckets, MediaConvert and MediaStore (CloudFront is global).
-        #[builder(into)]
-        region: Input<Region>,
-        /// Source bucket and files.
-        source: SourceSpec,
-        /// Transcoding settings.
-        transcode: TranscodeSpec,
-        /// The ABR ladder: a preset name, a list of renditions or an [`AbrLadder`].
-        #[builder(into)]
-        abr_ladder: LadderSpec,
-        /// A MediaStore container as origin. **Deprecated by AWS** (discontinued 2025-11-13); prefer
-        /// `s3_origin`.
-        mediastore: Option<MediaStoreSpec>,
-        /// A private S3 bucket as origin, through CloudFront origin access control (recommended).
-        s3_origin: Option<S3OriginSpec>,
-        /// The CloudFront distribution.
-        cloudfront: CloudFrontSpec,
-    ) -> Result<Self, Error> {
-        let spec = PipelineSpec {
-            name,
-            region,
-            source,
-            transcode,
-            abr_ladder,
-            mediastore,
-            s3_origin,
-            cloudfront,
-        };
-        crate::validate::validate(spec, None, Vec::new())
-    }
-}
-
-impl VodPipeline {
-    /// Loads and validates a TOML spec file. Relative file paths in it are resolved against the spec
-    /// file's folder. Unknown keys are errors.
-    pub fn from_toml_file(path: impl AsRef<Path>) -> Result<Self, Error> {
-        crate::spec_file::load_file(path.as_ref())
-    }
-
-    /// Parses and validates a TOML spec given as text; relative file paths resolve against `base_dir`.
-    pub fn from_toml_str(text: &str, base_dir: impl AsRef<Path>) -> Result<Self, Error> {
-        crate::spec_file::load_str(text, base_dir.as_ref(), None)
-    }
-
-    /// Compiles the pipeline into a plan of AWS calls. Pure: no I/O.
-    pub fn plan(&self) -> Plan {
-        crate::plan::build(self)
-    }
-
     /// The pipeline name.
     pub fn name(&self) -> &PipelineName {
         &self.name
