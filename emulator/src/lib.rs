@@ -7,7 +7,7 @@
 
 pub mod cloudfront;
 mod cors;
-pub mod edge;
+pub use cloudfront::edge;
 mod iam;
 pub mod knobs;
 pub mod log;

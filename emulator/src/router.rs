@@ -179,7 +179,7 @@ pub async fn dispatch(
     };
     let mut resp = match target {
         Target::Edge => {
-            let mut resp = crate::edge::handle(shared, req).await;
+            let mut resp = crate::cloudfront::edge::handle(shared, req).await;
             if shared.knobs.drop_cors("edge") {
                 let cors: Vec<_> = resp
                     .headers()

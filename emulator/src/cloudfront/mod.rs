@@ -6,6 +6,7 @@
 //! groups and tags. See `docs/cloudfront.md`.
 
 mod dist;
+pub mod edge;
 mod managed;
 mod resources;
 pub(crate) mod util;
@@ -235,7 +236,7 @@ impl Inner {
 #[derive(Debug)]
 pub struct State {
     pub(crate) inner: Mutex<Inner>,
-    pub(crate) edge: crate::edge::Cache,
+    pub(crate) edge: edge::Cache,
 }
 
 impl Default for State {
@@ -278,7 +279,7 @@ impl Default for State {
                 tags: HashMap::new(),
                 seq,
             }),
-            edge: crate::edge::Cache::default(),
+            edge: edge::Cache::default(),
         }
     }
 }

@@ -1,0 +1,415 @@
+//! The edge cache and the CloudFront rules that feed it: behavior selection by path pattern, cache settings
+//! (cache policy or legacy `ForwardedValues`), TTLs against the origin's `Cache-Control`, cache keys, and
+//! invalidation paths.
+
+use super::OriginResp;
+use crate::cloudfront::xml::El;
+use crate::wire::glob;
+use http::{HeaderMap, Method};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
+
+/// Default `ErrorCachingMinTTL`.
+const DEFAULT_ERROR_TTL: u64 = 10;
+
+#[derive(Debug, Clone)]
+pub(super) struct Entry {
+    pub(super) resp: OriginResp,
+    pub(super) stored: Instant,
+    pub(super) ttl: Duration,
+    /// The viewer path (no query), for invalidations.
+    pub(super) path: String,
+}
+
+/// The edge cache: per distribution, cache key -> entry.
+#[derive(Debug, Default)]
+pub struct Cache {
+    entries: Mutex<HashMap<String, HashMap<String, Entry>>>,
+}
+
+impl Cache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<String, Entry>>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Drops everything cached for a distribution.
+    pub fn purge_distribution(&self, dist_id: &str) {
+        self.lock().remove(dist_id);
+    }
+
+    /// Drops cached paths (a trailing `*` matches a prefix). All query-string and header variants of a
+    /// path go with it.
+    pub fn invalidate(&self, dist_id: &str, paths: &[String]) {
+        let mut all = self.lock();
+        if let Some(m) = all.get_mut(dist_id) {
+            m.retain(|_, e| !paths.iter().any(|p| invalidation_matches(p, &e.path)));
+        }
+    }
+
+    pub(super) fn get(&self, dist_id: &str, key: &str) -> Option<Entry> {
+        let mut all = self.lock();
+        let m = all.get_mut(dist_id)?;
+        match m.get(key) {
+            Some(e) if e.stored.elapsed() < e.ttl => Some(e.clone()),
+            Some(_) => {
+                m.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    pub(super) fn put(&self, dist_id: &str, key: String, entry: Entry) {
+        self.lock()
+            .entry(dist_id.to_string())
+            .or_default()
+            .insert(key, entry);
+    }
+
+    /// Number of live entries for a distribution (tests).
+    pub fn len(&self, dist_id: &str) -> usize {
+        self.lock()
+            .get(dist_id)
+            .map(|m| m.values().filter(|e| e.stored.elapsed() < e.ttl).count())
+            .unwrap_or(0)
+    }
+
+    /// Whether nothing is cached at all.
+    pub fn is_empty(&self) -> bool {
+        self.lock().values().all(|m| m.is_empty())
+    }
+}
+
+/// Whether an invalidation path covers a cached viewer path.
+pub(crate) fn invalidation_matches(pattern: &str, path: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => path.starts_with(prefix),
+        None => pattern == path,
+    }
+}
+
+/// CloudFront path pattern matching: `*` any run of characters (including `/`), `?` one character;
+/// case-sensitive; the leading `/` of the pattern is optional.
+pub(crate) fn path_pattern_matches(pattern: &str, path: &str) -> bool {
+    let pattern = pattern.strip_prefix('/').unwrap_or(pattern);
+    let path = path.strip_prefix('/').unwrap_or(path);
+    glob(pattern.as_bytes(), path.as_bytes(), false)
+}
+
+/// The cache settings of a behavior, from its cache policy or legacy `ForwardedValues`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CacheSettings {
+    pub min: u64,
+    pub default: u64,
+    pub max: u64,
+    /// Lowercase header names in the cache key.
+    pub key_headers: Vec<String>,
+    /// All viewer headers are forwarded (legacy `*`): nothing is cached.
+    pub all_headers: bool,
+    /// Query strings: "none" | "all" | "whitelist" | "allExcept", with names.
+    pub qs_behavior: String,
+    pub qs_names: Vec<String>,
+}
+
+fn num(el: &El, path: &str, default: u64) -> u64 {
+    el.text_at(path)
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Reads the cache settings of a behavior. `policy` is the cache policy config when the behavior uses one.
+pub(crate) fn cache_settings(behavior: &El, policy: Option<&El>) -> CacheSettings {
+    match policy {
+        Some(p) => {
+            let params = p.child("ParametersInCacheKeyAndForwardedToOrigin");
+            let empty = El::default();
+            let params = params.unwrap_or(&empty);
+            let key_headers = if params.str_at("HeadersConfig/HeaderBehavior") == "whitelist" {
+                params
+                    .item_texts("HeadersConfig/Headers")
+                    .iter()
+                    .map(|h| h.to_ascii_lowercase())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            CacheSettings {
+                min: num(p, "MinTTL", 0),
+                default: num(p, "DefaultTTL", 86_400),
+                max: num(p, "MaxTTL", 31_536_000),
+                key_headers,
+                all_headers: false,
+                qs_behavior: params
+                    .text_at("QueryStringsConfig/QueryStringBehavior")
+                    .unwrap_or("none")
+                    .to_string(),
+                qs_names: params.item_texts("QueryStringsConfig/QueryStrings"),
+            }
+        }
+        None => {
+            let fv = behavior.child("ForwardedValues");
+            let empty = El::default();
+            let fv = fv.unwrap_or(&empty);
+            let headers: Vec<String> = fv
+                .item_texts("Headers")
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect();
+            let qs = fv.bool_at("QueryString") == Some(true);
+            let qs_keys = fv.item_texts("QueryStringCacheKeys");
+            let (qs_behavior, qs_names) = match (qs, qs_keys.is_empty()) {
+                (false, _) => ("none".to_string(), Vec::new()),
+                (true, true) => ("all".to_string(), Vec::new()),
+                (true, false) => ("whitelist".to_string(), qs_keys),
+            };
+            CacheSettings {
+                min: num(behavior, "MinTTL", 0),
+                default: num(behavior, "DefaultTTL", 86_400),
+                max: num(behavior, "MaxTTL", 31_536_000),
+                all_headers: headers.iter().any(|h| h == "*"),
+                key_headers: headers.into_iter().filter(|h| h != "*").collect(),
+                qs_behavior,
+                qs_names,
+            }
+        }
+    }
+}
+
+/// How long CloudFront keeps a successful origin response, given its `Cache-Control` / `Expires`.
+/// `None` means not cached.
+pub(crate) fn success_ttl(
+    s: &CacheSettings,
+    cache_control: Option<&str>,
+    expires: Option<&str>,
+) -> Option<u64> {
+    if s.all_headers {
+        return None;
+    }
+    let mut max_age = None;
+    let mut s_maxage = None;
+    let mut no_store = false;
+    if let Some(cc) = cache_control {
+        for d in cc.split(',') {
+            let d = d.trim().to_ascii_lowercase();
+            let (k, v) = match d.split_once('=') {
+                Some((k, v)) => (
+                    k.trim().to_string(),
+                    Some(v.trim().trim_matches('"').to_string()),
+                ),
+                None => (d.clone(), None),
+            };
+            match k.as_str() {
+                "max-age" => max_age = v.and_then(|v| v.parse::<u64>().ok()),
+                "s-maxage" => s_maxage = v.and_then(|v| v.parse::<u64>().ok()),
+                "no-cache" | "no-store" | "private" => no_store = true,
+                _ => {}
+            }
+        }
+    }
+    let ttl = if no_store {
+        s.min
+    } else if let Some(v) = s_maxage.or(max_age) {
+        v.clamp(s.min, s.max.max(s.min))
+    } else if let Some(exp) = expires.and_then(|e| httpdate::parse_http_date(e).ok()) {
+        let secs = exp
+            .duration_since(SystemTime::now())
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        secs.clamp(s.min, s.max.max(s.min))
+    } else {
+        s.default
+    };
+    if ttl == 0 { None } else { Some(ttl) }
+}
+
+/// `ErrorCachingMinTTL` for a status code from `CustomErrorResponses` (10 s when not configured).
+pub(crate) fn error_ttl(cfg: &El, status: u16) -> u64 {
+    cfg.items("CustomErrorResponses")
+        .into_iter()
+        .find(|r| r.i64_at("ErrorCode") == Some(status as i64))
+        .and_then(|r| r.i64_at("ErrorCachingMinTTL"))
+        .map(|v| v.max(0) as u64)
+        .unwrap_or(DEFAULT_ERROR_TTL)
+}
+
+/// The cache key: method class, path, the query strings and headers the settings include.
+pub(crate) fn cache_key(
+    s: &CacheSettings,
+    method: &Method,
+    path: &str,
+    query: &[(String, String)],
+    headers: &HeaderMap,
+) -> String {
+    let class = if method == Method::OPTIONS {
+        "OPTIONS"
+    } else {
+        "GET"
+    };
+    let mut qs: Vec<(String, String)> = query
+        .iter()
+        .filter(|(k, _)| match s.qs_behavior.as_str() {
+            "all" => true,
+            "whitelist" => s.qs_names.iter().any(|n| n == k),
+            "allExcept" => !s.qs_names.iter().any(|n| n == k),
+            _ => false,
+        })
+        .cloned()
+        .collect();
+    qs.sort();
+    let qs: Vec<String> = qs.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let hs: Vec<String> = s
+        .key_headers
+        .iter()
+        .map(|h| {
+            format!(
+                "{h}:{}",
+                headers
+                    .get(h.as_str())
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+            )
+        })
+        .collect();
+    format!("{class} {path}?{}|{}", qs.join("&"), hs.join("|"))
+}
+
+/// Matches a viewer path to a cache behavior: the first ordered behavior whose pattern matches, else
+/// the default.
+pub(crate) fn select_behavior<'a>(cfg: &'a El, path: &str) -> Option<&'a El> {
+    cfg.items("CacheBehaviors")
+        .into_iter()
+        .find(|b| path_pattern_matches(b.str_at("PathPattern"), path))
+        .or_else(|| cfg.child("DefaultCacheBehavior"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloudfront::xml::parse;
+
+    #[test]
+    fn path_patterns_match_like_cloudfront() {
+        assert!(path_pattern_matches("/vod/*", "/vod/a/b.m3u8"));
+        assert!(path_pattern_matches("vod/*", "/vod/a/b.m3u8"));
+        assert!(path_pattern_matches("*.m3u8", "/x/y/index.m3u8"));
+        assert!(!path_pattern_matches("*.m3u8", "/x/y/seg.ts"));
+        assert!(path_pattern_matches("/img/?.png", "/img/a.png"));
+        assert!(!path_pattern_matches("/img/?.png", "/img/ab.png"));
+        assert!(!path_pattern_matches("/VOD/*", "/vod/a"));
+    }
+
+    #[test]
+    fn invalidation_paths() {
+        assert!(invalidation_matches("/*", "/a/b"));
+        assert!(invalidation_matches("/vod/*", "/vod/x.ts"));
+        assert!(!invalidation_matches("/vod/*", "/live/x.ts"));
+        assert!(invalidation_matches("/a.m3u8", "/a.m3u8"));
+        assert!(!invalidation_matches("/a.m3u8", "/a.m3u8x"));
+    }
+
+    fn settings(min: u64, default: u64, max: u64) -> CacheSettings {
+        CacheSettings {
+            min,
+            default,
+            max,
+            key_headers: vec![],
+            all_headers: false,
+            qs_behavior: "none".into(),
+            qs_names: vec![],
+        }
+    }
+
+    #[test]
+    fn ttls_clamp_origin_cache_control() {
+        let s = settings(1, 86400, 31536000);
+        assert_eq!(success_ttl(&s, None, None), Some(86400));
+        assert_eq!(success_ttl(&s, Some("max-age=60"), None), Some(60));
+        assert_eq!(
+            success_ttl(&s, Some("max-age=60, s-maxage=5"), None),
+            Some(5)
+        );
+        assert_eq!(success_ttl(&s, Some("max-age=0"), None), Some(1));
+        assert_eq!(success_ttl(&s, Some("no-cache"), None), Some(1));
+        let s = settings(0, 0, 31536000);
+        assert_eq!(success_ttl(&s, None, None), None);
+        assert_eq!(
+            success_ttl(&s, Some("max-age=99999999999"), None),
+            Some(31536000)
+        );
+        assert_eq!(success_ttl(&s, Some("no-store"), None), None);
+        let s = settings(0, 0, 0);
+        assert_eq!(success_ttl(&s, Some("max-age=600"), None), None);
+    }
+
+    #[test]
+    fn error_ttl_defaults_to_ten_seconds() {
+        let cfg = parse(b"<DistributionConfig><CustomErrorResponses><Quantity>1</Quantity><Items><CustomErrorResponse><ErrorCode>404</ErrorCode><ErrorCachingMinTTL>3</ErrorCachingMinTTL></CustomErrorResponse></Items></CustomErrorResponses></DistributionConfig>").unwrap();
+        assert_eq!(error_ttl(&cfg, 404), 3);
+        assert_eq!(error_ttl(&cfg, 403), 10);
+    }
+
+    #[test]
+    fn cache_key_includes_origin_only_when_configured() {
+        let mut h1 = HeaderMap::new();
+        h1.insert("origin", "https://a.example".parse().unwrap());
+        let mut h2 = HeaderMap::new();
+        h2.insert("origin", "https://b.example".parse().unwrap());
+        let s = settings(0, 1, 1);
+        assert_eq!(
+            cache_key(&s, &Method::GET, "/x", &[], &h1),
+            cache_key(&s, &Method::GET, "/x", &[], &h2)
+        );
+        let mut s2 = s.clone();
+        s2.key_headers = vec!["origin".into()];
+        assert_ne!(
+            cache_key(&s2, &Method::GET, "/x", &[], &h1),
+            cache_key(&s2, &Method::GET, "/x", &[], &h2)
+        );
+        assert_eq!(
+            cache_key(&s2, &Method::HEAD, "/x", &[], &h1),
+            cache_key(&s2, &Method::GET, "/x", &[], &h1)
+        );
+    }
+
+    #[test]
+    fn cache_settings_from_policy_and_legacy() {
+        let policy = parse(br#"<CachePolicyConfig><Name>p</Name><MinTTL>0</MinTTL><DefaultTTL>86400</DefaultTTL><MaxTTL>31536000</MaxTTL><ParametersInCacheKeyAndForwardedToOrigin><EnableAcceptEncodingGzip>true</EnableAcceptEncodingGzip><HeadersConfig><HeaderBehavior>whitelist</HeaderBehavior><Headers><Quantity>1</Quantity><Items><Name>Origin</Name></Items></Headers></HeadersConfig><CookiesConfig><CookieBehavior>none</CookieBehavior></CookiesConfig><QueryStringsConfig><QueryStringBehavior>whitelist</QueryStringBehavior><QueryStrings><Quantity>1</Quantity><Items><Name>m</Name></Items></QueryStrings></QueryStringsConfig></ParametersInCacheKeyAndForwardedToOrigin></CachePolicyConfig>"#).unwrap();
+        let s = cache_settings(&El::default(), Some(&policy));
+        assert_eq!(s.key_headers, vec!["origin".to_string()]);
+        assert_eq!((s.min, s.default, s.max), (0, 86400, 31536000));
+        let q = vec![
+            ("m".to_string(), "1".to_string()),
+            ("x".to_string(), "2".to_string()),
+        ];
+        assert!(cache_key(&s, &Method::GET, "/a", &q, &HeaderMap::new()).contains("?m=1|"));
+        let legacy = parse(br#"<DefaultCacheBehavior><ForwardedValues><QueryString>false</QueryString><Cookies><Forward>none</Forward></Cookies><Headers><Quantity>1</Quantity><Items><Name>Origin</Name></Items></Headers></ForwardedValues><MinTTL>0</MinTTL><DefaultTTL>5</DefaultTTL><MaxTTL>10</MaxTTL></DefaultCacheBehavior>"#).unwrap();
+        let s = cache_settings(&legacy, None);
+        assert_eq!((s.min, s.default, s.max), (0, 5, 10));
+        assert_eq!(s.key_headers, vec!["origin".to_string()]);
+        assert_eq!(s.qs_behavior, "none");
+    }
+
+    #[test]
+    fn behavior_selection() {
+        let cfg = parse(br#"<DistributionConfig><DefaultCacheBehavior><TargetOriginId>d</TargetOriginId></DefaultCacheBehavior><CacheBehaviors><Quantity>2</Quantity><Items><CacheBehavior><PathPattern>*.m3u8</PathPattern><TargetOriginId>m</TargetOriginId></CacheBehavior><CacheBehavior><PathPattern>/vod/*</PathPattern><TargetOriginId>v</TargetOriginId></CacheBehavior></Items></CacheBehaviors></DistributionConfig>"#).unwrap();
+        assert_eq!(
+            select_behavior(&cfg, "/vod/a.m3u8")
+                .unwrap()
+                .str_at("TargetOriginId"),
+            "m"
+        );
+        assert_eq!(
+            select_behavior(&cfg, "/vod/a.ts")
+                .unwrap()
+                .str_at("TargetOriginId"),
+            "v"
+        );
+        assert_eq!(
+            select_behavior(&cfg, "/x.ts")
+                .unwrap()
+                .str_at("TargetOriginId"),
+            "d"
+        );
+    }
+}

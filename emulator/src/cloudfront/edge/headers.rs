@@ -1,0 +1,232 @@
+//! Viewer response headers: `Range`, and the response headers policy (CORS, security headers, custom and
+//! removed headers).
+
+use super::{ALL_METHODS, OriginResp};
+use crate::cloudfront::xml::El;
+use crate::wire::glob;
+use bytes::Bytes;
+
+/// Applies a single `Range: bytes=` range to a 200 response (206 / 416); other responses unchanged.
+pub(crate) fn apply_range(r: OriginResp, range: Option<&str>) -> OriginResp {
+    let Some(range) = range else { return r };
+    if r.status != 200 {
+        return r;
+    }
+    let len = r.body.len() as u64;
+    let (start, end) = match crate::wire::parse_range(range, len) {
+        Ok(x) => x,
+        // Several ranges or a range CloudFront does not take: serve the whole object, as allowed.
+        Err(crate::wire::RangeError::Malformed) => return r,
+        Err(crate::wire::RangeError::Unsatisfiable) => {
+            let mut out = OriginResp {
+                status: 416,
+                headers: Vec::new(),
+                body: Bytes::new(),
+            };
+            out.set_header("content-range", format!("bytes */{len}"));
+            if let Some(ct) = r.header("content-type") {
+                out.set_header("content-type", ct.to_string());
+            }
+            return out;
+        }
+    };
+    let mut out = r.clone();
+    out.status = 206;
+    out.body = r.body.slice(start as usize..=end as usize);
+    out.set_header("content-range", format!("bytes {start}-{end}/{len}"));
+    out.set_header("accept-ranges", "bytes");
+    out
+}
+
+/// CORS headers from a response headers policy's `CorsConfig` for a viewer `Origin`; `None` when
+/// the origin is not allowed (no CORS headers then).
+pub(crate) fn policy_cors(
+    cors: &El,
+    origin: &str,
+    preflight: bool,
+) -> Option<Vec<(String, String)>> {
+    let origins = cors.item_texts("AccessControlAllowOrigins");
+    let any = origins.iter().any(|o| o == "*");
+    if !any
+        && !origins
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(origin) || glob(o.as_bytes(), origin.as_bytes(), true))
+    {
+        return None;
+    }
+    let creds = cors.bool_at("AccessControlAllowCredentials") == Some(true);
+    let mut out = vec![(
+        "access-control-allow-origin".to_string(),
+        if any && !creds {
+            "*".to_string()
+        } else {
+            origin.to_string()
+        },
+    )];
+    if creds {
+        out.push(("access-control-allow-credentials".into(), "true".into()));
+    }
+    if preflight {
+        let methods = cors.item_texts("AccessControlAllowMethods");
+        let m = if methods.iter().any(|m| m == "ALL") {
+            ALL_METHODS.to_string()
+        } else {
+            methods.join(", ")
+        };
+        out.push(("access-control-allow-methods".into(), m));
+        let headers = cors.item_texts("AccessControlAllowHeaders");
+        if !headers.is_empty() {
+            out.push(("access-control-allow-headers".into(), headers.join(", ")));
+        }
+        if let Some(age) = cors
+            .text_at("AccessControlMaxAgeSec")
+            .filter(|a| !a.is_empty())
+        {
+            out.push(("access-control-max-age".into(), age.to_string()));
+        }
+    } else {
+        let expose = cors.item_texts("AccessControlExposeHeaders");
+        if !expose.is_empty() {
+            out.push(("access-control-expose-headers".into(), expose.join(", ")));
+        }
+    }
+    Some(out)
+}
+
+/// Applies a response headers policy to a response on its way to the viewer.
+pub(super) fn apply_response_headers_policy(
+    r: &mut OriginResp,
+    policy: &El,
+    viewer_origin: Option<&str>,
+) {
+    if let (Some(cors), Some(origin)) = (policy.child("CorsConfig"), viewer_origin) {
+        let override_origin = cors.bool_at("OriginOverride") == Some(true);
+        if override_origin || r.header("access-control-allow-origin").is_none() {
+            if override_origin {
+                for h in [
+                    "access-control-allow-origin",
+                    "access-control-allow-credentials",
+                    "access-control-expose-headers",
+                ] {
+                    r.remove_header(h);
+                }
+            }
+            if let Some(h) = policy_cors(cors, origin, false) {
+                for (k, v) in h {
+                    r.set_header(&k, v);
+                }
+            }
+        }
+    }
+    if let Some(sec) = policy.child("SecurityHeadersConfig") {
+        let mut set = |name: &str, el: Option<&El>, value: String| {
+            if let Some(el) = el
+                && (el.bool_at("Override") == Some(true) || r.header(name).is_none())
+            {
+                r.set_header(name, value);
+            }
+        };
+        let hsts = sec.child("StrictTransportSecurity");
+        if let Some(h) = hsts {
+            let mut v = format!("max-age={}", h.str_at("AccessControlMaxAgeSec"));
+            if h.bool_at("IncludeSubdomains") == Some(true) {
+                v.push_str("; includeSubDomains");
+            }
+            if h.bool_at("Preload") == Some(true) {
+                v.push_str("; preload");
+            }
+            set("strict-transport-security", hsts, v);
+        }
+        set(
+            "x-content-type-options",
+            sec.child("ContentTypeOptions"),
+            "nosniff".into(),
+        );
+        let fo = sec.child("FrameOptions");
+        set(
+            "x-frame-options",
+            fo,
+            fo.map(|f| f.str_at("FrameOption").to_string())
+                .unwrap_or_default(),
+        );
+        let rp = sec.child("ReferrerPolicy");
+        set(
+            "referrer-policy",
+            rp,
+            rp.map(|f| f.str_at("ReferrerPolicy").to_string())
+                .unwrap_or_default(),
+        );
+        let csp = sec.child("ContentSecurityPolicy");
+        set(
+            "content-security-policy",
+            csp,
+            csp.map(|f| f.str_at("ContentSecurityPolicy").to_string())
+                .unwrap_or_default(),
+        );
+        if let Some(x) = sec.child("XSSProtection") {
+            let mut v = if x.bool_at("Protection") == Some(true) {
+                "1".to_string()
+            } else {
+                "0".to_string()
+            };
+            if x.bool_at("ModeBlock") == Some(true) {
+                v.push_str("; mode=block");
+            }
+            if let Some(u) = x.text_at("ReportUri").filter(|u| !u.is_empty()) {
+                v.push_str(&format!("; report={u}"));
+            }
+            set("x-xss-protection", Some(x), v);
+        }
+    }
+    for h in policy.items("CustomHeadersConfig") {
+        let name = h.str_at("Header").to_ascii_lowercase();
+        if h.bool_at("Override") == Some(true) || r.header(&name).is_none() {
+            r.set_header(&name, h.str_at("Value").to_string());
+        }
+    }
+    for h in policy.items("RemoveHeadersConfig") {
+        r.remove_header(&h.str_at("Header").to_ascii_lowercase());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloudfront::xml::parse;
+
+    #[test]
+    fn ranges() {
+        let r = OriginResp {
+            status: 200,
+            headers: vec![("content-type".into(), "video/mp2t".into())],
+            body: Bytes::from_static(b"0123456789"),
+        };
+        let p = apply_range(r.clone(), Some("bytes=2-4"));
+        assert_eq!((p.status, &p.body[..]), (206, &b"234"[..]));
+        assert_eq!(p.header("content-range"), Some("bytes 2-4/10"));
+        assert_eq!(&apply_range(r.clone(), Some("bytes=-3")).body[..], b"789");
+        assert_eq!(&apply_range(r.clone(), Some("bytes=8-")).body[..], b"89");
+        assert_eq!(apply_range(r.clone(), Some("bytes=20-")).status, 416);
+        assert_eq!(apply_range(r, None).status, 200);
+    }
+
+    #[test]
+    fn response_headers_policy_cors() {
+        let cors = parse(br#"<CorsConfig><AccessControlAllowOrigins><Quantity>1</Quantity><Items><Origin>https://app.example</Origin></Items></AccessControlAllowOrigins><AccessControlAllowHeaders><Quantity>1</Quantity><Items><Header>*</Header></Items></AccessControlAllowHeaders><AccessControlAllowMethods><Quantity>2</Quantity><Items><Method>GET</Method><Method>HEAD</Method></Items></AccessControlAllowMethods><AccessControlAllowCredentials>false</AccessControlAllowCredentials><AccessControlMaxAgeSec>600</AccessControlMaxAgeSec><OriginOverride>true</OriginOverride></CorsConfig>"#).unwrap();
+        let h = policy_cors(&cors, "https://app.example", false).unwrap();
+        assert_eq!(
+            h[0],
+            (
+                "access-control-allow-origin".to_string(),
+                "https://app.example".to_string()
+            )
+        );
+        assert!(policy_cors(&cors, "https://evil.example", false).is_none());
+        let p = policy_cors(&cors, "https://app.example", true).unwrap();
+        assert!(p.contains(&(
+            "access-control-allow-methods".to_string(),
+            "GET, HEAD".to_string()
+        )));
+        assert!(p.contains(&("access-control-max-age".to_string(), "600".to_string())));
+    }
+}

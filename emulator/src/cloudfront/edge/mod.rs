@@ -1,0 +1,461 @@
+//! The viewer edge: serves distributions by Host `<id>.cloudfront.localhost`. Owner: cloudfront.
+//!
+//! A viewer request is matched to a cache behavior, looked up in the edge cache (keyed as the cache
+//! policy or legacy `ForwardedValues` say), and on a miss fetched in-process from the origin (a
+//! MediaStore container or an S3 bucket) after checking the origin's resource policy against this
+//! distribution (OAC: service principal `cloudfront.amazonaws.com` + `AWS:SourceArn`; MediaStore
+//! legacy: `aws:UserAgent` "Amazon CloudFront"). TTLs follow CloudFront's rules (min/default/max
+//! against the origin's `Cache-Control`), errors are cached for `ErrorCachingMinTTL` (10 s default),
+//! and CORS comes from the response headers policy or, without one, from the origin's CORS rules.
+
+mod cache;
+mod headers;
+mod origin;
+
+pub use cache::Cache;
+use cache::{
+    CacheSettings, Entry, cache_key, cache_settings, error_ttl, select_behavior, success_ttl,
+};
+use headers::{apply_range, apply_response_headers_policy, policy_cors};
+use origin::{OriginReq, fetch_origin};
+
+use super::xml::El;
+use super::{EdgeDist, Kind};
+use crate::SharedRef;
+use crate::iam::Caller;
+use crate::wire::{Req, Resp};
+use bytes::Bytes;
+use http::{HeaderMap, Method, StatusCode};
+use rand::Rng;
+use std::time::{Duration, Instant};
+
+/// Error status codes CloudFront caches (416 is customisable but never cached).
+const CACHEABLE_ERRORS: &[u16] = &[400, 403, 404, 405, 414, 500, 501, 502, 503, 504];
+const ALL_METHODS: &str = "GET, DELETE, HEAD, OPTIONS, PATCH, POST, PUT";
+
+/// A response as stored in the edge cache (and as it came from the origin).
+#[derive(Debug, Clone)]
+pub(crate) struct OriginResp {
+    pub status: u16,
+    /// Lowercase names.
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
+impl OriginResp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+    fn set_header(&mut self, name: &str, value: impl Into<String>) {
+        let value = value.into();
+        self.headers.retain(|(k, _)| k != name);
+        self.headers.push((name.to_string(), value));
+    }
+    fn remove_header(&mut self, name: &str) {
+        self.headers.retain(|(k, _)| k != name);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Viewer side.
+// ---------------------------------------------------------------------------------------------
+
+fn random_token(n: usize) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..n)
+        .map(|_| A[rng.random_range(0..A.len())] as char)
+        .collect()
+}
+
+fn cf_error_page(title: &str, detail: &str) -> String {
+    format!(
+        "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\" \"http://www.w3.org/TR/html4/loose.dtd\">\n<HTML><HEAD><META HTTP-EQUIV=\"Content-Type\" CONTENT=\"text/html; charset=iso-8859-1\">\n<TITLE>ERROR: The request could not be satisfied</TITLE>\n</HEAD><BODY>\n<H1>{}</H1>\n<H2>The request could not be satisfied.</H2>\n<HR noshade size=\"1px\">\n{}\n</BODY></HTML>",
+        crate::wire::xml_escape(title),
+        crate::wire::xml_escape(detail)
+    )
+}
+
+fn viewer_resp(mut r: OriginResp, x_cache: &str, age: Option<u64>, head: bool) -> Resp {
+    let mut b = http::Response::builder()
+        .status(StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_GATEWAY));
+    r.remove_header("content-length");
+    for (k, v) in &r.headers {
+        b = b.header(k.as_str(), v.as_str());
+    }
+    b = b
+        .header("x-cache", x_cache)
+        .header(
+            "via",
+            format!(
+                "1.1 {}.cloudfront.localhost (CloudFront)",
+                random_token(32).to_ascii_lowercase()
+            ),
+        )
+        .header("x-amz-cf-pop", "LOC50-P1")
+        .header("x-amz-cf-id", format!("{}==", random_token(54)))
+        .header(crate::wire::OPERATION_HEADER, "EdgeRequest");
+    if let Some(a) = age {
+        b = b.header("age", a.to_string());
+    }
+    if head {
+        // A HEAD answer carries the length of what GET would send.
+        b = b.header("content-length", r.body.len().to_string());
+    }
+    let body = if head { Bytes::new() } else { r.body };
+    b.body(body).expect("valid response")
+}
+
+fn edge_error(status: u16, title: &str, detail: &str) -> Resp {
+    let r = OriginResp {
+        status,
+        headers: vec![
+            ("content-type".into(), "text/html".into()),
+            ("server".into(), "CloudFront".into()),
+        ],
+        body: Bytes::from(cf_error_page(title, detail)),
+    };
+    viewer_resp(r, "Error from cloudfront", None, false)
+}
+
+fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// Whether the behavior sends the viewer's `Origin` header to the origin (cache key or origin
+/// request policy).
+fn forwards_origin_header(shared: &SharedRef, behavior: &El, s: &CacheSettings) -> bool {
+    if s.all_headers || s.key_headers.iter().any(|h| h == "origin") {
+        return true;
+    }
+    let orp_id = behavior.str_at("OriginRequestPolicyId");
+    if orp_id.is_empty() {
+        return false;
+    }
+    let Some(orp) = shared
+        .cloudfront
+        .policy_config(Kind::OriginRequestPolicy, orp_id)
+    else {
+        return false;
+    };
+    match orp.str_at("HeadersConfig/HeaderBehavior") {
+        "allViewer" => true,
+        "whitelist" | "allViewerAndWhitelistCloudFront" => {
+            orp.str_at("HeadersConfig/HeaderBehavior") == "allViewerAndWhitelistCloudFront"
+                || orp
+                    .item_texts("HeadersConfig/Headers")
+                    .iter()
+                    .any(|h| h.eq_ignore_ascii_case("origin"))
+        }
+        "allExcept" => !orp
+            .item_texts("HeadersConfig/Headers")
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case("origin")),
+        _ => false,
+    }
+}
+
+fn caller_for(shared: &SharedRef, dist: &EdgeDist, origin: &El, is_mediastore: bool) -> Caller {
+    let oac_id = origin.str_at("OriginAccessControlId");
+    let oac = if oac_id.is_empty() {
+        false
+    } else {
+        match shared.cloudfront.policy_config(Kind::Oac, oac_id) {
+            Some(c) => {
+                let ty = c.str_at("OriginAccessControlOriginType");
+                c.str_at("SigningBehavior") != "never"
+                    && ((is_mediastore && ty == "mediastore") || (!is_mediastore && ty == "s3"))
+            }
+            None => false,
+        }
+    };
+    let secure = !matches!(
+        origin.text_at("CustomOriginConfig/OriginProtocolPolicy"),
+        Some("http-only")
+    );
+    let origin_headers = origin
+        .items("CustomHeaders")
+        .into_iter()
+        .map(|h| {
+            (
+                h.str_at("HeaderName").to_ascii_lowercase(),
+                h.str_at("HeaderValue").to_string(),
+            )
+        })
+        .collect();
+    Caller {
+        oac,
+        dist_arn: dist.arn.clone(),
+        secure_transport: secure,
+        origin_headers,
+    }
+}
+
+/// Resolves the origin (or the primary origin of an origin group) a behavior targets.
+fn target_origins<'a>(cfg: &'a El, target: &str) -> (Vec<&'a El>, Vec<u16>) {
+    let origins = cfg.items("Origins");
+    if let Some(o) = origins.iter().find(|o| o.str_at("Id") == target) {
+        return (vec![*o], Vec::new());
+    }
+    if let Some(g) = cfg
+        .items("OriginGroups")
+        .into_iter()
+        .find(|g| g.str_at("Id") == target)
+    {
+        let members: Vec<&El> = g
+            .items("Members")
+            .into_iter()
+            .filter_map(|m| {
+                origins
+                    .iter()
+                    .find(|o| o.str_at("Id") == m.str_at("OriginId"))
+                    .copied()
+            })
+            .collect();
+        let codes = g
+            .item_texts("FailoverCriteria/StatusCodes")
+            .iter()
+            .filter_map(|c| c.parse().ok())
+            .collect();
+        return (members, codes);
+    }
+    (Vec::new(), Vec::new())
+}
+
+/// Serves a viewer request. `req.ctx` is not meaningful here (viewer requests are unsigned).
+pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
+    let host = header_str(&req.headers, "host")
+        .or_else(|| req.uri.host().map(str::to_string))
+        .unwrap_or_default();
+    let host = host.split(':').next().unwrap_or("").to_string();
+    let Some(dist) = shared.cloudfront.edge_lookup(&host) else {
+        return edge_error(
+            403,
+            "403 ERROR",
+            "Bad request. We can't connect to the server for this app or website at this time.",
+        );
+    };
+    let cfg = &dist.config;
+    if cfg.bool_at("Enabled") != Some(true) {
+        return edge_error(403, "403 ERROR", "The distribution is disabled.");
+    }
+    let raw_path = req.uri.path().to_string();
+    let path = crate::wire::percent_decode(&raw_path.replace('+', "%2B"));
+    let path = if path == "/" && !cfg.str_at("DefaultRootObject").is_empty() {
+        format!("/{}", cfg.str_at("DefaultRootObject"))
+    } else {
+        path
+    };
+    let query = crate::wire::parse_query(req.uri.query());
+    let Some(behavior) = select_behavior(cfg, &path) else {
+        return edge_error(502, "502 ERROR", "The distribution has no cache behavior.");
+    };
+    let method = req.method.clone();
+    let allowed = behavior.item_texts("AllowedMethods");
+    let allowed = if allowed.is_empty() {
+        vec!["GET".to_string(), "HEAD".to_string()]
+    } else {
+        allowed
+    };
+    if !allowed
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(method.as_str()))
+    {
+        return edge_error(
+            403,
+            "403 ERROR",
+            "This distribution is not configured to allow the HTTP request method that was used for this request.",
+        );
+    }
+    if method != Method::GET && method != Method::HEAD && method != Method::OPTIONS {
+        return edge_error(
+            501,
+            "501 ERROR",
+            "The emulator's edge forwards only GET, HEAD and OPTIONS to origins.",
+        );
+    }
+    let cache_policy = match behavior.str_at("CachePolicyId") {
+        "" => None,
+        id => shared.cloudfront.policy_config(Kind::CachePolicy, id),
+    };
+    let settings = cache_settings(behavior, cache_policy.as_ref());
+    let rhp = match behavior.str_at("ResponseHeadersPolicyId") {
+        "" => None,
+        id => shared
+            .cloudfront
+            .policy_config(Kind::ResponseHeadersPolicy, id),
+    };
+    let viewer_origin = header_str(&req.headers, "origin");
+    let acr_method = header_str(&req.headers, "access-control-request-method");
+    let preflight = method == Method::OPTIONS && viewer_origin.is_some() && acr_method.is_some();
+
+    // A response headers policy with a CORS config answers preflights at the edge.
+    if preflight && let Some(cors) = rhp.as_ref().and_then(|p| p.child("CorsConfig")) {
+        let headers =
+            policy_cors(cors, viewer_origin.as_deref().unwrap_or(""), true).unwrap_or_default();
+        let r = OriginResp {
+            status: 200,
+            headers,
+            body: Bytes::new(),
+        };
+        return viewer_resp(r, "Miss from cloudfront", None, false);
+    }
+
+    let cached_methods = behavior.item_texts("AllowedMethods/CachedMethods");
+    let cacheable_method =
+        method != Method::OPTIONS || cached_methods.iter().any(|m| m == "OPTIONS");
+    let key = cache_key(&settings, &method, &path, &query, &req.headers);
+    let head = method == Method::HEAD;
+    let range = header_str(&req.headers, "range");
+    let if_none_match = header_str(&req.headers, "if-none-match");
+
+    let finish = |mut r: OriginResp, x_cache: &str, age: Option<u64>| -> Resp {
+        if let Some(p) = &rhp {
+            apply_response_headers_policy(&mut r, p, viewer_origin.as_deref());
+        }
+        let r = match (&if_none_match, r.header("etag")) {
+            (Some(inm), Some(etag))
+                if r.status == 200
+                    && inm.split(',').any(|t| t.trim() == etag || t.trim() == "*") =>
+            {
+                let mut nm = r.clone();
+                nm.status = 304;
+                nm.body = Bytes::new();
+                nm.remove_header("content-type");
+                nm
+            }
+            _ => apply_range(r, range.as_deref()),
+        };
+        let x_cache = if r.status >= 400 {
+            "Error from cloudfront"
+        } else {
+            x_cache
+        };
+        viewer_resp(r, x_cache, age, head)
+    };
+
+    if cacheable_method && let Some(e) = shared.cloudfront.edge.get(&dist.id, &key) {
+        let age = e.stored.elapsed().as_secs();
+        return finish(e.resp, "Hit from cloudfront", Some(age));
+    }
+
+    let (origins, failover_codes) = target_origins(cfg, behavior.str_at("TargetOriginId"));
+    if origins.is_empty() {
+        return edge_error(
+            502,
+            "502 ERROR",
+            "The cache behavior's target origin does not exist.",
+        );
+    }
+    let forward_origin = forwards_origin_header(shared, behavior, &settings);
+    let mut resp = None;
+    for (i, origin) in origins.iter().enumerate() {
+        let is_mediastore = shared
+            .mediastore
+            .container_by_host(origin.str_at("DomainName"))
+            .is_some();
+        let oreq = OriginReq {
+            origin,
+            method: &method,
+            path: path.clone(),
+            forwarded_origin: if forward_origin {
+                viewer_origin.clone()
+            } else {
+                None
+            },
+            acr_method: if forward_origin {
+                acr_method.clone()
+            } else {
+                None
+            },
+            acr_headers: if forward_origin {
+                header_str(&req.headers, "access-control-request-headers")
+            } else {
+                None
+            },
+            caller: caller_for(shared, &dist, origin, is_mediastore),
+        };
+        let r = fetch_origin(shared, &oreq).await;
+        let retry = i + 1 < origins.len() && failover_codes.contains(&r.status);
+        resp = Some(r);
+        if !retry {
+            break;
+        }
+    }
+    let mut r = resp.expect("at least one origin");
+
+    // Custom error responses with a response page.
+    let mut ttl = None;
+    if r.status >= 400
+        && let Some(cer) = cfg
+            .items("CustomErrorResponses")
+            .into_iter()
+            .find(|c| c.i64_at("ErrorCode") == Some(r.status as i64))
+        && let Some(code) = cer.i64_at("ResponseCode")
+        && let page = cer.str_at("ResponsePagePath")
+        && !page.is_empty()
+        && let Some(pb) = select_behavior(cfg, page)
+        && let Some(o) = target_origins(cfg, pb.str_at("TargetOriginId"))
+            .0
+            .first()
+            .copied()
+    {
+        let is_ms = shared
+            .mediastore
+            .container_by_host(o.str_at("DomainName"))
+            .is_some();
+        let preq = OriginReq {
+            origin: o,
+            method: &Method::GET,
+            path: page.to_string(),
+            forwarded_origin: None,
+            acr_method: None,
+            acr_headers: None,
+            caller: caller_for(shared, &dist, o, is_ms),
+        };
+        let pr = fetch_origin(shared, &preq).await;
+        if pr.status == 200 {
+            let status = r.status;
+            r = pr;
+            r.status = code as u16;
+            ttl = Some(error_ttl(cfg, status));
+        }
+    }
+    let ttl = match ttl {
+        Some(t) => Some(t),
+        None if r.status < 400 && r.status != 206 => {
+            success_ttl(&settings, r.header("cache-control"), r.header("expires"))
+        }
+        None if CACHEABLE_ERRORS.contains(&r.status) => {
+            // The greater of ErrorCachingMinTTL and the origin's own max-age / s-maxage / Expires.
+            let origin_ttl = success_ttl(
+                &CacheSettings {
+                    min: 0,
+                    default: 0,
+                    max: u64::MAX,
+                    ..settings.clone()
+                },
+                r.header("cache-control"),
+                r.header("expires"),
+            );
+            Some(error_ttl(cfg, r.status).max(origin_ttl.unwrap_or(0)))
+        }
+        None => None,
+    };
+    if cacheable_method && let Some(t) = ttl.filter(|t| *t > 0) {
+        let entry = Entry {
+            resp: r.clone(),
+            stored: Instant::now(),
+            ttl: Duration::from_secs(t),
+            path: path.clone(),
+        };
+        shared.cloudfront.edge.put(&dist.id, key, entry);
+    }
+    finish(r, "Miss from cloudfront", None)
+}
