@@ -104,11 +104,33 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
 
-    /// A step could not run because an earlier step failed or produced no value it needs.
+    /// A step could not finish for a reason that is neither AWS's error answer nor the input, such as
+    /// a MediaConvert job that wrote no output, or a response body that broke off.
     #[error("step {step}: {message}")]
     Step {
         /// The step id.
         step: String,
+        /// What went wrong.
+        message: String,
+    },
+
+    /// AWS answered a call with success but without a value this crate needs (such as an ETag).
+    #[error("{operation} on {resource}: the response has no {field}")]
+    IncompleteResponse {
+        /// The call, as IAM names it: `cloudfront:GetDistributionConfig`.
+        operation: String,
+        /// The resource it acted on.
+        resource: String,
+        /// The missing value.
+        field: String,
+    },
+
+    /// A bug in this crate: a state it should never reach. It is never AWS's doing nor the input's;
+    /// please report it with the message.
+    #[error("internal error in {context}: {message} (a bug in vod-pipeline; please report it)")]
+    Internal {
+        /// Where: a step id, or the part of the crate.
+        context: String,
         /// What went wrong.
         message: String,
     },
@@ -148,6 +170,8 @@ pub enum ErrorCategory {
     Transient,
     /// A local problem, such as an unreadable file.
     Local,
+    /// A bug in this crate ([`Error::Internal`]): report it.
+    Internal,
 }
 
 impl Error {
@@ -176,8 +200,18 @@ impl Error {
             | Error::Job { .. }
             | Error::Conflict { .. }
             | Error::Step { .. }
+            | Error::IncompleteResponse { .. }
             | Error::NotDeployed { .. } => ErrorCategory::Aws,
             Error::Io { .. } | Error::Http { .. } => ErrorCategory::Local,
+            Error::Internal { .. } => ErrorCategory::Internal,
+        }
+    }
+
+    /// An [`Error::Internal`].
+    pub(crate) fn internal(context: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Internal {
+            context: context.into(),
+            message: message.into(),
         }
     }
 

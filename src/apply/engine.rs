@@ -138,10 +138,10 @@ where
         return Err(e);
     }
     if let Some(s) = pending.first() {
-        return Err(Error::Step {
-            step: s.id.clone(),
-            message: "its dependencies never finished (a cycle in the plan?)".into(),
-        });
+        return Err(Error::internal(
+            &s.id,
+            "its dependencies never finished (a cycle in the plan?)",
+        ));
     }
     Ok(order
         .iter()

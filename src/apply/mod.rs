@@ -238,10 +238,10 @@ impl RunHandle {
     pub async fn join(self) -> Result<Deployment, Error> {
         match self.task.await {
             Ok(r) => r,
-            Err(e) => Err(Error::Step {
-                step: "executor".into(),
-                message: format!("the executor task stopped: {e}"),
-            }),
+            Err(e) => Err(Error::internal(
+                "executor",
+                format!("the executor task stopped: {e}"),
+            )),
         }
     }
 }

@@ -131,10 +131,10 @@ pub(crate) async fn destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error>
 }
 
 fn unexpected(step: &Step) -> Error {
-    Error::Step {
-        step: step.id.clone(),
-        message: "the MediaStore executor does not handle these parameters".into(),
-    }
+    Error::internal(
+        &step.id,
+        "the MediaStore executor does not handle these parameters",
+    )
 }
 
 async fn describe(
@@ -193,10 +193,8 @@ async fn container(ctx: &Ctx, p: &ContainerParams, mode: Mode) -> Result<StepRep
             .iter()
             .map(|(k, v)| Tag::builder().key(k).value(v).build())
             .collect();
-        let tags = tags.map_err(|e| Error::Step {
-            step: name.into(),
-            message: e.to_string(),
-        })?;
+        let tags =
+            tags.map_err(|e| Error::internal(name, format!("cannot build the request: {e}")))?;
         match ms
             .create_container()
             .container_name(name)
@@ -252,9 +250,11 @@ fn cors_rules(p: &ContainerCorsParams) -> Result<Vec<CorsRule>, Error> {
                 .set_expose_headers(Some(r.expose_headers.clone()))
                 .max_age_seconds(r.max_age_seconds as i32)
                 .build()
-                .map_err(|e| Error::Step {
-                    step: p.container.to_string(),
-                    message: e.to_string(),
+                .map_err(|e| {
+                    Error::internal(
+                        p.container.as_str(),
+                        format!("cannot build the request: {e}"),
+                    )
                 })
         })
         .collect()
@@ -439,10 +439,10 @@ fn parse_s3_url(url: &str) -> Option<(&str, &str)> {
 
 async fn copy(ctx: &Ctx, step: &Step, p: &CopyParams, mode: Mode) -> Result<StepReport, Error> {
     let Some((bucket, prefix)) = parse_s3_url(&p.from) else {
-        return Err(Error::Step {
-            step: step.id.clone(),
-            message: format!("{} is not an s3:// URL", p.from),
-        });
+        return Err(Error::internal(
+            &step.id,
+            format!("{} is not an s3:// URL", p.from),
+        ));
     };
     let endpoint = match mode {
         Mode::Apply => ctx.require(step, &p.endpoint)?,

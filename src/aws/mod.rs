@@ -195,17 +195,17 @@ impl Ctx {
             out.push_str(&rest[..start]);
             let after = &rest[start + 2..];
             let Some(end) = after.find('}') else {
-                return Err(Error::Step {
-                    step: step.id.clone(),
-                    message: format!("unterminated placeholder in {text:?}"),
-                });
+                return Err(Error::internal(
+                    &step.id,
+                    format!("unterminated placeholder in {text:?}"),
+                ));
             };
             let reference = &after[..end];
             let Some((src, key)) = reference.rsplit_once('.') else {
-                return Err(Error::Step {
-                    step: step.id.clone(),
-                    message: format!("malformed placeholder ${{{reference}}}"),
-                });
+                return Err(Error::internal(
+                    &step.id,
+                    format!("malformed placeholder ${{{reference}}}"),
+                ));
             };
             match self.output(src, key) {
                 Some(v) => out.push_str(&v),
@@ -219,9 +219,11 @@ impl Ctx {
 
     /// Like [`Ctx::resolve`], but a missing value is an error (apply mode).
     pub(crate) fn require(&self, step: &Step, text: &str) -> Result<String, Error> {
-        self.resolve(step, text)?.ok_or_else(|| Error::Step {
-            step: step.id.clone(),
-            message: format!("{text} is not known: the step that produces it has not run"),
+        self.resolve(step, text)?.ok_or_else(|| {
+            Error::internal(
+                &step.id,
+                format!("{text} is not known: the step that produces it has not run"),
+            )
         })
     }
 }

@@ -93,10 +93,7 @@ pub(crate) async fn destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error>
 }
 
 fn unexpected(step: &Step) -> Error {
-    Error::Step {
-        step: step.id.clone(),
-        message: "the S3 executor does not handle these parameters".into(),
-    }
+    Error::internal(&step.id, "the S3 executor does not handle these parameters")
 }
 
 fn is_not_found<E: aws_smithy_types::error::metadata::ProvideErrorMetadata, R>(
@@ -184,15 +181,11 @@ async fn bucket(ctx: &Ctx, p: &BucketParams, mode: Mode) -> Result<StepReport, E
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect();
     let tagging = Tagging::builder()
-        .set_tag_set(Some(tags.map_err(|e| Error::Step {
-            step: name.into(),
-            message: e.to_string(),
+        .set_tag_set(Some(tags.map_err(|e| {
+            Error::internal(name, format!("cannot build the request: {e}"))
         })?))
         .build()
-        .map_err(|e| Error::Step {
-            step: name.into(),
-            message: e.to_string(),
-        })?;
+        .map_err(|e| Error::internal(name, format!("cannot build the request: {e}")))?;
     s3.put_bucket_tagging()
         .bucket(name)
         .tagging(tagging)
@@ -255,10 +248,7 @@ async fn destroy_bucket(ctx: &Ctx, p: &BucketParams) -> Result<StepReport, Error
             .set_objects(Some(ids))
             .quiet(true)
             .build()
-            .map_err(|e| Error::Step {
-                step: name.into(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| Error::internal(name, format!("cannot build the request: {e}")))?;
         s3.delete_objects()
             .bucket(name)
             .delete(delete)
@@ -333,9 +323,8 @@ fn cors_rules(p: &BucketCorsParams) -> Result<Vec<S3CorsRule>, Error> {
                 .set_expose_headers(Some(r.expose_headers.clone()))
                 .max_age_seconds(r.max_age_seconds as i32)
                 .build()
-                .map_err(|e| Error::Step {
-                    step: p.bucket.to_string(),
-                    message: e.to_string(),
+                .map_err(|e| {
+                    Error::internal(p.bucket.as_str(), format!("cannot build the request: {e}"))
                 })
         })
         .collect()
@@ -383,10 +372,7 @@ async fn bucket_cors(ctx: &Ctx, p: &BucketCorsParams, mode: Mode) -> Result<Step
         let conf = CorsConfiguration::builder()
             .set_cors_rules(Some(want))
             .build()
-            .map_err(|e| Error::Step {
-                step: bucket.into(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| Error::internal(bucket, format!("cannot build the request: {e}")))?;
         s3.put_bucket_cors()
             .bucket(bucket)
             .cors_configuration(conf)

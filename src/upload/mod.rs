@@ -436,10 +436,10 @@ impl Uploader {
             .await
             .pop()
             .unwrap_or_else(|| {
-                Err(Error::Step {
-                    step: format!("upload {}", job.file.display()),
-                    message: "no result".into(),
-                })
+                Err(Error::internal(
+                    format!("upload {}", job.file.display()),
+                    "no result",
+                ))
             })
     }
 

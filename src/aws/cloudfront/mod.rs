@@ -43,16 +43,17 @@ enum Plan {
 }
 
 fn build_error(step: &Step, e: BuildError) -> Error {
-    Error::Step {
-        step: step.id.clone(),
-        message: format!("cannot build the CloudFront request: {e}"),
-    }
+    Error::internal(
+        &step.id,
+        format!("cannot build the CloudFront request: {e}"),
+    )
 }
 
 fn missing(operation: &str, resource: &str, what: &str) -> Error {
-    Error::Step {
-        step: resource.to_owned(),
-        message: format!("{operation}: the response has no {what}"),
+    Error::IncompleteResponse {
+        operation: operation.to_owned(),
+        resource: resource.to_owned(),
+        field: what.to_owned(),
     }
 }
 
@@ -65,10 +66,7 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
         }
         Params::Distribution(p) => run_distribution(ctx, step, p, mode).await,
         Params::Invalidation(p) => run_invalidation(ctx, step, p, mode).await,
-        _ => Err(Error::Step {
-            step: step.id.clone(),
-            message: "not a CloudFront step".into(),
-        }),
+        _ => Err(Error::internal(&step.id, "not a CloudFront step")),
     }
 }
 
@@ -80,10 +78,7 @@ pub(crate) async fn destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error>
         Params::Distribution(p) => destroy_distribution(ctx, step, p).await,
         // An invalidation is not a resource: nothing to delete.
         Params::Invalidation(_) => Ok(StepReport::new(Change::Absent)),
-        _ => Err(Error::Step {
-            step: step.id.clone(),
-            message: "not a CloudFront step".into(),
-        }),
+        _ => Err(Error::internal(&step.id, "not a CloudFront step")),
     }
 }
 

@@ -97,10 +97,10 @@ fn marker_location(p: &JobParams) -> Option<S3Location> {
 
 pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport, Error> {
     let Params::Job(p) = &step.params else {
-        return Err(Error::Step {
-            step: step.id.clone(),
-            message: format!("mediaconvert cannot run a {} step", step.operation),
-        });
+        return Err(Error::internal(
+            &step.id,
+            format!("mediaconvert cannot run a {} step", step.operation),
+        ));
     };
     let marker = marker_location(p).ok_or_else(|| Error::Step {
         step: step.id.clone(),
@@ -257,9 +257,10 @@ async fn create_job(ctx: &Ctx, step: &Step, p: &JobParams) -> Result<String, Err
     out.job()
         .and_then(Job::id)
         .map(str::to_owned)
-        .ok_or_else(|| Error::Step {
-            step: step.id.clone(),
-            message: "CreateJob returned no job id".into(),
+        .ok_or_else(|| Error::IncompleteResponse {
+            operation: "mediaconvert:CreateJob".into(),
+            resource: step.resource.clone(),
+            field: "Job.Id".into(),
         })
 }
 
@@ -276,9 +277,10 @@ async fn wait_for_job(ctx: &Ctx, step: &Step, p: &JobParams, job_id: &str) -> Re
     loop {
         match ctx.clients.mediaconvert.get_job().id(job_id).send().await {
             Ok(out) => {
-                let job = out.job().ok_or_else(|| Error::Step {
-                    step: step.id.clone(),
-                    message: format!("GetJob returned no job for {job_id}"),
+                let job = out.job().ok_or_else(|| Error::IncompleteResponse {
+                    operation: "mediaconvert:GetJob".into(),
+                    resource: job_id.to_owned(),
+                    field: "Job".into(),
                 })?;
                 let status = job.status().cloned();
                 ctx.emit(Event::JobProgress {

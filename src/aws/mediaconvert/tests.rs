@@ -396,6 +396,45 @@ async fn access_denied_on_create_job_maps_to_error_aws() {
     assert!(err.to_string().contains("request id a1b2c3d4"), "{err}");
 }
 
+/// A CreateJob answer without a job id is AWS's incomplete answer, not a bug and not the input.
+#[tokio::test]
+async fn create_job_without_a_job_id_is_an_incomplete_response() {
+    let get = no_marker();
+    let list = no_in_flight();
+    let create = mock!(Mc::create_job).then_output(|| CreateJobOutput::builder().build());
+    let (ctx, _) = ctx(&[&list, &create], &[&get]);
+
+    let err = run(&ctx, &step(), Mode::Apply).await.unwrap_err();
+    match &err {
+        Error::IncompleteResponse {
+            operation,
+            resource,
+            field,
+        } => {
+            assert_eq!(operation, "mediaconvert:CreateJob");
+            assert_eq!(resource, "job for sample");
+            assert_eq!(field, "Job.Id");
+        }
+        other => panic!("expected Error::IncompleteResponse, got {other:?}"),
+    }
+    assert_eq!(err.category(), crate::ErrorCategory::Aws);
+}
+
+/// A step handed to the wrong executor is a bug in this crate: categorised as internal, never AWS.
+#[tokio::test]
+async fn a_step_for_another_service_is_an_internal_error() {
+    let (ctx, _) = ctx(&[], &[]);
+    let mut wrong = step();
+    wrong.params = Params::Invalidation(crate::plan::InvalidationParams {
+        distribution_id: "E1".into(),
+        assets: vec![],
+    });
+    let err = run(&ctx, &wrong, Mode::Apply).await.unwrap_err();
+    assert!(matches!(err, Error::Internal { .. }), "{err:?}");
+    assert_eq!(err.category(), crate::ErrorCategory::Internal);
+    assert!(err.to_string().contains("please report it"), "{err}");
+}
+
 #[tokio::test]
 async fn no_marker_is_create_in_refresh_without_writes() {
     let get = no_marker();
