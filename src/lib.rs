@@ -81,6 +81,7 @@
 pub mod apply;
 mod aws;
 mod error;
+mod names;
 pub mod plan;
 mod secret;
 mod spec;

@@ -22,10 +22,7 @@ use crate::apply::event::{Change, Event};
 use crate::error::Error;
 use crate::plan::{ContainerCorsParams, ContainerParams, CopyParams, Params, PolicyParams, Step};
 
-/// Name of the marker object in each asset folder.
-pub(crate) const COPY_MARKER: &str = "vod-pipeline-copy.json";
-/// The MediaConvert module's marker in the output bucket, which is not part of the packaged output.
-const JOB_MARKER: &str = ".vod-pipeline-job.json";
+use crate::names::{COPY_MARKER, JOB_MARKER};
 
 pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport, Error> {
     match &step.params {
@@ -433,12 +430,8 @@ async fn list_tree(
     Ok(out)
 }
 
-fn parse_s3_url(url: &str) -> Option<(&str, &str)> {
-    url.strip_prefix("s3://")?.split_once('/')
-}
-
 async fn copy(ctx: &Ctx, step: &Step, p: &CopyParams, mode: Mode) -> Result<StepReport, Error> {
-    let Some((bucket, prefix)) = parse_s3_url(&p.from) else {
+    let Some((bucket, prefix)) = crate::names::parse_s3_uri(&p.from) else {
         return Err(Error::internal(
             &step.id,
             format!("{} is not an s3:// URL", p.from),
@@ -617,13 +610,6 @@ async fn copy(ctx: &Ctx, step: &Step, p: &CopyParams, mode: Mode) -> Result<Step
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn s3_urls() {
-        assert_eq!(parse_s3_url("s3://b/p/a/"), Some(("b", "p/a/")));
-        assert_eq!(parse_s3_url("s3://b/"), Some(("b", "")));
-        assert_eq!(parse_s3_url("https://b/"), None);
-    }
 
     #[tokio::test]
     async fn localhost_names_resolve_to_loopback() {

@@ -59,9 +59,6 @@ pub mod managed {
     );
 }
 
-/// The tag every resource carries, so apply can find it again without a state file.
-pub const PIPELINE_TAG: &str = "vod-pipeline:pipeline";
-
 /// Headers in the cache key and forwarded to the origin, for CORS: the `Origin` header and the
 /// preflight headers (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/header-caching.html#header-caching-web-cors>).
 pub const CORS_HEADERS: [&str; 3] = [
@@ -108,7 +105,7 @@ impl Builder {
 pub(crate) fn build(p: &VodPipeline) -> Plan {
     let mut b = Builder { steps: Vec::new() };
     let name = p.name.as_str();
-    let tags: Tags = BTreeMap::from([(PIPELINE_TAG.to_owned(), name.to_owned())]);
+    let tags: Tags = BTreeMap::from([(crate::names::PIPELINE_TAG.to_owned(), name.to_owned())]);
     let cf = &p.cloudfront;
     let t = &p.transcode;
 
@@ -578,7 +575,11 @@ fn job_params(p: &VodPipeline, a: &Asset, tags: &Tags) -> JobParams {
     };
     // The token changes when the settings change, so a changed job is a new job.
     let settings = serde_json::to_string(&job).unwrap_or_default();
-    job.client_request_token = format!("{}-{:016x}", p.name, fnv1a64(settings.as_bytes()));
+    job.client_request_token = format!(
+        "{}-{:016x}",
+        p.name,
+        crate::names::fnv1a64(settings.as_bytes())
+    );
     job
 }
 
@@ -646,11 +647,4 @@ fn warnings(p: &VodPipeline) -> Vec<String> {
         w.push(format!("cloudfront.min_ttl is {min}: CloudFront caches at least that long even when the origin says no-cache"));
     }
     w
-}
-
-/// FNV-1a, 64 bits: a stable (across runs and platforms) hash for idempotency tokens.
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }

@@ -27,7 +27,6 @@ use crate::plan::{DistributionParams, InvalidationParams, Params, Step};
 pub(crate) use config::{Resolved, desired_config};
 
 /// The tag that marks a resource as the pipeline's (the plan puts it on the distribution).
-const PIPELINE_TAG: &str = "vod-pipeline:pipeline";
 
 /// What a value that an earlier step has yet to create shows as in a refresh diff.
 const KNOWN_AFTER_APPLY: &str = "(known after apply)";
@@ -132,7 +131,10 @@ async fn is_ours(ctx: &Ctx, arn: &str) -> Result<bool, Error> {
             .and_then(|t| t.items)
             .unwrap_or_default()
             .iter()
-            .any(|t| t.key == PIPELINE_TAG && t.value.as_deref() == Some(ctx.pipeline.as_str()))),
+            .any(|t| {
+                t.key == crate::names::PIPELINE_TAG
+                    && t.value.as_deref() == Some(ctx.pipeline.as_str())
+            })),
         // Deleted while we looked.
         Err(e) if error_code(&e) == Some("NoSuchResource") => Ok(false),
         Err(e) => Err(aws_error("cloudfront:ListTagsForResource", arn, e)),
@@ -447,13 +449,6 @@ async fn destroy_distribution(
 // ---------------------------------------------------------------------------------------------
 // Invalidation.
 
-/// FNV-1a, 64 bits: stable across runs and platforms, for the invalidation's caller reference.
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 /// The MediaConvert job step behind an asset's publishing step.
 fn job_step(publish_step: &str) -> String {
     match publish_step.strip_prefix("mediastore.copy.") {
@@ -492,7 +487,7 @@ fn invalidation_caller_reference(ctx: &Ctx, p: &InvalidationParams, paths: &[Str
     format!(
         "vod-pipeline/{}/invalidation/{:016x}",
         ctx.pipeline,
-        fnv1a64(text.as_bytes())
+        crate::names::fnv1a64(text.as_bytes())
     )
 }
 

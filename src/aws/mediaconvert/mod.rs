@@ -30,8 +30,7 @@ use crate::apply::event::{Change, Event};
 use crate::error::Error;
 use crate::plan::{JobParams, Params, Step};
 
-/// The marker's file name, in the folder that holds the asset's output groups.
-pub(crate) const MARKER_NAME: &str = ".vod-pipeline-job.json";
+use crate::names::{JOB_MARKER, parse_s3_uri};
 
 /// What the marker object holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,13 +52,6 @@ impl std::fmt::Display for S3Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "s3://{}/{}", self.bucket, self.key)
     }
-}
-
-/// `s3://bucket/key` to bucket and key.
-fn parse_s3_uri(uri: &str) -> Option<(&str, &str)> {
-    let rest = uri.strip_prefix("s3://")?;
-    let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
-    (!bucket.is_empty()).then_some((bucket, key))
 }
 
 /// Where the marker lives: in the longest common folder of the output groups' parent folders, i.e.
@@ -88,7 +80,7 @@ fn marker_location(p: &JobParams) -> Option<S3Location> {
     }
     let dirs = common?;
     let mut key: String = dirs.iter().map(|d| format!("{d}/")).collect();
-    key.push_str(MARKER_NAME);
+    key.push_str(JOB_MARKER);
     Some(S3Location {
         bucket: bucket?.to_owned(),
         key,

@@ -1,0 +1,51 @@
+//! The one home of derived names: the tag that finds a pipeline's resources again, the markers
+//! that make jobs and copies idempotent, the hash behind idempotency tokens, and `s3://` URIs.
+
+/// The tag every resource carries, so apply can find it again without a state file.
+pub(crate) const PIPELINE_TAG: &str = "vod-pipeline:pipeline";
+
+/// The marker a finished MediaConvert job leaves beside its output groups:
+/// `<output prefix><asset>/.vod-pipeline-job.json`.
+pub(crate) const JOB_MARKER: &str = ".vod-pipeline-job.json";
+
+/// The marker a finished copy into a MediaStore container leaves in the asset's folder.
+pub(crate) const COPY_MARKER: &str = "vod-pipeline-copy.json";
+
+/// FNV-1a, 64 bits: a hash that is stable across runs and platforms, for idempotency tokens and
+/// caller references.
+pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// `s3://bucket/key` to bucket and key (the key may be empty); `None` for anything else.
+pub(crate) fn parse_s3_uri(uri: &str) -> Option<(&str, &str)> {
+    let rest = uri.strip_prefix("s3://")?;
+    let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+    (!bucket.is_empty()).then_some((bucket, key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a64_matches_the_reference_values() {
+        // Test vectors of the FNV reference implementation.
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn s3_uris() {
+        assert_eq!(parse_s3_uri("s3://b/k/x.mp4"), Some(("b", "k/x.mp4")));
+        assert_eq!(parse_s3_uri("s3://b/"), Some(("b", "")));
+        assert_eq!(parse_s3_uri("s3://b"), Some(("b", "")));
+        assert_eq!(parse_s3_uri("s3:///k"), None);
+        assert_eq!(parse_s3_uri("https://b/k"), None);
+        assert_eq!(parse_s3_uri("s3://b/p/a/"), Some(("b", "p/a/")));
+        assert_eq!(parse_s3_uri("https://b/"), None);
+    }
+}
