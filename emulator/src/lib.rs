@@ -1,24 +1,39 @@
 //! vod-emulator: AWS's wire protocols for S3, MediaConvert, MediaStore and CloudFront on 127.0.0.1.
 //!
-//! Module ownership during development (one owner per file):
-//! - `wire`, `server`, `router`, `sigv4`, `knobs`, `log`, `s3`, `mediastore`, `main.rs`: core
-//! - `cloudfront`, `edge`: CloudFront control plane and viewer edge
-//! - `mediaconvert`: MediaConvert control plane and ffmpeg transcoding
+//! Module layout (one line per module; data flows from `server` through `router` to one service; no module imports
+//! one that imports it back):
+//! - `server`: the builder, the listener and the data directory; `Emulator`, `EmulatorBuilder`, `EmulatorHandle`
+//! - `router`: routing by Host and SigV4 credential scope, knobs, the request log, `/_emulator/` control endpoints
+//! - `wire/`: request and response types, AWS errors, Host parsing, percent-decoding, `Range`, wildcard matching
+//! - `sigv4`: SigV4 credential-scope parsing
+//! - `iam`: the one resource-policy evaluator (S3 bucket and MediaStore container policies)
+//! - `cors`: the one MediaStore CORS-rule matcher
+//! - `rules`: the emulator's copies of AWS rules the main crate checks for drift
+//! - `knobs`: latency and fault injection, per service
+//! - `log`: the request log
+//! - `s3/`: S3 on s3s + s3s-fs (buckets, objects, multipart, checks, keys, list, store, request)
+//! - `mediastore/`: MediaStore control plane, data plane, object operations, persistence
+//! - `mediaconvert/`: MediaConvert API (jobs, templates, queues), job planning (`plan/`), manifests, ffmpeg
+//!   transcoding (`transcode/`)
+//! - `cloudfront/`: CloudFront control plane (distributions in `dist/`, policies and other resources, managed
+//!   policies, XML) and the viewer edge (`edge/`: cache, origin fetch, response headers), re-exported as `edge`
 
 pub mod cloudfront;
 mod cors;
-pub use cloudfront::edge;
 mod iam;
 pub mod knobs;
 pub mod log;
 pub mod mediaconvert;
 pub mod mediastore;
 pub mod router;
+pub mod rules;
 pub mod s3;
 pub mod server;
 pub mod sigv4;
 pub mod wire;
 
+/// The viewer edge, at its former path (it is part of CloudFront).
+pub use cloudfront::edge;
 pub use server::{Emulator, EmulatorBuilder, EmulatorHandle};
 
 use std::sync::Arc;

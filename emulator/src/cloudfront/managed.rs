@@ -2,6 +2,14 @@
 //! with their documented settings (CloudFront Developer Guide, "Use managed ... policies").
 use super::xml::El;
 
+/// `(name, id)` of each policy of a list such as [`cache_policies`] returns: the name is the config's `Name`.
+pub(crate) fn names_and_ids(policies: Vec<(&'static str, El)>) -> Vec<(String, &'static str)> {
+    policies
+        .into_iter()
+        .map(|(id, config)| (config.str_at("Name").to_string(), id))
+        .collect()
+}
+
 fn list(wrapper: &str, item: &str, values: &[&str]) -> El {
     let mut w = El::new(wrapper).with_leaf("Quantity", values.len().to_string());
     if !values.is_empty() {

@@ -7,7 +7,7 @@
 
 mod dist;
 pub mod edge;
-mod managed;
+pub(crate) mod managed;
 mod resources;
 pub(crate) mod util;
 pub mod xml;

@@ -17,12 +17,7 @@ fn invalidation_el(i: &Inval) -> El {
         .with(i.batch.clone())
 }
 
-pub(crate) fn create_invalidation(
-    state: &State,
-    ctx: &Ctx,
-    req: &Req,
-    dist_id: &str,
-) -> R {
+pub(crate) fn create_invalidation(state: &State, ctx: &Ctx, req: &Req, dist_id: &str) -> R {
     let mut inner = state.lock();
     if !inner.dists.contains_key(dist_id) {
         return Err(no_such_distribution(dist_id));
@@ -120,11 +115,7 @@ pub(crate) fn get_invalidation(state: &State, dist_id: &str, inv_id: &str) -> R 
     Ok(Out::ok(invalidation_el(i)))
 }
 
-pub(crate) fn list_invalidations(
-    state: &State,
-    dist_id: &str,
-    q: &[(String, String)],
-) -> R {
+pub(crate) fn list_invalidations(state: &State, dist_id: &str, q: &[(String, String)]) -> R {
     let (marker, max) = paging(q)?;
     let inner = state.lock();
     let d = inner

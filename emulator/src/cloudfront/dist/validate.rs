@@ -3,33 +3,6 @@
 
 use super::*;
 
-/// Headers CloudFront refuses as origin custom headers (besides the `X-Amz-` / `X-Edge-` prefixes).
-pub(super) const FORBIDDEN_ORIGIN_HEADERS: &[&str] = &[
-    "cache-control",
-    "connection",
-    "content-length",
-    "cookie",
-    "host",
-    "if-match",
-    "if-modified-since",
-    "if-none-match",
-    "if-range",
-    "if-unmodified-since",
-    "max-forwards",
-    "pragma",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "proxy-connection",
-    "range",
-    "request-range",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "via",
-    "x-real-ip",
-];
-
 pub(super) const ERROR_CODES: &[i64] = &[400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
 pub(super) const RESPONSE_CODES: &[i64] =
     &[200, 400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
@@ -100,12 +73,7 @@ pub(super) fn validate(inner: &Inner, cfg: &El, own_id: Option<&str>) -> Result<
         }
         for h in headers {
             let name = h.str_at("HeaderName");
-            let lower = name.to_ascii_lowercase();
-            if name.is_empty()
-                || FORBIDDEN_ORIGIN_HEADERS.contains(&lower.as_str())
-                || lower.starts_with("x-amz-")
-                || lower.starts_with("x-edge-")
-            {
+            if crate::rules::is_forbidden_origin_header(name) {
                 return Err(inval(format!(
                     "The parameter HeaderName : {name} is not allowed."
                 )));

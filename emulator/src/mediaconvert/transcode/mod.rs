@@ -17,6 +17,7 @@ mod probe;
 use super::manifest::{self, Rendition};
 use super::plan::{CaptionSource, GroupKind, GroupPlan, JobPlan};
 use crate::SharedRef;
+use crate::rules::content_type;
 use bytes::Bytes;
 use encode::Encodes;
 use ffmpeg::Limits;
@@ -371,29 +372,6 @@ fn caption_extension(key: &str) -> String {
         .unwrap_or_else(|| "srt".into())
 }
 
-/// The Content-Type written for an output file, by extension.
-pub(crate) fn content_type(key: &str) -> &'static str {
-    let ext = key
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "m3u8" => "application/vnd.apple.mpegurl",
-        "mpd" => "application/dash+xml",
-        "ts" | "m2ts" => "video/MP2T",
-        "mp4" | "m4s" | "cmfv" | "m4v" => "video/mp4",
-        "cmfa" | "m4a" => "audio/mp4",
-        "aac" => "audio/aac",
-        "mp3" => "audio/mpeg",
-        "ac3" => "audio/ac3",
-        "eac3" => "audio/eac3",
-        "mov" => "video/quicktime",
-        "vtt" | "webvtt" => "text/vtt",
-        "jpg" | "jpeg" => "image/jpeg",
-        _ => "application/octet-stream",
-    }
-}
-
 async fn check_tool(path: &str, name: &str) -> Result<(), Failure> {
     match Command::new(path)
         .arg("-version")
@@ -565,15 +543,5 @@ mod tests {
         assert_eq!(caption_extension("a.b/../../../../tmp/x"), "srt");
         assert_eq!(caption_extension("movie.s/rt"), "srt");
         assert_eq!(caption_extension("movie."), "srt");
-    }
-
-    #[test]
-    fn content_types() {
-        assert_eq!(content_type("a/b.m3u8"), "application/vnd.apple.mpegurl");
-        assert_eq!(content_type("b.mpd"), "application/dash+xml");
-        assert_eq!(content_type("b_00001.ts"), "video/MP2T");
-        assert_eq!(content_type("b_000000001.cmfv"), "video/mp4");
-        assert_eq!(content_type("b.VTT"), "text/vtt");
-        assert_eq!(content_type("b.0000000.jpg"), "image/jpeg");
     }
 }

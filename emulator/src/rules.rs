@@ -1,0 +1,168 @@
+//! The emulator's own copies of AWS rules that the main crate also encodes, in one place, so that a test can
+//! compare the two and fail when they drift. The emulator keeps its copies on purpose: it is the test oracle.
+//!
+//! - CloudFront origin custom headers: [`FORBIDDEN_ORIGIN_HEADERS`] and [`FORBIDDEN_ORIGIN_HEADER_PREFIXES`]
+//!   (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/add-origin-custom-headers.html>).
+//! - The AWS-managed CloudFront policies and their ids: [`managed_cache_policy_ids`],
+//!   [`managed_origin_request_policy_ids`], [`managed_response_headers_policy_ids`], all of them in
+//!   [`managed_policy_ids`].
+//! - The `Content-Type` the emulated MediaConvert writes for each output file extension: [`CONTENT_TYPES`],
+//!   [`DEFAULT_CONTENT_TYPE`], [`content_type`].
+
+/// Header names (lowercase) CloudFront refuses as origin custom headers (`OriginCustomHeader.HeaderName`),
+/// besides those starting with one of [`FORBIDDEN_ORIGIN_HEADER_PREFIXES`]. CreateDistribution and
+/// UpdateDistribution answer `InvalidArgument` ("The parameter HeaderName : … is not allowed.").
+pub const FORBIDDEN_ORIGIN_HEADERS: &[&str] = &[
+    "cache-control",
+    "connection",
+    "content-length",
+    "cookie",
+    "host",
+    "if-match",
+    "if-modified-since",
+    "if-none-match",
+    "if-range",
+    "if-unmodified-since",
+    "max-forwards",
+    "pragma",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "range",
+    "request-range",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "via",
+    "x-real-ip",
+];
+
+/// Prefixes (lowercase) of header names CloudFront refuses as origin custom headers.
+pub const FORBIDDEN_ORIGIN_HEADER_PREFIXES: &[&str] = &["x-amz-", "x-edge-"];
+
+/// Whether CloudFront refuses `name` as an origin custom header name (compared without regard to ASCII case; an
+/// empty name is refused too).
+pub fn is_forbidden_origin_header(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    name.is_empty()
+        || FORBIDDEN_ORIGIN_HEADERS.contains(&lower.as_str())
+        || FORBIDDEN_ORIGIN_HEADER_PREFIXES
+            .iter()
+            .any(|p| lower.starts_with(p))
+}
+
+/// The AWS-managed cache policies as `(name, id)`, e.g. `("Managed-CachingOptimized",
+/// "658327ea-f89d-4fab-a63d-7e88639e58f6")`
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html>).
+pub fn managed_cache_policy_ids() -> Vec<(String, &'static str)> {
+    crate::cloudfront::managed::names_and_ids(crate::cloudfront::managed::cache_policies())
+}
+
+/// The AWS-managed origin request policies as `(name, id)`, e.g. `("Managed-CORS-S3Origin",
+/// "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf")`
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-origin-request-policies.html>).
+pub fn managed_origin_request_policy_ids() -> Vec<(String, &'static str)> {
+    crate::cloudfront::managed::names_and_ids(crate::cloudfront::managed::origin_request_policies())
+}
+
+/// The AWS-managed response headers policies as `(name, id)`, e.g. `("Managed-CORS-With-Preflight",
+/// "5cc3b908-e619-4b99-88e5-2cf7f45965bd")`
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-response-headers-policies.html>).
+pub fn managed_response_headers_policy_ids() -> Vec<(String, &'static str)> {
+    crate::cloudfront::managed::names_and_ids(
+        crate::cloudfront::managed::response_headers_policies(),
+    )
+}
+
+/// Every AWS-managed CloudFront policy the emulator serves, as `(name, id)`: cache policies, then origin request
+/// policies, then response headers policies. Names are unique across the three kinds.
+pub fn managed_policy_ids() -> Vec<(String, &'static str)> {
+    let mut all = managed_cache_policy_ids();
+    all.extend(managed_origin_request_policy_ids());
+    all.extend(managed_response_headers_policy_ids());
+    all
+}
+
+/// The `Content-Type` the emulated MediaConvert stores with each output file, by lowercase file extension
+/// (HLS playlists, DASH manifests, segments, captions, frame captures).
+pub const CONTENT_TYPES: &[(&str, &str)] = &[
+    ("m3u8", "application/vnd.apple.mpegurl"),
+    ("mpd", "application/dash+xml"),
+    ("ts", "video/MP2T"),
+    ("m2ts", "video/MP2T"),
+    ("mp4", "video/mp4"),
+    ("m4s", "video/mp4"),
+    ("cmfv", "video/mp4"),
+    ("m4v", "video/mp4"),
+    ("cmfa", "audio/mp4"),
+    ("m4a", "audio/mp4"),
+    ("aac", "audio/aac"),
+    ("mp3", "audio/mpeg"),
+    ("ac3", "audio/ac3"),
+    ("eac3", "audio/eac3"),
+    ("mov", "video/quicktime"),
+    ("vtt", "text/vtt"),
+    ("webvtt", "text/vtt"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+];
+
+/// The `Content-Type` of an output file whose extension is not in [`CONTENT_TYPES`].
+pub const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
+
+/// The `Content-Type` the emulated MediaConvert writes for an output key, by its extension (ASCII case ignored).
+pub fn content_type(key: &str) -> &'static str {
+    let ext = key
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    CONTENT_TYPES
+        .iter()
+        .find(|(e, _)| *e == ext)
+        .map_or(DEFAULT_CONTENT_TYPE, |(_, t)| t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forbidden_origin_headers() {
+        assert!(is_forbidden_origin_header("Host"));
+        assert!(is_forbidden_origin_header("X-Amz-Date"));
+        assert!(is_forbidden_origin_header("x-edge-location"));
+        assert!(is_forbidden_origin_header(""));
+        assert!(!is_forbidden_origin_header("X-Origin-Secret"));
+    }
+
+    #[test]
+    fn managed_policy_names_and_ids() {
+        let all = managed_policy_ids();
+        assert!(all.contains(&(
+            "Managed-CachingOptimized".to_string(),
+            "658327ea-f89d-4fab-a63d-7e88639e58f6"
+        )));
+        assert_eq!(
+            all.len(),
+            managed_cache_policy_ids().len()
+                + managed_origin_request_policy_ids().len()
+                + managed_response_headers_policy_ids().len()
+        );
+        let mut names: Vec<_> = all.iter().map(|(n, _)| n.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), all.len());
+        assert!(all.iter().all(|(n, _)| n.starts_with("Managed-")));
+    }
+
+    #[test]
+    fn content_types() {
+        assert_eq!(content_type("a/b.m3u8"), "application/vnd.apple.mpegurl");
+        assert_eq!(content_type("b.mpd"), "application/dash+xml");
+        assert_eq!(content_type("b_00001.ts"), "video/MP2T");
+        assert_eq!(content_type("b_000000001.cmfv"), "video/mp4");
+        assert_eq!(content_type("b.VTT"), "text/vtt");
+        assert_eq!(content_type("b.0000000.jpg"), "image/jpeg");
+    }
+}
