@@ -1,4 +1,4 @@
-//! Small helpers: ids, timestamps, query strings.
+//! Small helpers: ids and timestamps.
 use rand::Rng;
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -1,4 +1,4 @@
-//! The `Range: bytes=` request header (RFC 9110 §14.1.2), as S3, MediaStore and CloudFront serve it: one range
+//! The `Range: bytes=` request header (RFC 9110 §14.1.2), as MediaStore and the CloudFront edge serve it: one range
 //! only.
 
 /// Why a `Range` header is not served as one part.
