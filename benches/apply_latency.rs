@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use vod_emulator::Emulator;
 use vod_emulator::knobs::ServiceKnobs;
+use vod_pipeline::plan::StepId;
 use vod_pipeline::{ApplyOptions, Deployment, Plan, VodPipeline};
 
 const LATENCY_MS: u64 = 50;
@@ -54,13 +55,13 @@ async fn apply(plan: &Plan, latency_ms: u64) -> (Duration, Deployment) {
 }
 
 /// The longest chain of dependent steps, weighted by each step's calls.
-fn critical_path_calls(plan: &Plan, calls: &HashMap<String, u64>) -> (u64, Vec<String>) {
-    let mut best: HashMap<&str, (u64, Vec<String>)> = HashMap::new();
+fn critical_path_calls(plan: &Plan, calls: &HashMap<StepId, u64>) -> (u64, Vec<String>) {
+    let mut best: HashMap<&StepId, (u64, Vec<String>)> = HashMap::new();
     for s in &plan.steps {
         let (prev, mut chain) = s
             .depends_on
             .iter()
-            .filter_map(|d| best.get(d.as_str()))
+            .filter_map(|d| best.get(d))
             .max_by_key(|(c, _)| *c)
             .cloned()
             .unwrap_or((0, Vec::new()));
@@ -85,7 +86,7 @@ fn main() {
             .plan();
         let (t0, _) = rt.block_on(apply(&plan, 0));
         let (t50, d) = rt.block_on(apply(&plan, LATENCY_MS));
-        let calls: HashMap<String, u64> = d.steps.iter().map(|s| (s.id.clone(), s.calls)).collect();
+        let calls: HashMap<StepId, u64> = d.steps.iter().map(|s| (s.id.clone(), s.calls)).collect();
         let total: u64 = calls.values().sum();
         let (cp, chain) = critical_path_calls(&plan, &calls);
         println!("{spec}: {} steps, {total} calls", plan.steps.len());

@@ -208,9 +208,9 @@ impl Error {
     }
 
     /// An [`Error::Internal`].
-    pub(crate) fn internal(context: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn internal(context: impl fmt::Display, message: impl Into<String>) -> Self {
         Error::Internal {
-            context: context.into(),
+            context: context.to_string(),
             message: message.into(),
         }
     }

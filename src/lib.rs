@@ -98,7 +98,7 @@ pub use spec::input::{
     AudioSpec, CaptionsSpec, CloudFrontSpec, Input, LadderSpec, MediaStoreSpec, ObjectCachingMode,
     RenditionSpec, S3OriginSpec, SourceSpec, ThumbnailsSpec, TranscodeSpec,
 };
-pub use spec::model::{Asset, CloudFront, Origin, Source, Transcode, VodPipeline};
+pub use spec::model::{Asset, CloudFront, Origin, OriginKind, Source, Transcode, VodPipeline};
 pub use types::{AbrLadder, LadderPreset, OutputFormat, VideoCodec};
 pub use upload::{PartSize, UploadJob, UploadReport, Uploader};
 pub use verify::{Check, CheckKind, Outcome, VerifyReport};

@@ -484,7 +484,7 @@ async fn drive(
     let mut events = handle.events();
     let shower = tokio::spawn(async move {
         let bars = MultiProgress::new();
-        let mut by_step: HashMap<String, ProgressBar> = HashMap::new();
+        let mut by_step: HashMap<vod_pipeline::plan::StepId, ProgressBar> = HashMap::new();
         let spinner = ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
         let bytes = ProgressStyle::with_template(
@@ -504,7 +504,7 @@ async fn drive(
                     let pb = bars.add(
                         ProgressBar::new_spinner()
                             .with_style(spinner.clone())
-                            .with_prefix(step.clone())
+                            .with_prefix(step.to_string())
                             .with_message(action.clone()),
                     );
                     pb.enable_steady_tick(Duration::from_millis(120));

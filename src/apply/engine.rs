@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 use super::{Change, Deployment, Event, StepSummary};
 use crate::aws::{self, Ctx, Mode, StepReport};
 use crate::error::Error;
-use crate::plan::{Plan, Service, Step};
+use crate::plan::{Plan, Service, Step, StepId};
 
 pub(crate) async fn apply(plan: &Plan, ctx: &Ctx) -> Result<Deployment, Error> {
     let steps = run_forward(plan, ctx, Mode::Apply).await?;
@@ -20,17 +20,14 @@ pub(crate) async fn apply(plan: &Plan, ctx: &Ctx) -> Result<Deployment, Error> {
 
 pub(crate) async fn destroy(plan: &Plan, ctx: &Ctx) -> Result<Deployment, Error> {
     // Reverse dependencies: a step is torn down once every step that depends on it is.
-    let mut dependents: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut dependents: HashMap<&StepId, Vec<&StepId>> = HashMap::new();
     for s in &plan.steps {
         for d in &s.depends_on {
-            dependents
-                .entry(d.as_str())
-                .or_default()
-                .push(s.id.as_str());
+            dependents.entry(d).or_default().push(&s.id);
         }
     }
     let order: Vec<&Step> = plan.steps.iter().rev().collect();
-    let deps = |s: &'_ Step| dependents.get(s.id.as_str()).cloned().unwrap_or_default();
+    let deps = |s: &'_ Step| dependents.get(&s.id).cloned().unwrap_or_default();
     let steps = run(&order, ctx, deps, |ctx, step| {
         Box::pin(aws_destroy(ctx, step))
     })
@@ -46,8 +43,8 @@ pub(crate) async fn run_forward(
     mode: Mode,
 ) -> Result<Vec<StepSummary>, Error> {
     let order: Vec<&Step> = plan.steps.iter().collect();
-    fn deps(s: &Step) -> Vec<&str> {
-        s.depends_on.iter().map(String::as_str).collect()
+    fn deps(s: &Step) -> Vec<&StepId> {
+        s.depends_on.iter().collect()
     }
     run(&order, ctx, deps, move |ctx, step| {
         Box::pin(dispatch(ctx, step, mode))
@@ -65,14 +62,14 @@ async fn run<'a, D, F>(
     exec: F,
 ) -> Result<Vec<StepSummary>, Error>
 where
-    D: Fn(&'a Step) -> Vec<&'a str>,
+    D: Fn(&'a Step) -> Vec<&'a StepId>,
     F: Fn(&'a Ctx, &'a Step) -> StepFuture<'a>,
 {
     let permits = ctx.options.concurrency_per_service.max(1);
     let mut semaphores: HashMap<Service, Arc<Semaphore>> = HashMap::new();
     let mut pending: Vec<&Step> = order.to_vec();
-    let mut done: HashMap<&str, (Change, u64)> = HashMap::new();
-    let mut failed: HashSet<&str> = HashSet::new();
+    let mut done: HashMap<&StepId, (Change, u64)> = HashMap::new();
+    let mut failed: HashSet<&StepId> = HashSet::new();
     let mut first_error: Option<Error> = None;
     let mut running = FuturesUnordered::new();
 
@@ -107,23 +104,22 @@ where
         };
         match result {
             Ok(report) => {
-                ctx.record(&step.id, &report.outputs);
                 // Later steps (the invalidation) need to know what changed.
-                ctx.record(&step.id, &[("change", report.change.to_string())]);
+                ctx.record(&step.id, &report.change, &report.outputs);
                 ctx.emit(Event::StepFinished {
                     step: step.id.clone(),
                     change: report.change.clone(),
                     elapsed_ms: elapsed.as_millis() as u64,
                     calls,
                 });
-                done.insert(step.id.as_str(), (report.change, calls));
+                done.insert(&step.id, (report.change, calls));
             }
             Err(e) => {
                 ctx.emit(Event::StepFailed {
                     step: step.id.clone(),
                     error: e.to_string(),
                 });
-                failed.insert(step.id.as_str());
+                failed.insert(&step.id);
                 first_error.get_or_insert(e);
             }
         }
@@ -146,7 +142,7 @@ where
     Ok(order
         .iter()
         .map(|s| {
-            let (change, calls) = done.remove(s.id.as_str()).unwrap_or((Change::NoOp, 0));
+            let (change, calls) = done.remove(&s.id).unwrap_or((Change::NoOp, 0));
             StepSummary {
                 id: s.id.clone(),
                 action: s.action(),

@@ -1,10 +1,12 @@
 //! What every executor may use: the options of a run, the change a step made, and the progress events.
-//! A leaf module: it imports nothing else from the crate.
+//! A leaf module: it imports only the plan's step ids.
 
 use std::fmt;
 use std::time::Duration;
 
 use serde::Serialize;
+
+use crate::plan::id::StepId;
 
 /// Knobs for apply, refresh and destroy.
 #[derive(Debug, Clone)]
@@ -88,14 +90,14 @@ pub enum Event {
     /// A step started.
     StepStarted {
         /// Step id.
-        step: String,
+        step: StepId,
         /// `service:Operation`.
         action: String,
     },
     /// A step finished.
     StepFinished {
         /// Step id.
-        step: String,
+        step: StepId,
         /// What it did.
         #[serde(flatten)]
         change: Change,
@@ -107,21 +109,21 @@ pub enum Event {
     /// A step did not run because an earlier one failed.
     StepSkipped {
         /// Step id.
-        step: String,
+        step: StepId,
         /// Why.
         reason: String,
     },
     /// A step failed.
     StepFailed {
         /// Step id.
-        step: String,
+        step: StepId,
         /// The error.
         error: String,
     },
     /// Bytes of a file uploaded so far.
     UploadProgress {
         /// Step id.
-        step: String,
+        step: StepId,
         /// Bytes sent.
         bytes_sent: u64,
         /// File size.
@@ -130,7 +132,7 @@ pub enum Event {
     /// A MediaConvert job's status.
     JobProgress {
         /// Step id.
-        step: String,
+        step: StepId,
         /// Job id.
         job_id: String,
         /// `SUBMITTED`, `PROGRESSING`, `COMPLETE`, ...
@@ -143,7 +145,7 @@ pub enum Event {
     /// A distribution's status (`InProgress`, `Deployed`).
     DistributionStatus {
         /// Step id.
-        step: String,
+        step: StepId,
         /// Distribution id.
         id: String,
         /// Status.
@@ -152,7 +154,7 @@ pub enum Event {
     /// Objects copied into a MediaStore container so far.
     CopyProgress {
         /// Step id.
-        step: String,
+        step: StepId,
         /// Objects done.
         objects_done: u64,
         /// Objects in all.

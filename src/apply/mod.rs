@@ -30,7 +30,6 @@ pub(crate) mod event;
 
 pub use event::{ApplyOptions, Change, Event};
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use futures::Stream;
@@ -39,7 +38,7 @@ use tokio::sync::mpsc;
 
 use crate::aws::{Clients, Ctx, Mode};
 use crate::error::Error;
-use crate::plan::Plan;
+use crate::plan::{OutputKey, Plan, StepId};
 
 /// What apply created: ids, endpoints and, for every asset and format, the playback URL.
 #[derive(Debug, Clone, Serialize)]
@@ -108,7 +107,7 @@ pub struct PlaybackUrl {
 #[non_exhaustive]
 pub struct StepSummary {
     /// Step id.
-    pub id: String,
+    pub id: StepId,
     /// `service:Operation`.
     pub action: String,
     /// What it did.
@@ -324,18 +323,12 @@ pub(crate) fn scheme_for(domain: &str) -> &'static str {
 }
 
 pub(crate) fn deployment(plan: &Plan, ctx: &Ctx, steps: Vec<StepSummary>) -> Deployment {
-    let outputs = ctx.all_outputs();
-    let get = |step: &str, key: &str| {
-        outputs
-            .get(step)
-            .and_then(|m: &BTreeMap<String, String>| m.get(key))
-            .cloned()
-    };
-    let distribution = get("cloudfront.distribution", "id").map(|id| DistributionInfo {
+    let dist = StepId::Distribution;
+    let distribution = ctx.output(&dist, OutputKey::Id).map(|id| DistributionInfo {
         id,
-        domain_name: get("cloudfront.distribution", "domain_name").unwrap_or_default(),
-        arn: get("cloudfront.distribution", "arn").unwrap_or_default(),
-        status: get("cloudfront.distribution", "status").unwrap_or_default(),
+        domain_name: ctx.output(&dist, OutputKey::DomainName).unwrap_or_default(),
+        arn: ctx.output(&dist, OutputKey::Arn).unwrap_or_default(),
+        status: ctx.output(&dist, OutputKey::Status).unwrap_or_default(),
     });
     let playback = match &distribution {
         Some(d) if !d.domain_name.is_empty() => plan
@@ -358,21 +351,24 @@ pub(crate) fn deployment(plan: &Plan, ctx: &Ctx, steps: Vec<StepSummary>) -> Dep
     let jobs = plan
         .steps
         .iter()
-        .filter(|s| s.id.starts_with("mediaconvert.job."))
-        .filter_map(|s| {
-            Some(JobInfo {
-                asset: s.id.trim_start_matches("mediaconvert.job.").to_owned(),
-                job_id: get(&s.id, "job_id")?,
-                status: get(&s.id, "status").unwrap_or_default(),
-            })
+        .filter_map(|s| match &s.id {
+            StepId::Job(asset) => Some(JobInfo {
+                asset: asset.clone(),
+                job_id: ctx.output(&s.id, OutputKey::JobId)?,
+                status: ctx.output(&s.id, OutputKey::Status).unwrap_or_default(),
+            }),
+            _ => None,
         })
         .collect();
     Deployment {
         pipeline: plan.pipeline.clone(),
         distribution,
-        origin: plan.origin.clone(),
-        container_endpoint: get("mediastore.container", "endpoint"),
-        origin_bucket: get("s3.bucket.origin", "bucket"),
+        origin: plan.origin.as_str().to_owned(),
+        container_endpoint: ctx.output(&StepId::Container, OutputKey::Endpoint),
+        origin_bucket: ctx.output(
+            &StepId::Bucket(crate::plan::BucketRole::Origin),
+            OutputKey::Bucket,
+        ),
         jobs,
         playback,
         steps,

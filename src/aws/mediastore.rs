@@ -20,6 +20,7 @@ use futures::{StreamExt, TryStreamExt};
 use super::{Ctx, Mode, StepReport, aws_error, error_code};
 use crate::apply::event::{Change, Event};
 use crate::error::Error;
+use crate::plan::OutputKey;
 use crate::plan::{ContainerCorsParams, ContainerParams, CopyParams, Params, PolicyParams, Step};
 
 use crate::names::{COPY_MARKER, JOB_MARKER};
@@ -159,10 +160,10 @@ fn container_outputs(report: StepReport, c: &aws_sdk_mediastore::types::Containe
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_default();
     report
-        .output("arn", c.arn().unwrap_or_default())
-        .output("endpoint", endpoint)
-        .output("endpoint_host", host)
-        .output("name", c.name().unwrap_or_default())
+        .output(OutputKey::Arn, c.arn().unwrap_or_default())
+        .output(OutputKey::Endpoint, endpoint)
+        .output(OutputKey::EndpointHost, host)
+        .output(OutputKey::Name, c.name().unwrap_or_default())
 }
 
 async fn container(ctx: &Ctx, p: &ContainerParams, mode: Mode) -> Result<StepReport, Error> {
@@ -311,11 +312,10 @@ async fn cors(ctx: &Ctx, p: &ContainerCorsParams, mode: Mode) -> Result<StepRepo
 
 async fn policy(ctx: &Ctx, step: &Step, p: &PolicyParams, mode: Mode) -> Result<StepReport, Error> {
     let ms = &ctx.clients.mediastore;
-    let text = p.policy.to_string();
-    let want = match mode {
-        Mode::Apply => Some(ctx.require(step, &text)?),
-        Mode::Refresh => ctx.resolve(step, &text)?,
-    };
+    let want = p
+        .policy
+        .document(|d| ctx.value(step, d, mode))?
+        .map(|doc| doc.to_string());
     let live = match ms
         .get_container_policy()
         .container_name(&p.target)
@@ -437,12 +437,8 @@ async fn copy(ctx: &Ctx, step: &Step, p: &CopyParams, mode: Mode) -> Result<Step
             format!("{} is not an s3:// URL", p.from),
         ));
     };
-    let endpoint = match mode {
-        Mode::Apply => ctx.require(step, &p.endpoint)?,
-        Mode::Refresh => match ctx.resolve(step, &p.endpoint)? {
-            Some(e) => e,
-            None => return Ok(StepReport::new(Change::Create)),
-        },
+    let Some(endpoint) = ctx.value(step, &p.endpoint, mode)? else {
+        return Ok(StepReport::new(Change::Create));
     };
     // What MediaConvert wrote, with ETags.
     let s3 = &ctx.clients.s3;
@@ -478,7 +474,7 @@ async fn copy(ctx: &Ctx, step: &Step, p: &CopyParams, mode: Mode) -> Result<Step
             return Ok(StepReport::new(Change::Create));
         }
         return Err(Error::Step {
-            step: step.id.clone(),
+            step: step.id.to_string(),
             message: format!(
                 "no packaged output under {}: the MediaConvert job wrote nothing",
                 p.from
@@ -492,7 +488,7 @@ async fn copy(ctx: &Ctx, step: &Step, p: &CopyParams, mode: Mode) -> Result<Step
         match data.get_object().path(&marker_path).send().await {
             Ok(o) => {
                 let bytes = o.body.collect().await.map_err(|e| Error::Step {
-                    step: step.id.clone(),
+                    step: step.id.to_string(),
                     message: format!("reading {marker_path}: {e}"),
                 })?;
                 serde_json::from_slice::<serde_json::Value>(&bytes.into_bytes())
@@ -536,7 +532,9 @@ async fn copy(ctx: &Ctx, step: &Step, p: &CopyParams, mode: Mode) -> Result<Step
     todo.sort();
     let change = match (&marker, todo.is_empty()) {
         (Some(_), true) => {
-            return Ok(StepReport::new(Change::NoOp).output("objects", source.len().to_string()));
+            return Ok(
+                StepReport::new(Change::NoOp).output(OutputKey::Objects, source.len().to_string())
+            );
         }
         (None, _) if todo.len() == source.len() => Change::Create,
         _ => Change::Update {
@@ -571,7 +569,7 @@ async fn copy(ctx: &Ctx, step: &Step, p: &CopyParams, mode: Mode) -> Result<Step
                     .map(str::to_owned)
                     .unwrap_or_else(|| crate::types::content_type(&key).to_owned());
                 let body = obj.body.collect().await.map_err(|e| Error::Step {
-                    step: step.id.clone(),
+                    step: step.id.to_string(),
                     message: format!("reading s3://{bucket}/{key}: {e}"),
                 })?;
                 data.put_object()
@@ -604,7 +602,7 @@ async fn copy(ctx: &Ctx, step: &Step, p: &CopyParams, mode: Mode) -> Result<Step
         .send()
         .await
         .map_err(|e| aws_error("mediastore-data:PutObject", &marker_path, e))?;
-    Ok(StepReport::new(change).output("objects", source.len().to_string()))
+    Ok(StepReport::new(change).output(OutputKey::Objects, source.len().to_string()))
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use crate::apply::event::{ApplyOptions, Change, Event};
 use crate::error::Error;
 pub(crate) use crate::error::{aws_error, error_code};
-use crate::plan::Step;
+use crate::plan::{Deferred, OutputKey, Step, StepId};
 
 tokio::task_local! {
     /// The running step's request counter, set by the engine around each step.
@@ -59,7 +59,7 @@ pub(crate) enum Mode {
 #[derive(Debug, Clone)]
 pub(crate) struct StepReport {
     pub change: Change,
-    pub outputs: Vec<(&'static str, String)>,
+    pub outputs: Vec<(OutputKey, String)>,
 }
 
 impl StepReport {
@@ -69,7 +69,7 @@ impl StepReport {
             outputs: Vec::new(),
         }
     }
-    pub(crate) fn output(mut self, key: &'static str, value: impl Into<String>) -> Self {
+    pub(crate) fn output(mut self, key: OutputKey, value: impl Into<String>) -> Self {
         self.outputs.push((key, value.into()));
         self
     }
@@ -138,7 +138,7 @@ pub(crate) struct Ctx {
     pub clients: Clients,
     pub options: ApplyOptions,
     pub pipeline: String,
-    outputs: Mutex<HashMap<String, BTreeMap<String, String>>>,
+    outputs: Mutex<HashMap<StepId, Finished>>,
     events: Box<dyn Fn(Event) + Send + Sync>,
 }
 
@@ -163,67 +163,73 @@ impl Ctx {
         (self.events)(e);
     }
 
-    /// Records a finished step's outputs.
-    pub(crate) fn record(&self, step: &str, outputs: &[(&'static str, String)]) {
+    /// Records what a finished step did, and its outputs.
+    pub(crate) fn record(&self, step: &StepId, change: &Change, outputs: &[(OutputKey, String)]) {
         let mut map = self.outputs.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = map.entry(step.to_owned()).or_default();
-        for (k, v) in outputs {
-            entry.insert((*k).to_owned(), v.clone());
-        }
+        let entry = map.entry(step.clone()).or_default();
+        entry.change = Some(change.clone());
+        entry.outputs.extend(outputs.iter().cloned());
+    }
+
+    /// Outputs of a step, without what it did: what earlier steps left, in tests of one step.
+    #[cfg(test)]
+    pub(crate) fn record_outputs(&self, step: &StepId, outputs: &[(OutputKey, String)]) {
+        let mut map = self.outputs.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(step.clone())
+            .or_default()
+            .outputs
+            .extend(outputs.iter().cloned());
     }
 
     /// One output of a finished step.
-    pub(crate) fn output(&self, step: &str, key: &str) -> Option<String> {
+    pub(crate) fn output(&self, step: &StepId, key: OutputKey) -> Option<String> {
         let map = self.outputs.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(step).and_then(|m| m.get(key)).cloned()
+        map.get(step).and_then(|f| f.outputs.get(&key)).cloned()
     }
 
-    /// All outputs, for the deployment summary.
-    pub(crate) fn all_outputs(&self) -> HashMap<String, BTreeMap<String, String>> {
-        self.outputs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+    /// What a finished step did; `None` while it has not finished.
+    pub(crate) fn change(&self, step: &StepId) -> Option<Change> {
+        let map = self.outputs.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(step).and_then(|f| f.change.clone())
     }
 
-    /// Replaces every `${step.output}` in `text` with its value. In refresh mode a value may be
-    /// missing because its step would only create it; that is `Ok(None)`.
-    pub(crate) fn resolve(&self, step: &Step, text: &str) -> Result<Option<String>, Error> {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            let Some(end) = after.find('}') else {
-                return Err(Error::internal(
-                    &step.id,
-                    format!("unterminated placeholder in {text:?}"),
-                ));
-            };
-            let reference = &after[..end];
-            let Some((src, key)) = reference.rsplit_once('.') else {
-                return Err(Error::internal(
-                    &step.id,
-                    format!("malformed placeholder ${{{reference}}}"),
-                ));
-            };
-            match self.output(src, key) {
-                Some(v) => out.push_str(&v),
-                None => return Ok(None),
-            }
-            rest = &after[end + 1..];
-        }
-        out.push_str(rest);
-        Ok(Some(out))
+    /// The value of a deferred parameter. In refresh mode a value may be missing because its step
+    /// would only create it; that is `Ok(None)`.
+    pub(crate) fn resolve(&self, value: &Deferred<String>) -> Result<Option<String>, Error> {
+        Ok(match value {
+            Deferred::Known(v) => Some(v.clone()),
+            Deferred::Output(src, key) => self.output(src, *key),
+        })
     }
 
-    /// Like [`Ctx::resolve`], but a missing value is an error (apply mode).
-    pub(crate) fn require(&self, step: &Step, text: &str) -> Result<String, Error> {
-        self.resolve(step, text)?.ok_or_else(|| {
+    /// Like [`Ctx::resolve`], but a missing value is an error (apply mode, where the engine runs a
+    /// step only after the steps it depends on).
+    pub(crate) fn require(&self, step: &Step, value: &Deferred<String>) -> Result<String, Error> {
+        self.resolve(value)?.ok_or_else(|| {
             Error::internal(
                 &step.id,
-                format!("{text} is not known: the step that produces it has not run"),
+                format!("{value} is not known: the step that produces it has not run"),
             )
         })
     }
+
+    /// A deferred value as the mode needs it: required in apply, possibly unknown in refresh.
+    pub(crate) fn value(
+        &self,
+        step: &Step,
+        value: &Deferred<String>,
+        mode: Mode,
+    ) -> Result<Option<String>, Error> {
+        match mode {
+            Mode::Apply => self.require(step, value).map(Some),
+            Mode::Refresh => self.resolve(value),
+        }
+    }
+}
+
+/// What a finished step did and the values it made known.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Finished {
+    pub change: Option<Change>,
+    pub outputs: BTreeMap<OutputKey, String>,
 }

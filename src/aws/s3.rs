@@ -10,6 +10,7 @@ use aws_sdk_s3::types::{
 use super::{Ctx, Mode, StepReport, aws_error, error_code};
 use crate::apply::event::{Change, Event};
 use crate::error::Error;
+use crate::plan::OutputKey;
 use crate::plan::{BucketCorsParams, BucketParams, Params, PolicyParams, Step, UploadParams};
 use crate::upload::Compared;
 
@@ -150,10 +151,10 @@ fn owned_by_another(bucket: &str) -> Error {
 async fn bucket(ctx: &Ctx, p: &BucketParams, mode: Mode) -> Result<StepReport, Error> {
     let name = p.bucket.as_str();
     if bucket_state(ctx, name).await? {
-        return Ok(StepReport::new(Change::NoOp).output("bucket", name));
+        return Ok(StepReport::new(Change::NoOp).output(OutputKey::Bucket, name));
     }
     if mode == Mode::Refresh {
-        return Ok(StepReport::new(Change::Create).output("bucket", name));
+        return Ok(StepReport::new(Change::Create).output(OutputKey::Bucket, name));
     }
     let s3 = &ctx.clients.s3;
     let mut req = s3.create_bucket().bucket(name);
@@ -192,7 +193,7 @@ async fn bucket(ctx: &Ctx, p: &BucketParams, mode: Mode) -> Result<StepReport, E
         .send()
         .await
         .map_err(|e| aws_error("s3:PutBucketTagging", name, e))?;
-    Ok(StepReport::new(Change::Create).output("bucket", name))
+    Ok(StepReport::new(Change::Create).output(OutputKey::Bucket, name))
 }
 
 async fn destroy_bucket(ctx: &Ctx, p: &BucketParams) -> Result<StepReport, Error> {
@@ -279,7 +280,7 @@ async fn upload(ctx: &Ctx, step: &Step, p: &UploadParams, mode: Mode) -> Result<
     let change = match compared {
         Compared::Absent => Change::Create,
         Compared::Same { checksum, .. } => {
-            return Ok(StepReport::new(Change::NoOp).output("checksum", checksum));
+            return Ok(StepReport::new(Change::NoOp).output(OutputKey::Checksum, checksum));
         }
         Compared::Differs { live_size } => Change::Update {
             diff: vec![format!(
@@ -306,8 +307,8 @@ async fn upload(ctx: &Ctx, step: &Step, p: &UploadParams, mode: Mode) -> Result<
         })
         .await?;
     Ok(StepReport::new(change)
-        .output("etag", report.e_tag.unwrap_or_default())
-        .output("checksum", report.checksum))
+        .output(OutputKey::Etag, report.e_tag.unwrap_or_default())
+        .output(OutputKey::Checksum, report.checksum))
 }
 
 fn cors_rules(p: &BucketCorsParams) -> Result<Vec<S3CorsRule>, Error> {
@@ -390,11 +391,10 @@ async fn bucket_policy(
     mode: Mode,
 ) -> Result<StepReport, Error> {
     let s3 = &ctx.clients.s3;
-    let text = p.policy.to_string();
-    let want = match mode {
-        Mode::Apply => Some(ctx.require(step, &text)?),
-        Mode::Refresh => ctx.resolve(step, &text)?,
-    };
+    let want = p
+        .policy
+        .document(|d| ctx.value(step, d, mode))?
+        .map(|doc| doc.to_string());
     let live = match s3.get_bucket_policy().bucket(&p.target).send().await {
         Ok(o) => o.policy().map(str::to_owned),
         Err(e) if matches!(error_code(&e), Some("NoSuchBucketPolicy")) => None,

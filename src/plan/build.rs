@@ -32,8 +32,6 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::json;
-
 use super::*;
 use crate::spec::model::{Asset, Origin, VodPipeline};
 use crate::types::{CacheSettings, ObjectCaching, OutputFormat, Ttl};
@@ -82,21 +80,20 @@ struct Builder {
 impl Builder {
     fn add(
         &mut self,
-        id: impl Into<String>,
+        id: StepId,
         service: Service,
         operation: &str,
         resource: impl Into<String>,
         params: Params,
-        depends_on: &[&str],
-    ) -> String {
-        let id = id.into();
+        depends_on: &[&StepId],
+    ) -> StepId {
         self.steps.push(Step {
             id: id.clone(),
             service,
             operation: operation.to_owned(),
             resource: resource.into(),
             params,
-            depends_on: depends_on.iter().map(|s| (*s).to_owned()).collect(),
+            depends_on: depends_on.iter().map(|s| (*s).clone()).collect(),
         });
         id
     }
@@ -110,34 +107,34 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
     let t = &p.transcode;
 
     // Buckets.
-    let bucket = |b: &mut Builder, id: &str, bucket: &crate::types::BucketName, purpose: &str| {
+    let bucket = |b: &mut Builder, purpose: BucketRole, bucket: &crate::types::BucketName| {
         b.add(
-            id,
+            StepId::Bucket(purpose),
             Service::S3,
             "CreateBucket",
             bucket.as_str(),
             Params::Bucket(BucketParams {
                 bucket: bucket.clone(),
                 region: p.region.clone(),
-                purpose: purpose.into(),
+                purpose,
                 block_public_access: true,
                 tags: tags.clone(),
             }),
             &[],
         )
     };
-    let source_bucket = bucket(&mut b, "s3.bucket.source", &p.source.bucket, "source");
+    let source_bucket = bucket(&mut b, BucketRole::Source, &p.source.bucket);
     let output_bucket = match &p.origin {
-        Origin::S3 { bucket: ob } => bucket(&mut b, "s3.bucket.origin", ob, "origin"),
+        Origin::S3 { bucket: ob } => bucket(&mut b, BucketRole::Origin, ob),
         Origin::MediaStore { .. } if t.output_bucket == p.source.bucket => source_bucket.clone(),
-        Origin::MediaStore { .. } => bucket(&mut b, "s3.bucket.output", &t.output_bucket, "output"),
+        Origin::MediaStore { .. } => bucket(&mut b, BucketRole::Output, &t.output_bucket),
     };
 
     // Uploads and jobs, one per asset.
     let mut jobs = Vec::new();
     for a in &p.assets {
         let up = b.add(
-            format!("s3.upload.{}", a.id),
+            StepId::Upload(a.id.clone()),
             Service::S3,
             "PutObject",
             format!("s3://{}/{}", p.source.bucket, a.source_key),
@@ -152,7 +149,7 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
         let mut job_deps = vec![up.clone()];
         if let (Some(file), Some(key)) = (&a.caption_file, &a.caption_key) {
             job_deps.push(b.add(
-                format!("s3.upload.{}.captions", a.id),
+                StepId::UploadCaptions(a.id.clone()),
                 Service::S3,
                 "PutObject",
                 format!("s3://{}/{key}", p.source.bucket),
@@ -166,10 +163,10 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
             ));
         }
         job_deps.push(output_bucket.clone());
-        let job_deps: Vec<&str> = job_deps.iter().map(String::as_str).collect();
+        let job_deps: Vec<&StepId> = job_deps.iter().collect();
         let job = job_params(p, a, &tags);
         let id = b.add(
-            format!("mediaconvert.job.{}", a.id),
+            StepId::Job(a.id.clone()),
             Service::Mediaconvert,
             "CreateJob",
             format!("job for {}", a.id),
@@ -199,7 +196,7 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
     let (domain_name, origin_protocol) = match &p.origin {
         Origin::MediaStore { container } => {
             let c = b.add(
-                "mediastore.container",
+                StepId::Container,
                 Service::Mediastore,
                 "CreateContainer",
                 container.as_str(),
@@ -211,7 +208,7 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
             );
             if has_cors {
                 b.add(
-                    "mediastore.cors_policy",
+                    StepId::ContainerCors,
                     Service::Mediastore,
                     "PutCorsPolicy",
                     container.as_str(),
@@ -225,7 +222,7 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
             for (a, job) in &jobs {
                 let to_path = format!("{}{}/", cf.origin_path.as_key_prefix(), a.id);
                 b.add(
-                    format!("mediastore.copy.{}", a.id),
+                    StepId::Copy(a.id.clone()),
                     Service::MediastoreData,
                     "PutObject",
                     format!("{container}/{to_path}"),
@@ -234,18 +231,21 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
                         from: format!("s3://{}/{}{}/", t.output_bucket, t.output_prefix, a.id),
                         container: container.clone(),
                         to_path,
-                        endpoint: after(&c, "endpoint"),
+                        endpoint: c.output(OutputKey::Endpoint),
                         cache_control: format!("max-age={}", default.secs()),
                     }),
                     &[job, &c],
                 );
             }
-            (after(&c, "endpoint_host"), Some("https-only".to_owned()))
+            (
+                c.output(OutputKey::EndpointHost),
+                Some("https-only".to_owned()),
+            )
         }
         Origin::S3 { bucket: ob } => {
             if has_cors {
                 b.add(
-                    "s3.bucket_cors.origin",
+                    StepId::OriginBucketCors,
                     Service::S3,
                     "PutBucketCors",
                     ob.as_str(),
@@ -256,21 +256,24 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
                     &[&output_bucket],
                 );
             }
-            (format!("{ob}.s3.{}.amazonaws.com", p.region), None)
+            (
+                Deferred::Known(format!("{ob}.s3.{}.amazonaws.com", p.region)),
+                None,
+            )
         }
     };
 
     // CloudFront.
     let oac = b.add(
-        "cloudfront.origin_access_control",
+        StepId::OriginAccessControl,
         Service::Cloudfront,
         "CreateOriginAccessControl",
         format!("{name}-{}-oac", p.origin.kind()),
         Params::OriginAccessControl(OacParams {
             name: format!("{name}-{}-oac", p.origin.kind()),
-            origin_type: p.origin.kind().into(),
-            signing_behavior: "always".into(),
-            signing_protocol: "sigv4".into(),
+            origin_type: p.origin.kind(),
+            signing_behavior: SigningBehavior::Always,
+            signing_protocol: SigningProtocol::Sigv4,
         }),
         &[],
     );
@@ -281,10 +284,10 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
     let response_headers_policy_id = if !has_cors {
         None
     } else if cf.cors_allowed_origins.iter().any(|o| o.is_any()) {
-        Some(managed::CORS_WITH_PREFLIGHT.1.to_owned())
+        Some(Deferred::Known(managed::CORS_WITH_PREFLIGHT.1.to_owned()))
     } else {
         let id = b.add(
-            "cloudfront.response_headers_policy",
+            StepId::ResponseHeadersPolicy,
             Service::Cloudfront,
             "CreateResponseHeadersPolicy",
             format!("{name}-cors"),
@@ -304,12 +307,12 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
             &[],
         );
         dist_deps.push(id.clone());
-        Some(after(&id, "id"))
+        Some(id.output(OutputKey::Id))
     };
     let (cache_policy_id, origin_request_policy, forwarded) = match cf.cache_settings {
         CacheSettings::Policies => {
             let cp = b.add(
-                "cloudfront.cache_policy",
+                StepId::CachePolicy,
                 Service::Cloudfront,
                 "CreateCachePolicy",
                 format!("{name}-cache"),
@@ -331,7 +334,7 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
                 Origin::MediaStore { .. } => managed::CORS_CUSTOM_ORIGIN,
             };
             (
-                Some(after(&cp, "id")),
+                Some(cp.output(OutputKey::Id)),
                 Some(ManagedPolicy {
                     name: orp_name.into(),
                     id: orp_id.into(),
@@ -342,11 +345,11 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
         CacheSettings::Legacy => (None, None, Some(cache_key_headers.clone())),
     };
     if let Origin::MediaStore { .. } = p.origin {
-        dist_deps.push("mediastore.container".into());
+        dist_deps.push(StepId::Container);
     }
-    let dist_deps_ref: Vec<&str> = dist_deps.iter().map(String::as_str).collect();
+    let dist_deps_ref: Vec<&StepId> = dist_deps.iter().collect();
     let dist = b.add(
-        "cloudfront.distribution",
+        StepId::Distribution,
         Service::Cloudfront,
         "CreateDistributionWithTags",
         cf.comment.clone(),
@@ -359,15 +362,15 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
             aliases: cf.aliases.clone(),
             viewer_certificate: cf
                 .acm_certificate_arn
-                .as_ref()
-                .map_or_else(|| "cloudfront-default".to_owned(), |a| a.to_string()),
+                .clone()
+                .map_or(ViewerCertificate::CloudFrontDefault, ViewerCertificate::Acm),
             origin: OriginParams {
                 id: format!("{name}-{}", p.origin.kind()),
-                kind: p.origin.kind().into(),
+                kind: p.origin.kind(),
                 domain_name,
                 origin_path: cf.origin_path.clone(),
                 origin_protocol_policy: origin_protocol,
-                origin_access_control_id: after(&oac, "id"),
+                origin_access_control_id: oac.output(OutputKey::Id),
                 custom_headers: cf
                     .custom_headers
                     .iter()
@@ -406,22 +409,22 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
     );
 
     // Republished assets must not be served stale from the edge caches.
-    let publish_steps: Vec<String> = jobs
+    let publish_steps: Vec<StepId> = jobs
         .iter()
         .map(|(a, job)| match p.origin {
-            Origin::MediaStore { .. } => format!("mediastore.copy.{}", a.id),
+            Origin::MediaStore { .. } => StepId::Copy(a.id.clone()),
             Origin::S3 { .. } => job.clone(),
         })
         .collect();
-    let mut inv_deps: Vec<&str> = vec![dist.as_str()];
-    inv_deps.extend(publish_steps.iter().map(String::as_str));
+    let mut inv_deps: Vec<&StepId> = vec![&dist];
+    inv_deps.extend(publish_steps.iter());
     b.add(
-        "cloudfront.invalidation",
+        StepId::Invalidation,
         Service::Cloudfront,
         "CreateInvalidation",
         "republished assets",
         Params::Invalidation(InvalidationParams {
-            distribution_id: after(&dist, "id"),
+            distribution_id: dist.output(OutputKey::Id),
             assets: jobs
                 .iter()
                 .zip(&publish_steps)
@@ -435,56 +438,36 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
     );
 
     // The origin's access policy names the distribution, so it comes after it.
-    let source_arn = after(&dist, "arn");
+    let source_arn = dist.output(OutputKey::Arn);
     match &p.origin {
         Origin::MediaStore { container } => {
-            let policy = json!({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "AllowCloudFrontServicePrincipalReadOnly",
-                    "Effect": "Allow",
-                    "Principal": { "Service": "cloudfront.amazonaws.com" },
-                    "Action": ["mediastore:GetObject", "mediastore:DescribeObject"],
-                    "Resource": format!("{}/*", after("mediastore.container", "arn")),
-                    "Condition": {
-                        "StringEquals": { "AWS:SourceArn": source_arn },
-                        "Bool": { "aws:SecureTransport": "true" }
-                    }
-                }]
-            });
             b.add(
-                "mediastore.container_policy",
+                StepId::ContainerPolicy,
                 Service::Mediastore,
                 "PutContainerPolicy",
                 container.as_str(),
                 Params::Policy(PolicyParams {
                     target: container.to_string(),
-                    policy,
+                    policy: OriginReadPolicy::MediaStore {
+                        container_arn: StepId::Container.output(OutputKey::Arn),
+                        source_arn,
+                    },
                 }),
-                &["mediastore.container", &dist],
+                &[&StepId::Container, &dist],
             );
         }
         Origin::S3 { bucket: ob } => {
-            let resource = format!("arn:aws:s3:::{ob}/{}*", cf.origin_path.as_key_prefix());
-            let policy = json!({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "AllowCloudFrontServicePrincipalReadOnly",
-                    "Effect": "Allow",
-                    "Principal": { "Service": "cloudfront.amazonaws.com" },
-                    "Action": "s3:GetObject",
-                    "Resource": resource,
-                    "Condition": { "StringEquals": { "AWS:SourceArn": source_arn } }
-                }]
-            });
             b.add(
-                "s3.bucket_policy.origin",
+                StepId::OriginBucketPolicy,
                 Service::S3,
                 "PutBucketPolicy",
                 ob.as_str(),
                 Params::Policy(PolicyParams {
                     target: ob.to_string(),
-                    policy,
+                    policy: OriginReadPolicy::S3 {
+                        resource: format!("arn:aws:s3:::{ob}/{}*", cf.origin_path.as_key_prefix()),
+                        source_arn,
+                    },
                 }),
                 &[&output_bucket, &dist],
             );
@@ -494,7 +477,7 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
     Plan {
         pipeline: name.to_owned(),
         region: p.region.to_string(),
-        origin: p.origin.kind().to_owned(),
+        origin: p.origin.kind(),
         playback: playback_paths(p),
         warnings: warnings(p),
         steps: b.steps,

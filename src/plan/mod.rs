@@ -2,23 +2,29 @@
 //!
 //! [`VodPipeline::plan`](crate::VodPipeline::plan) compiles a pipeline into a [`Plan`] without any I/O.
 //! Each [`Step`] names the AWS service and API operation, the resource it acts on, its key parameters
-//! (secrets redacted) and the steps it depends on. Values that only exist once an earlier step has run,
-//! such as a distribution's ARN, appear as placeholders `${<step id>.<output>}`; the executor fills
-//! them in, and the step lists that earlier step in `depends_on`.
+//! (secrets redacted) and the steps it depends on. Steps are named by a typed [`StepId`]. A value that
+//! only exists once an earlier step has run, such as a distribution's ARN, is a
+//! [`Deferred::Output`] naming that step and an [`OutputKey`]; the executor reads it from the
+//! finished step, and the step lists that earlier step in `depends_on`. In the JSON and `Display`
+//! forms such a value reads `${<step id>.<output>}`.
 //!
 //! The JSON form ([`Plan::to_json`]) is stable: a top-level object with `pipeline`, `region`,
 //! `origin`, `steps` (objects with `id`, `service`, `operation`, `resource`, `params`, `depends_on`),
 //! `playback` and `warnings`. [`Plan`]'s `Display` renders it for people, like `terraform plan`.
 
 mod build;
+pub(crate) mod id;
 mod params;
 mod render;
 
+pub use id::{BucketRole, Deferred, OutputKey, StepId};
 pub use params::*;
 
 pub(crate) use build::build;
 
 use serde::Serialize;
+
+use crate::spec::model::OriginKind;
 
 /// A reviewable plan of AWS calls.
 #[derive(Debug, Clone, Serialize)]
@@ -29,7 +35,7 @@ pub struct Plan {
     /// The AWS Region (CloudFront is global).
     pub region: String,
     /// `mediastore` or `s3`.
-    pub origin: String,
+    pub origin: OriginKind,
     /// The steps, in an order that respects their dependencies.
     pub steps: Vec<Step>,
     /// For each asset and format, the path a player requests from the distribution.
@@ -42,8 +48,8 @@ pub struct Plan {
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct Step {
-    /// A stable id such as `cloudfront.distribution` or `s3.upload.sample`.
-    pub id: String,
+    /// A stable id, written such as `cloudfront.distribution` or `s3.upload.sample`.
+    pub id: StepId,
     /// The AWS service, as in IAM action prefixes: `s3`, `mediaconvert`, `mediastore`, `cloudfront`.
     pub service: Service,
     /// The API operation, such as `CreateDistribution`.
@@ -53,7 +59,7 @@ pub struct Step {
     /// The key parameters of the call.
     pub params: Params,
     /// Ids of the steps that must finish first.
-    pub depends_on: Vec<String>,
+    pub depends_on: Vec<StepId>,
 }
 
 impl Step {
@@ -121,12 +127,12 @@ impl Plan {
 
     /// The longest chain of dependent steps, in steps: the calls that cannot overlap.
     pub fn critical_path_len(&self) -> usize {
-        let mut depth: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let mut depth: std::collections::HashMap<&StepId, usize> = std::collections::HashMap::new();
         for s in &self.steps {
             let d = 1 + s
                 .depends_on
                 .iter()
-                .filter_map(|d| depth.get(d.as_str()))
+                .filter_map(|d| depth.get(d))
                 .max()
                 .copied()
                 .unwrap_or(0);
@@ -134,9 +140,4 @@ impl Plan {
         }
         depth.values().copied().max().unwrap_or(0)
     }
-}
-
-/// `${step.output}`: a value that an earlier step produces.
-pub(crate) fn after(step: &str, output: &str) -> String {
-    format!("${{{step}.{output}}}")
 }

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::id::{BucketRole, Deferred, StepId};
 use crate::secret::Secret;
+use crate::spec::model::OriginKind;
 use crate::types::*;
 
 /// The parameters of a step, one variant per kind of call. Serialized without a tag: the JSON
@@ -46,7 +48,7 @@ pub enum Params {
 #[non_exhaustive]
 pub struct InvalidationParams {
     /// The distribution's id.
-    pub distribution_id: String,
+    pub distribution_id: Deferred<String>,
     /// For each asset, the step that republishes it (its job, or its copy into the container) and the
     /// path pattern to invalidate when that step changed anything.
     pub assets: Vec<InvalidationAsset>,
@@ -57,7 +59,7 @@ pub struct InvalidationParams {
 #[non_exhaustive]
 pub struct InvalidationAsset {
     /// The step whose change means the asset was republished.
-    pub step: String,
+    pub step: StepId,
     /// The path pattern, such as `/sample/*`.
     pub path: String,
 }
@@ -74,7 +76,7 @@ pub struct BucketParams {
     /// Region of the bucket.
     pub region: Region,
     /// `source`, `output` or `origin`.
-    pub purpose: String,
+    pub purpose: BucketRole,
     /// Public access stays blocked (S3's default for new buckets).
     pub block_public_access: bool,
     /// Tags.
@@ -127,8 +129,92 @@ pub struct BucketCorsParams {
 pub struct PolicyParams {
     /// Bucket or container.
     pub target: String,
-    /// The policy document. `${…}` placeholders are filled in at apply time.
-    pub policy: serde_json::Value,
+    /// The policy document. In the plan's JSON, values of earlier steps read `${…}`.
+    pub policy: OriginReadPolicy,
+}
+
+/// The resource policy that lets the distribution, and only it, read the origin over HTTPS
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html>).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum OriginReadPolicy {
+    /// A MediaStore container policy: `mediastore:GetObject` and `DescribeObject` on the container's
+    /// objects, for the distribution, over HTTPS only.
+    MediaStore {
+        /// The container's ARN.
+        container_arn: Deferred<String>,
+        /// The distribution's ARN (`AWS:SourceArn`).
+        source_arn: Deferred<String>,
+    },
+    /// An S3 bucket policy: `s3:GetObject` under the origin path, for the distribution.
+    S3 {
+        /// The objects it covers, such as `arn:aws:s3:::bucket/vod/*`.
+        resource: String,
+        /// The distribution's ARN (`AWS:SourceArn`).
+        source_arn: Deferred<String>,
+    },
+}
+
+impl OriginReadPolicy {
+    /// The policy document, each deferred value written by `value`; `Ok(None)` as soon as `value`
+    /// has none (in refresh, a value the run would only create).
+    pub(crate) fn document<E>(
+        &self,
+        value: impl Fn(&Deferred<String>) -> Result<Option<String>, E>,
+    ) -> Result<Option<serde_json::Value>, E> {
+        let statement = match self {
+            OriginReadPolicy::MediaStore {
+                container_arn,
+                source_arn,
+            } => {
+                let (Some(arn), Some(source)) = (value(container_arn)?, value(source_arn)?) else {
+                    return Ok(None);
+                };
+                serde_json::json!({
+                    "Sid": "AllowCloudFrontServicePrincipalReadOnly",
+                    "Effect": "Allow",
+                    "Principal": { "Service": "cloudfront.amazonaws.com" },
+                    "Action": ["mediastore:GetObject", "mediastore:DescribeObject"],
+                    "Resource": format!("{arn}/*"),
+                    "Condition": {
+                        "StringEquals": { "AWS:SourceArn": source },
+                        "Bool": { "aws:SecureTransport": "true" }
+                    }
+                })
+            }
+            OriginReadPolicy::S3 {
+                resource,
+                source_arn,
+            } => {
+                let Some(source) = value(source_arn)? else {
+                    return Ok(None);
+                };
+                serde_json::json!({
+                    "Sid": "AllowCloudFrontServicePrincipalReadOnly",
+                    "Effect": "Allow",
+                    "Principal": { "Service": "cloudfront.amazonaws.com" },
+                    "Action": "s3:GetObject",
+                    "Resource": resource,
+                    "Condition": { "StringEquals": { "AWS:SourceArn": source } }
+                })
+            }
+        };
+        Ok(Some(serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [statement],
+        })))
+    }
+}
+
+impl Serialize for OriginReadPolicy {
+    /// The document with `${…}` for the values of earlier steps.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let doc = self.document(|d| Ok::<_, std::convert::Infallible>(Some(d.to_string())));
+        match doc {
+            Ok(doc) => doc.serialize(s),
+            Err(never) => match never {},
+        }
+    }
 }
 
 /// Create a MediaConvert job for one asset.
@@ -279,7 +365,7 @@ pub struct CopyParams {
     /// Folder in the container (origin path + asset), no leading slash.
     pub to_path: String,
     /// The data endpoint of the container.
-    pub endpoint: String,
+    pub endpoint: Deferred<String>,
     /// `Cache-Control` set on each object.
     pub cache_control: String,
 }
@@ -291,11 +377,11 @@ pub struct OacParams {
     /// Name (at most 64 characters).
     pub name: String,
     /// `s3` or `mediastore`.
-    pub origin_type: String,
+    pub origin_type: OriginKind,
     /// `always`.
-    pub signing_behavior: String,
+    pub signing_behavior: SigningBehavior,
     /// `sigv4`.
-    pub signing_protocol: String,
+    pub signing_protocol: SigningProtocol,
 }
 
 /// Create a cache policy.
@@ -357,7 +443,7 @@ pub struct DistributionParams {
     /// Alternate domain names.
     pub aliases: Vec<Alias>,
     /// `cloudfront-default` or the ACM certificate ARN (SNI, TLSv1.2_2021).
-    pub viewer_certificate: String,
+    pub viewer_certificate: ViewerCertificate,
     /// The origin.
     pub origin: OriginParams,
     /// The default cache behavior.
@@ -375,16 +461,16 @@ pub struct OriginParams {
     /// Origin id inside the distribution.
     pub id: String,
     /// `mediastore` or `s3`.
-    pub kind: String,
+    pub kind: OriginKind,
     /// Origin domain: the container's data endpoint host, or the bucket's regional domain.
-    pub domain_name: String,
+    pub domain_name: Deferred<String>,
     /// Origin path.
     pub origin_path: OriginPath,
     /// `https-only` for a MediaStore (custom) origin; S3 origins have no protocol policy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin_protocol_policy: Option<String>,
     /// The origin access control's id.
-    pub origin_access_control_id: String,
+    pub origin_access_control_id: Deferred<String>,
     /// Origin custom headers; values redacted.
     pub custom_headers: Vec<CustomHeaderParams>,
 }
@@ -425,13 +511,13 @@ pub struct CacheBehaviorParams {
     pub cache_key_headers: Vec<String>,
     /// Cache policy id (policies).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cache_policy_id: Option<String>,
+    pub cache_policy_id: Option<Deferred<String>>,
     /// Origin request policy id and name (policies; AWS-managed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin_request_policy: Option<ManagedPolicy>,
     /// Response headers policy id (policies, with CORS origins).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_headers_policy_id: Option<String>,
+    pub response_headers_policy_id: Option<Deferred<String>>,
     /// Legacy `ForwardedValues` header whitelist.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub forwarded_values_headers: Option<Vec<String>>,
@@ -455,4 +541,41 @@ pub struct ErrorResponseParams {
     pub error_code: u16,
     /// Seconds CloudFront caches the error.
     pub error_caching_min_ttl: Ttl,
+}
+
+/// When CloudFront signs requests to the origin (`SigningBehavior` of an origin access control).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum SigningBehavior {
+    /// Sign every origin request (the recommended setting).
+    Always,
+}
+
+/// How CloudFront signs origin requests (`SigningProtocol` of an origin access control).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum SigningProtocol {
+    /// AWS Signature Version 4.
+    Sigv4,
+}
+
+/// The certificate viewers see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ViewerCertificate {
+    /// CloudFront's own `*.cloudfront.net` certificate; written `cloudfront-default`.
+    CloudFrontDefault,
+    /// An ACM certificate (in us-east-1) that covers the aliases.
+    Acm(AcmCertificateArn),
+}
+
+impl Serialize for ViewerCertificate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ViewerCertificate::CloudFrontDefault => s.serialize_str("cloudfront-default"),
+            ViewerCertificate::Acm(arn) => arn.serialize(s),
+        }
+    }
 }

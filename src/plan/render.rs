@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::Plan;
+use super::{Plan, StepId};
 
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -26,7 +26,8 @@ impl fmt::Display for Plan {
                 writeln!(f, "      {k:<10} = {v}")?;
             }
             if !s.depends_on.is_empty() {
-                writeln!(f, "      depends on : {}", s.depends_on.join(", "))?;
+                let deps: Vec<String> = s.depends_on.iter().map(StepId::to_string).collect();
+                writeln!(f, "      depends on : {}", deps.join(", "))?;
             }
         }
         if !self.playback.is_empty() {

@@ -158,12 +158,40 @@ impl Transcode {
 }
 
 impl Origin {
-    /// `mediastore` or `s3`: also the origin access control's origin type.
-    pub fn kind(&self) -> &'static str {
+    /// Which kind of origin: also the origin access control's origin type.
+    pub fn kind(&self) -> OriginKind {
         match self {
-            Origin::MediaStore { .. } => "mediastore",
-            Origin::S3 { .. } => "s3",
+            Origin::MediaStore { .. } => OriginKind::MediaStore,
+            Origin::S3 { .. } => OriginKind::S3,
         }
+    }
+}
+
+/// The kind of an [`Origin`]; written `mediastore` or `s3`, as CloudFront names origin access
+/// control origin types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum OriginKind {
+    /// An AWS Elemental MediaStore container (deprecated by AWS).
+    MediaStore,
+    /// An S3 bucket read through origin access control (recommended).
+    S3,
+}
+
+impl OriginKind {
+    /// `mediastore` or `s3`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OriginKind::MediaStore => "mediastore",
+            OriginKind::S3 => "s3",
+        }
+    }
+}
+
+impl std::fmt::Display for OriginKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -27,7 +27,10 @@ fn example(name: &str) -> PathBuf {
 fn graph(plan: &Plan) -> Vec<String> {
     plan.steps
         .iter()
-        .map(|s| format!("{} {} <- [{}]", s.id, s.action(), s.depends_on.join(", ")))
+        .map(|s| {
+            let deps: Vec<String> = s.depends_on.iter().map(|d| d.to_string()).collect();
+            format!("{} {} <- [{}]", s.id, s.action(), deps.join(", "))
+        })
         .collect()
 }
 

@@ -21,11 +21,9 @@ use aws_sdk_cloudfront::types::{
 use aws_smithy_types::error::operation::BuildError;
 
 use crate::plan::DistributionParams;
+
 use crate::secret::Secret;
 use crate::types::CacheSettings;
-
-/// What `viewer_certificate` says when CloudFront's own `*.cloudfront.net` certificate is used.
-pub(crate) const DEFAULT_CERTIFICATE: &str = "cloudfront-default";
 
 /// The values of a distribution step that earlier steps produce (its `${…}` placeholders, filled in).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +81,7 @@ pub(crate) fn desired_config(
                 .build()?,
         )
         .origin_access_control_id(&r.oac_id);
-    origin = if o.kind == "s3" {
+    origin = if o.kind == crate::spec::model::OriginKind::S3 {
         // With origin access control, OriginAccessIdentity is present and empty.
         origin.s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build())
     } else {
@@ -165,16 +163,15 @@ pub(crate) fn desired_config(
         })
         .collect::<Result<Vec<_>, _>>()?;
 
-    let viewer_certificate = if p.viewer_certificate == DEFAULT_CERTIFICATE {
-        ViewerCertificate::builder()
+    let viewer_certificate = match &p.viewer_certificate {
+        crate::plan::ViewerCertificate::CloudFrontDefault => ViewerCertificate::builder()
             .cloud_front_default_certificate(true)
-            .build()
-    } else {
-        ViewerCertificate::builder()
-            .acm_certificate_arn(&p.viewer_certificate)
+            .build(),
+        crate::plan::ViewerCertificate::Acm(arn) => ViewerCertificate::builder()
+            .acm_certificate_arn(arn.as_str())
             .ssl_support_method(SslSupportMethod::SniOnly)
             .minimum_protocol_version(MinimumProtocolVersion::TlSv122021)
-            .build()
+            .build(),
     };
     let aliases: Vec<String> = p.aliases.iter().map(|a| a.to_string()).collect();
 
@@ -341,7 +338,7 @@ enum CertView {
 impl fmt::Display for CertView {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CertView::Default => f.write_str(DEFAULT_CERTIFICATE),
+            CertView::Default => f.write_str("cloudfront-default"),
             CertView::Acm {
                 arn,
                 ssl_support_method,

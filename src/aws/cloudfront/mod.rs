@@ -22,7 +22,9 @@ use aws_smithy_types::error::operation::BuildError;
 use super::{Ctx, Mode, StepReport, aws_error, error_code};
 use crate::apply::event::{Change, Event};
 use crate::error::Error;
-use crate::plan::{DistributionParams, InvalidationParams, Params, Step};
+use crate::plan::{
+    Deferred, DistributionParams, InvalidationParams, OutputKey, Params, Step, StepId,
+};
 
 pub(crate) use config::{Resolved, desired_config};
 
@@ -30,9 +32,6 @@ pub(crate) use config::{Resolved, desired_config};
 
 /// What a value that an earlier step has yet to create shows as in a refresh diff.
 const KNOWN_AFTER_APPLY: &str = "(known after apply)";
-
-/// The step id of the distribution, whose `change` the invalidation reads.
-const DISTRIBUTION_STEP: &str = "cloudfront.distribution";
 
 /// What reading live state decided.
 enum Plan {
@@ -85,13 +84,15 @@ pub(crate) async fn destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error>
 // Distribution.
 
 // `Error` is as large as src/error.rs makes it; these plain helpers return it like the async ones.
-fn resolve_value(ctx: &Ctx, step: &Step, text: &str, mode: Mode) -> Result<String, Error> {
-    match mode {
-        Mode::Apply => ctx.require(step, text),
-        Mode::Refresh => Ok(ctx
-            .resolve(step, text)?
-            .unwrap_or_else(|| KNOWN_AFTER_APPLY.to_owned())),
-    }
+fn resolve_value(
+    ctx: &Ctx,
+    step: &Step,
+    value: &Deferred<String>,
+    mode: Mode,
+) -> Result<String, Error> {
+    Ok(ctx
+        .value(step, value, mode)?
+        .unwrap_or_else(|| KNOWN_AFTER_APPLY.to_owned()))
 }
 
 fn resolve_all(
@@ -106,12 +107,12 @@ fn resolve_all(
         oac_id: resolve_value(ctx, step, &p.origin.origin_access_control_id, mode)?,
         cache_policy_id: b
             .cache_policy_id
-            .as_deref()
+            .as_ref()
             .map(|t| resolve_value(ctx, step, t, mode))
             .transpose()?,
         response_headers_policy_id: b
             .response_headers_policy_id
-            .as_deref()
+            .as_ref()
             .map(|t| resolve_value(ctx, step, t, mode))
             .transpose()?,
     })
@@ -228,11 +229,11 @@ struct DistOutputs {
 impl DistOutputs {
     fn report(self, change: Change) -> StepReport {
         StepReport::new(change)
-            .output("id", self.id)
-            .output("arn", self.arn)
-            .output("domain_name", self.domain_name)
-            .output("status", self.status)
-            .output("etag", self.etag)
+            .output(OutputKey::Id, self.id)
+            .output(OutputKey::Arn, self.arn)
+            .output(OutputKey::DomainName, self.domain_name)
+            .output(OutputKey::Status, self.status)
+            .output(OutputKey::Etag, self.etag)
     }
 }
 
@@ -450,25 +451,25 @@ async fn destroy_distribution(
 // Invalidation.
 
 /// The MediaConvert job step behind an asset's publishing step.
-fn job_step(publish_step: &str) -> String {
-    match publish_step.strip_prefix("mediastore.copy.") {
-        Some(asset) => format!("mediaconvert.job.{asset}"),
-        None => publish_step.to_owned(),
+fn job_step(publish_step: &StepId) -> StepId {
+    match publish_step {
+        StepId::Copy(asset) => StepId::Job(asset.clone()),
+        other => other.clone(),
     }
 }
 
 /// The paths to invalidate: those of assets whose publishing step created or updated something,
 /// and only when the distribution existed before this run (a new one has nothing cached).
 fn paths_to_invalidate(ctx: &Ctx, p: &InvalidationParams) -> Vec<String> {
-    if ctx.output(DISTRIBUTION_STEP, "change").as_deref() == Some("create") {
+    if ctx.change(&StepId::Distribution) == Some(Change::Create) {
         return Vec::new();
     }
     p.assets
         .iter()
         .filter(|a| {
             matches!(
-                ctx.output(&a.step, "change").as_deref(),
-                Some("create" | "update")
+                ctx.change(&a.step),
+                Some(Change::Create | Change::Update { .. })
             )
         })
         .map(|a| a.path.clone())
@@ -482,7 +483,10 @@ fn invalidation_caller_reference(ctx: &Ctx, p: &InvalidationParams, paths: &[Str
         text.push('\0');
         text.push_str(&a.path);
         text.push('\0');
-        text.push_str(&ctx.output(&job_step(&a.step), "job_id").unwrap_or_default());
+        text.push_str(
+            &ctx.output(&job_step(&a.step), OutputKey::JobId)
+                .unwrap_or_default(),
+        );
     }
     format!(
         "vod-pipeline/{}/invalidation/{:016x}",
@@ -527,7 +531,7 @@ async fn run_invalidation(
         .map_err(|e| aws_error("cloudfront:CreateInvalidation", &distribution_id, e))?;
     let mut report = StepReport::new(Change::Create);
     if let Some(inv) = out.invalidation {
-        report = report.output("id", inv.id);
+        report = report.output(OutputKey::Id, inv.id);
     }
     Ok(report)
 }

@@ -26,6 +26,8 @@ use crate::apply::event::Change;
 use crate::aws::{Ctx, Mode, StepReport, aws_error};
 use crate::error::Error;
 use crate::plan::{CachePolicyParams, OacParams, ResponseHeadersPolicyParams, Step};
+use crate::plan::{OutputKey, SigningBehavior, SigningProtocol};
+use crate::spec::model::OriginKind;
 
 fn comment(pipeline: &str) -> String {
     format!("vod-pipeline {pipeline}")
@@ -64,15 +66,16 @@ pub(crate) fn oac_config(
     OriginAccessControlConfig::builder()
         .name(&p.name)
         .description(comment(pipeline))
-        .origin_access_control_origin_type(OriginAccessControlOriginTypes::from(
-            p.origin_type.as_str(),
-        ))
-        .signing_behavior(OriginAccessControlSigningBehaviors::from(
-            p.signing_behavior.as_str(),
-        ))
-        .signing_protocol(OriginAccessControlSigningProtocols::from(
-            p.signing_protocol.as_str(),
-        ))
+        .origin_access_control_origin_type(match p.origin_type {
+            OriginKind::MediaStore => OriginAccessControlOriginTypes::Mediastore,
+            OriginKind::S3 => OriginAccessControlOriginTypes::S3,
+        })
+        .signing_behavior(match p.signing_behavior {
+            SigningBehavior::Always => OriginAccessControlSigningBehaviors::Always,
+        })
+        .signing_protocol(match p.signing_protocol {
+            SigningProtocol::Sigv4 => OriginAccessControlSigningProtocols::Sigv4,
+        })
         .build()
 }
 
@@ -178,11 +181,11 @@ pub(crate) async fn run_oac(
                     "OriginAccessControl",
                 )
             })?;
-            Ok(StepReport::new(Change::Create).output("id", id))
+            Ok(StepReport::new(Change::Create).output(OutputKey::Id, id))
         }
-        (Plan::NoOp(id), _) => Ok(StepReport::new(Change::NoOp).output("id", id)),
+        (Plan::NoOp(id), _) => Ok(StepReport::new(Change::NoOp).output(OutputKey::Id, id)),
         (Plan::Update(id, diff), Mode::Refresh) => {
-            Ok(StepReport::new(Change::Update { diff }).output("id", id))
+            Ok(StepReport::new(Change::Update { diff }).output(OutputKey::Id, id))
         }
         (Plan::Update(id, diff), Mode::Apply) => {
             let etag = oac_etag(ctx, &id, &p.name).await?;
@@ -193,7 +196,7 @@ pub(crate) async fn run_oac(
                 .send()
                 .await
                 .map_err(|e| aws_error("cloudfront:UpdateOriginAccessControl", &p.name, e))?;
-            Ok(StepReport::new(Change::Update { diff }).output("id", id))
+            Ok(StepReport::new(Change::Update { diff }).output(OutputKey::Id, id))
         }
     }
 }
@@ -407,11 +410,11 @@ pub(crate) async fn run_cache_policy(
                 .cache_policy
                 .map(|c| c.id)
                 .ok_or_else(|| missing("cloudfront:CreateCachePolicy", &p.name, "CachePolicy"))?;
-            Ok(StepReport::new(Change::Create).output("id", id))
+            Ok(StepReport::new(Change::Create).output(OutputKey::Id, id))
         }
-        (Plan::NoOp(id), _) => Ok(StepReport::new(Change::NoOp).output("id", id)),
+        (Plan::NoOp(id), _) => Ok(StepReport::new(Change::NoOp).output(OutputKey::Id, id)),
         (Plan::Update(id, diff), Mode::Refresh) => {
-            Ok(StepReport::new(Change::Update { diff }).output("id", id))
+            Ok(StepReport::new(Change::Update { diff }).output(OutputKey::Id, id))
         }
         (Plan::Update(id, diff), Mode::Apply) => {
             let etag = cache_policy_etag(ctx, &id, &p.name).await?;
@@ -422,7 +425,7 @@ pub(crate) async fn run_cache_policy(
                 .send()
                 .await
                 .map_err(|e| aws_error("cloudfront:UpdateCachePolicy", &p.name, e))?;
-            Ok(StepReport::new(Change::Update { diff }).output("id", id))
+            Ok(StepReport::new(Change::Update { diff }).output(OutputKey::Id, id))
         }
     }
 }
@@ -628,11 +631,11 @@ pub(crate) async fn run_response_headers_policy(
                     "ResponseHeadersPolicy",
                 )
             })?;
-            Ok(StepReport::new(Change::Create).output("id", id))
+            Ok(StepReport::new(Change::Create).output(OutputKey::Id, id))
         }
-        (Plan::NoOp(id), _) => Ok(StepReport::new(Change::NoOp).output("id", id)),
+        (Plan::NoOp(id), _) => Ok(StepReport::new(Change::NoOp).output(OutputKey::Id, id)),
         (Plan::Update(id, diff), Mode::Refresh) => {
-            Ok(StepReport::new(Change::Update { diff }).output("id", id))
+            Ok(StepReport::new(Change::Update { diff }).output(OutputKey::Id, id))
         }
         (Plan::Update(id, diff), Mode::Apply) => {
             let etag = response_headers_policy_etag(ctx, &id, &p.name).await?;
@@ -643,7 +646,7 @@ pub(crate) async fn run_response_headers_policy(
                 .send()
                 .await
                 .map_err(|e| aws_error("cloudfront:UpdateResponseHeadersPolicy", &p.name, e))?;
-            Ok(StepReport::new(Change::Update { diff }).output("id", id))
+            Ok(StepReport::new(Change::Update { diff }).output(OutputKey::Id, id))
         }
     }
 }

@@ -39,7 +39,7 @@ use crate::VodPipeline;
 use crate::apply::event::{ApplyOptions, Change, Event};
 use crate::aws::{Clients, Ctx, Mode};
 use crate::error::Error;
-use crate::plan::{Params, Plan, Step};
+use crate::plan::{OutputKey, Params, Plan, Step, StepId};
 
 const ID: &str = "E2QWRUHAPOMQZL";
 const ARN: &str = "arn:aws:cloudfront::123456789012:distribution/E2QWRUHAPOMQZL";
@@ -102,19 +102,19 @@ fn mock_ctx(rules: &[&Rule]) -> (Ctx, Events) {
         Box::new(move |e| sink.lock().unwrap().push(e)),
     );
     // What the earlier steps of an apply recorded.
-    ctx.record(
-        "cloudfront.origin_access_control",
-        &[("id", "E1OAC".into())],
+    ctx.record_outputs(
+        &StepId::OriginAccessControl,
+        &[(OutputKey::Id, "E1OAC".into())],
     );
-    ctx.record("cloudfront.cache_policy", &[("id", "cp-1".into())]);
-    ctx.record(
-        "cloudfront.response_headers_policy",
-        &[("id", "rhp-1".into())],
+    ctx.record_outputs(&StepId::CachePolicy, &[(OutputKey::Id, "cp-1".into())]);
+    ctx.record_outputs(
+        &StepId::ResponseHeadersPolicy,
+        &[(OutputKey::Id, "rhp-1".into())],
     );
-    ctx.record(
-        "mediastore.container",
+    ctx.record_outputs(
+        &StepId::Container,
         &[(
-            "endpoint_host",
+            OutputKey::EndpointHost,
             "abc.data.mediastore.us-east-1.amazonaws.com".into(),
         )],
     );
@@ -311,11 +311,11 @@ async fn update_precondition_failed_once_then_succeeds() {
         }
     );
     let out: std::collections::BTreeMap<_, _> = report.outputs.into_iter().collect();
-    assert_eq!(out["etag"], "E3");
-    assert_eq!(out["status"], "InProgress");
-    assert_eq!(out["id"], ID);
-    assert_eq!(out["arn"], ARN);
-    assert_eq!(out["domain_name"], "d111111abcdef8.cloudfront.net");
+    assert_eq!(out[&OutputKey::Etag], "E3");
+    assert_eq!(out[&OutputKey::Status], "InProgress");
+    assert_eq!(out[&OutputKey::Id], ID);
+    assert_eq!(out[&OutputKey::Arn], ARN);
+    assert_eq!(out[&OutputKey::DomainName], "d111111abcdef8.cloudfront.net");
     assert_eq!(upd2.num_calls(), 1);
 }
 
@@ -585,10 +585,11 @@ async fn invalidation_only_for_republished_assets_of_an_existing_distribution() 
     // Nothing republished: no call.
     let (ctx, _) = mock_ctx(&[]);
     ctx.record(
-        "cloudfront.distribution",
-        &[("id", ID.into()), ("change", "no-op".into())],
+        &StepId::Distribution,
+        &Change::NoOp,
+        &[(OutputKey::Id, ID.into())],
     );
-    ctx.record("mediastore.copy.sample", &[("change", "no-op".into())]);
+    ctx.record(&StepId::Copy("sample".into()), &Change::NoOp, &[]);
     assert_eq!(
         super::run(&ctx, inv_step, Mode::Apply)
             .await
@@ -600,10 +601,11 @@ async fn invalidation_only_for_republished_assets_of_an_existing_distribution() 
     // A new distribution has nothing cached.
     let (ctx, _) = mock_ctx(&[]);
     ctx.record(
-        "cloudfront.distribution",
-        &[("id", ID.into()), ("change", "create".into())],
+        &StepId::Distribution,
+        &Change::Create,
+        &[(OutputKey::Id, ID.into())],
     );
-    ctx.record("mediastore.copy.sample", &[("change", "create".into())]);
+    ctx.record(&StepId::Copy("sample".into()), &Change::Create, &[]);
     assert_eq!(
         super::run(&ctx, inv_step, Mode::Apply)
             .await
@@ -636,11 +638,19 @@ async fn invalidation_only_for_republished_assets_of_an_existing_distribution() 
         });
     let (ctx, _) = mock_ctx(&[&create]);
     ctx.record(
-        "cloudfront.distribution",
-        &[("id", ID.into()), ("change", "no-op".into())],
+        &StepId::Distribution,
+        &Change::NoOp,
+        &[(OutputKey::Id, ID.into())],
     );
-    ctx.record("mediaconvert.job.sample", &[("job_id", "1234-abcd".into())]);
-    ctx.record("mediastore.copy.sample", &[("change", "update".into())]);
+    ctx.record_outputs(
+        &StepId::Job("sample".into()),
+        &[(OutputKey::JobId, "1234-abcd".into())],
+    );
+    ctx.record(
+        &StepId::Copy("sample".into()),
+        &Change::Update { diff: vec![] },
+        &[],
+    );
     let report = super::run(&ctx, inv_step, Mode::Apply).await.unwrap();
     assert_eq!(report.change, Change::Create);
     assert_eq!(create.num_calls(), 1);
@@ -654,17 +664,20 @@ async fn invalidation_only_for_republished_assets_of_an_existing_distribution() 
     );
 }
 
-async fn apply_all(ctx: &Ctx, plan: &Plan, ids: &[&str], mode: Mode) -> Vec<Change> {
+async fn apply_all(ctx: &Ctx, plan: &Plan, ids: &[&StepId], mode: Mode) -> Vec<Change> {
     let mut out = Vec::new();
     for id in ids {
-        let r = super::run(ctx, step(plan, id), mode)
+        let r = super::run(ctx, step_by_id(plan, id), mode)
             .await
             .unwrap_or_else(|e| panic!("{id}: {e}"));
-        ctx.record(id, &r.outputs);
-        ctx.record(id, &[("change", r.change.to_string())]);
+        ctx.record(id, &r.change, &r.outputs);
         out.push(r.change);
     }
     out
+}
+
+fn step_by_id<'a>(plan: &'a Plan, id: &StepId) -> &'a Step {
+    plan.steps.iter().find(|s| &s.id == id).unwrap()
 }
 
 /// Create, re-apply without changes, refresh, update (`edit` of the spec; `expect` is one line of the
@@ -691,10 +704,10 @@ async fn round_trip(file: &str, pipeline: &str, edit: (&str, &str), expect: &str
             pipeline.into(),
             Box::new(|_| {}),
         );
-        ctx.record(
-            "mediastore.container",
+        ctx.record_outputs(
+            &StepId::Container,
             &[(
-                "endpoint_host",
+                OutputKey::EndpointHost,
                 "abc.data.mediastore.us-east-1.localhost".into(),
             )],
         );
@@ -703,11 +716,11 @@ async fn round_trip(file: &str, pipeline: &str, edit: (&str, &str), expect: &str
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/specs");
     let text = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
     let first = VodPipeline::from_toml_str(&text, dir).unwrap().plan();
-    let ids: Vec<&str> = first
+    let ids: Vec<&StepId> = first
         .steps
         .iter()
         .filter(|s| s.service == crate::plan::Service::Cloudfront)
-        .map(|s| s.id.as_str())
+        .map(|s| &s.id)
         .collect();
     let n = ids.len() - 1; // all but the invalidation
 
@@ -718,7 +731,8 @@ async fn round_trip(file: &str, pipeline: &str, edit: (&str, &str), expect: &str
         "{changes:?}"
     );
     assert_eq!(
-        ctx.output("cloudfront.distribution", "status").as_deref(),
+        ctx.output(&StepId::Distribution, OutputKey::Status)
+            .as_deref(),
         Some("Deployed")
     );
     for mode in [Mode::Apply, Mode::Refresh] {
@@ -746,7 +760,7 @@ async fn round_trip(file: &str, pipeline: &str, edit: (&str, &str), expect: &str
     let Params::Invalidation(p) = &inv.params else {
         panic!()
     };
-    ctx.record(&p.assets[0].step, &[("change", "update".into())]);
+    ctx.record(&p.assets[0].step, &Change::Update { diff: vec![] }, &[]);
     assert_eq!(
         super::run(&ctx, inv, Mode::Apply).await.unwrap().change,
         Change::Create
@@ -754,10 +768,10 @@ async fn round_trip(file: &str, pipeline: &str, edit: (&str, &str), expect: &str
 
     let ctx = new_ctx();
     for id in ids.iter().rev() {
-        let r = super::destroy(&ctx, step(&second, id))
+        let r = super::destroy(&ctx, step_by_id(&second, id))
             .await
             .unwrap_or_else(|e| panic!("{id}: {e}"));
-        let want = if *id == "cloudfront.invalidation" {
+        let want = if **id == StepId::Invalidation {
             Change::Absent
         } else {
             Change::Delete
@@ -766,7 +780,7 @@ async fn round_trip(file: &str, pipeline: &str, edit: (&str, &str), expect: &str
     }
     for id in ids.iter().rev() {
         assert_eq!(
-            super::destroy(&ctx, step(&second, id))
+            super::destroy(&ctx, step_by_id(&second, id))
                 .await
                 .unwrap()
                 .change,

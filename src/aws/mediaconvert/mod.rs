@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use super::{Ctx, Mode, StepReport, aws_error, error_code};
 use crate::apply::event::{Change, Event};
 use crate::error::Error;
+use crate::plan::OutputKey;
 use crate::plan::{JobParams, Params, Step};
 
 use crate::names::{JOB_MARKER, parse_s3_uri};
@@ -95,15 +96,15 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
         ));
     };
     let marker = marker_location(p).ok_or_else(|| Error::Step {
-        step: step.id.clone(),
+        step: step.id.to_string(),
         message: "the output groups need s3:// destinations in one bucket".into(),
     })?;
 
     let change = match read_marker(ctx, step, &marker).await? {
         Some(Ok(m)) if m.client_request_token == p.client_request_token => {
             return Ok(StepReport::new(Change::NoOp)
-                .output("job_id", m.job_id)
-                .output("status", JobStatus::Complete.as_str()));
+                .output(OutputKey::JobId, m.job_id)
+                .output(OutputKey::Status, JobStatus::Complete.as_str()));
         }
         Some(Ok(_)) => Change::Update {
             diff: vec!["settings changed".into()],
@@ -129,8 +130,8 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
     wait_for_job(ctx, step, p, &job_id).await?;
     write_marker(ctx, &marker, p, &job_id).await?;
     Ok(StepReport::new(change)
-        .output("job_id", job_id)
-        .output("status", JobStatus::Complete.as_str()))
+        .output(OutputKey::JobId, job_id)
+        .output(OutputKey::Status, JobStatus::Complete.as_str()))
 }
 
 /// MediaConvert has nothing to delete: a job's outputs live in the buckets, which the S3 steps own.
@@ -168,7 +169,7 @@ async fn read_marker(
         }
     };
     let bytes = out.body.collect().await.map_err(|e| Error::Step {
-        step: step.id.clone(),
+        step: step.id.to_string(),
         message: format!("cannot read the job marker {loc}: {e}"),
     })?;
     Ok(Some(

@@ -19,7 +19,7 @@ use aws_smithy_types::error::ErrorMetadata;
 use super::settings::TOKEN_KEY;
 use super::settings::tests::params;
 use super::*;
-use crate::plan::Service;
+use crate::plan::{OutputKey, Service};
 use crate::types::OutputFormat;
 
 const TOKEN: &str = "vod-0123456789abcdef";
@@ -35,7 +35,7 @@ fn ctx(mc_rules: &[&Rule], s3_rules: &[&Rule]) -> (Ctx, Arc<Mutex<Vec<Event>>>) 
 
 fn step() -> Step {
     Step {
-        id: "mediaconvert.job.sample".into(),
+        id: crate::plan::StepId::Job("sample".into()),
         service: Service::Mediaconvert,
         operation: "CreateJob".into(),
         resource: "job for sample".into(),
@@ -213,8 +213,8 @@ async fn marker_with_same_token_makes_no_create_job_call() {
         assert_eq!(
             report.outputs,
             [
-                ("job_id", "1699999999999-old".to_owned()),
-                ("status", "COMPLETE".to_owned())
+                (OutputKey::JobId, "1699999999999-old".to_owned()),
+                (OutputKey::Status, "COMPLETE".to_owned())
             ]
         );
     }
@@ -286,8 +286,8 @@ async fn changed_settings_transcode_again_and_rewrite_the_marker() {
     assert_eq!(
         report.outputs,
         [
-            ("job_id", "1700000000000-abc123".to_owned()),
-            ("status", "COMPLETE".to_owned())
+            (OutputKey::JobId, "1700000000000-abc123".to_owned()),
+            (OutputKey::Status, "COMPLETE".to_owned())
         ]
     );
     assert_eq!(create.num_calls(), 1);
@@ -348,7 +348,7 @@ async fn in_flight_job_is_attached_to_not_duplicated() {
     assert_eq!(report.change, Change::Create);
     assert_eq!(
         report.outputs[0],
-        ("job_id", "1700000000000-running".to_owned())
+        (OutputKey::JobId, "1700000000000-running".to_owned())
     );
     assert_eq!(create.num_calls(), 0);
     assert_eq!(put.num_calls(), 1);
@@ -426,7 +426,7 @@ async fn a_step_for_another_service_is_an_internal_error() {
     let (ctx, _) = ctx(&[], &[]);
     let mut wrong = step();
     wrong.params = Params::Invalidation(crate::plan::InvalidationParams {
-        distribution_id: "E1".into(),
+        distribution_id: crate::plan::Deferred::Known("E1".into()),
         assets: vec![],
     });
     let err = run(&ctx, &wrong, Mode::Apply).await.unwrap_err();
