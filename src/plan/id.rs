@@ -120,15 +120,17 @@ impl Serialize for StepId {
     }
 }
 
+/// Compares the text form, as [`Plan::step`](super::Plan::step) looks steps up.
 impl PartialEq<str> for StepId {
     fn eq(&self, other: &str) -> bool {
-        self.to_string() == other
+        let text = self.to_string();
+        text == other
     }
 }
 
 impl PartialEq<&str> for StepId {
     fn eq(&self, other: &&str) -> bool {
-        self.to_string() == *other
+        self == *other
     }
 }
 

@@ -28,8 +28,6 @@ use crate::plan::{
 
 pub(crate) use config::{Resolved, desired_config};
 
-/// The tag that marks a resource as the pipeline's (the plan puts it on the distribution).
-
 /// What a value that an earlier step has yet to create shows as in a refresh diff.
 const KNOWN_AFTER_APPLY: &str = "(known after apply)";
 
