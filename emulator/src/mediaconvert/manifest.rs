@@ -73,7 +73,8 @@ impl Rendition {
     }
 }
 
-fn parse_range(v: &str) -> (u64, u64) {
+/// An HLS `EXT-X-BYTERANGE` value, `<length>[@<offset>]`, as `(length, offset)` (not an HTTP `Range`).
+fn parse_byterange(v: &str) -> (u64, u64) {
     let (len, off) = v.split_once('@').unwrap_or((v, "0"));
     (
         len.trim().parse().unwrap_or(0),
@@ -98,7 +99,7 @@ pub(crate) fn parse_ffmpeg_playlist(
                 .next()
                 .and_then(|d| d.trim().parse::<f64>().ok());
         } else if let Some(v) = line.strip_prefix("#EXT-X-BYTERANGE:") {
-            range = Some(parse_range(v));
+            range = Some(parse_byterange(v));
         } else if let Some(v) = line.strip_prefix("#EXT-X-MAP:") {
             map = v
                 .split("URI=\"")
@@ -109,7 +110,7 @@ pub(crate) fn parse_ffmpeg_playlist(
                 .split("BYTERANGE=\"")
                 .nth(1)
                 .and_then(|r| r.split('"').next())
-                .map(parse_range);
+                .map(parse_byterange);
         } else if !line.is_empty() && !line.starts_with('#') {
             segs.push(Segment {
                 uri: line.to_string(),
