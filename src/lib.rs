@@ -89,6 +89,9 @@ pub mod types;
 pub mod upload;
 pub mod verify;
 
+#[cfg(test)]
+mod drift_tests;
+
 pub use apply::{ApplyOptions, Change, Deployment, Event, PlaybackUrl, Refresh};
 pub use error::{AwsError, Error, ErrorCategory, InvalidValue, Violation, Violations};
 pub use plan::{Plan, Step};

@@ -25,7 +25,6 @@ pub const FORBIDDEN_ORIGIN_HEADERS: &[&str] = &[
     "if-unmodified-since",
     "max-forwards",
     "pragma",
-    "proxy-authenticate",
     "proxy-authorization",
     "proxy-connection",
     "range",

@@ -39,6 +39,8 @@ use tokio::sync::mpsc;
 use crate::aws::{Clients, Ctx, Mode};
 use crate::error::Error;
 use crate::plan::{OutputKey, Plan, StepId};
+use crate::spec::model::OriginKind;
+use crate::types::{ManifestKind, OutputFormat};
 
 /// What apply created: ids, endpoints and, for every asset and format, the playback URL.
 #[derive(Debug, Clone, Serialize)]
@@ -49,7 +51,7 @@ pub struct Deployment {
     /// The distribution.
     pub distribution: Option<DistributionInfo>,
     /// `mediastore` or `s3`.
-    pub origin: String,
+    pub origin: OriginKind,
     /// The container's data endpoint (MediaStore origin).
     pub container_endpoint: Option<String>,
     /// The origin bucket (S3 origin).
@@ -94,12 +96,12 @@ pub struct JobInfo {
 pub struct PlaybackUrl {
     /// Asset id.
     pub asset: String,
-    /// `hls`, `dash` or `cmaf`.
-    pub format: String,
-    /// `m3u8` or `mpd`.
-    pub manifest: String,
+    /// The output format, such as `hls` or `dash`.
+    pub format: OutputFormat,
+    /// `m3u8`, `mpd` (or `mp4` for a progressive file).
+    pub manifest: ManifestKind,
     /// The URL.
-    pub url: String,
+    pub url: url::Url,
 }
 
 /// One step's result.
@@ -334,16 +336,27 @@ pub(crate) fn deployment(plan: &Plan, ctx: &Ctx, steps: Vec<StepSummary>) -> Dep
         Some(d) if !d.domain_name.is_empty() => plan
             .playback
             .iter()
-            .map(|p| PlaybackUrl {
-                asset: p.asset.clone(),
-                format: p.format.clone(),
-                manifest: p.manifest.clone(),
-                url: format!(
+            .filter_map(|p| {
+                let text = format!(
                     "{}://{}{}",
                     scheme_for(&d.domain_name),
                     d.domain_name,
                     p.path
-                ),
+                );
+                match url::Url::parse(&text) {
+                    Ok(url) => Some(PlaybackUrl {
+                        asset: p.asset.clone(),
+                        format: p.format,
+                        manifest: p.manifest,
+                        url,
+                    }),
+                    Err(e) => {
+                        // CloudFront's domain names are valid hosts; this guards against an
+                        // answer that is not, without inventing a URL.
+                        tracing::warn!("not a valid playback URL {text:?}: {e}");
+                        None
+                    }
+                }
             })
             .collect(),
         _ => Vec::new(),
@@ -363,7 +376,7 @@ pub(crate) fn deployment(plan: &Plan, ctx: &Ctx, steps: Vec<StepSummary>) -> Dep
     Deployment {
         pipeline: plan.pipeline.clone(),
         distribution,
-        origin: plan.origin.as_str().to_owned(),
+        origin: plan.origin,
         container_endpoint: ctx.output(&StepId::Container, OutputKey::Endpoint),
         origin_bucket: ctx.output(
             &StepId::Bucket(crate::plan::BucketRole::Origin),

@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 
 use super::*;
 use crate::spec::model::{Asset, Origin, VodPipeline};
-use crate::types::{CacheSettings, ObjectCaching, OutputFormat, Ttl};
+use crate::types::{CacheSettings, ManifestKind, ObjectCaching, OutputFormat, Ttl};
 
 /// AWS-managed CloudFront policies this crate attaches, under their published ids.
 pub mod managed {
@@ -498,7 +498,7 @@ fn job_params(p: &VodPipeline, a: &Asset, tags: &Tags) -> JobParams {
             fragment_length: f.has_fragments().then(|| t.fragment_length.get()),
             manifests: manifest_names(a, f)
                 .into_iter()
-                .map(|m| format!("{}{}/{f}/{m}", t.output_prefix, a.id))
+                .map(|(m, _)| format!("{}{}/{f}/{m}", t.output_prefix, a.id))
                 .collect(),
         })
         .collect();
@@ -567,12 +567,13 @@ fn job_params(p: &VodPipeline, a: &Asset, tags: &Tags) -> JobParams {
 }
 
 /// Manifest (or, for `mp4`, file) names MediaConvert writes for an asset: input base name + extension.
-fn manifest_names(a: &Asset, f: OutputFormat) -> Vec<String> {
+fn manifest_names(a: &Asset, f: OutputFormat) -> Vec<(String, ManifestKind)> {
+    let name = |kind: ManifestKind| (format!("{}.{kind}", a.id), kind);
     match f {
-        OutputFormat::Dash => vec![format!("{}.mpd", a.id)],
-        OutputFormat::Cmaf => vec![format!("{}.m3u8", a.id), format!("{}.mpd", a.id)],
-        OutputFormat::Mp4 => vec![format!("{}.mp4", a.id)],
-        _ => vec![format!("{}.m3u8", a.id)],
+        OutputFormat::Dash => vec![name(ManifestKind::Mpd)],
+        OutputFormat::Cmaf => vec![name(ManifestKind::M3u8), name(ManifestKind::Mpd)],
+        OutputFormat::Mp4 => vec![name(ManifestKind::Mp4)],
+        _ => vec![name(ManifestKind::M3u8)],
     }
 }
 
@@ -580,11 +581,10 @@ fn playback_paths(p: &VodPipeline) -> Vec<PlaybackPath> {
     let mut out = Vec::new();
     for a in &p.assets {
         for &f in &p.transcode.formats {
-            for m in manifest_names(a, f) {
-                let manifest = m.rsplit('.').next().unwrap_or_default().to_owned();
+            for (m, manifest) in manifest_names(a, f) {
                 out.push(PlaybackPath {
                     asset: a.id.clone(),
-                    format: f.to_string(),
+                    format: f,
                     manifest,
                     path: format!("/{}/{f}/{m}", a.id),
                 });

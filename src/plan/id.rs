@@ -34,7 +34,7 @@ impl BucketRole {
 
 impl fmt::Display for BucketRole {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -92,8 +92,8 @@ impl StepId {
     }
 }
 
-impl fmt::Display for StepId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl StepId {
+    fn write(&self, f: &mut impl fmt::Write) -> fmt::Result {
         match self {
             StepId::Bucket(role) => write!(f, "s3.bucket.{role}"),
             StepId::Upload(a) => write!(f, "s3.upload.{a}"),
@@ -111,6 +111,15 @@ impl fmt::Display for StepId {
             StepId::Distribution => f.write_str("cloudfront.distribution"),
             StepId::Invalidation => f.write_str("cloudfront.invalidation"),
         }
+    }
+}
+
+impl fmt::Display for StepId {
+    /// The text form; honours width and alignment (`{:<40}`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
+        self.write(&mut text)?;
+        f.pad(&text)
     }
 }
 
@@ -186,7 +195,7 @@ impl OutputKey {
 
 impl fmt::Display for OutputKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -247,6 +256,10 @@ mod tests {
             assert_eq!(id, text);
             assert_eq!(serde_json::to_value(&id).unwrap(), text);
         }
+        assert_eq!(
+            format!("[{:<26}]", StepId::Distribution),
+            "[cloudfront.distribution   ]"
+        );
         let d: Deferred<String> = StepId::Distribution.output(OutputKey::Arn);
         assert_eq!(d.to_string(), "${cloudfront.distribution.arn}");
         assert_eq!(

@@ -21,10 +21,13 @@ pub use id::{BucketRole, Deferred, OutputKey, StepId};
 pub use params::*;
 
 pub(crate) use build::build;
+#[cfg(test)]
+pub(crate) use build::managed;
 
 use serde::Serialize;
 
 use crate::spec::model::OriginKind;
+use crate::types::{ManifestKind, OutputFormat};
 
 /// A reviewable plan of AWS calls.
 #[derive(Debug, Clone, Serialize)]
@@ -104,10 +107,10 @@ impl std::fmt::Display for Service {
 pub struct PlaybackPath {
     /// The asset id.
     pub asset: String,
-    /// `hls`, `dash` or `cmaf`.
-    pub format: String,
-    /// The manifest kind: `m3u8` or `mpd`.
-    pub manifest: String,
+    /// The output format, such as `hls` or `dash`.
+    pub format: OutputFormat,
+    /// The manifest kind: `m3u8`, `mpd` (or `mp4` for a progressive file).
+    pub manifest: ManifestKind,
     /// The URL path, starting with `/`, such as `/sample/hls/sample.m3u8`.
     pub path: String,
 }

@@ -191,7 +191,7 @@ impl OriginKind {
 
 impl std::fmt::Display for OriginKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -84,7 +84,7 @@ pub struct HeaderName(String);
 string_newtype!(HeaderName);
 
 /// Header names CloudFront refuses as origin custom headers, lowercase.
-const FORBIDDEN_HEADERS: &[&str] = &[
+pub(crate) const FORBIDDEN_HEADERS: &[&str] = &[
     "cache-control",
     "connection",
     "content-length",
@@ -108,6 +108,9 @@ const FORBIDDEN_HEADERS: &[&str] = &[
     "via",
     "x-real-ip",
 ];
+
+/// Prefixes (lowercase) of header names CloudFront refuses as origin custom headers (same page).
+pub(crate) const FORBIDDEN_HEADER_PREFIXES: &[&str] = &["x-amz-", "x-edge-"];
 
 impl HeaderName {
     /// Longest name CloudFront accepts.
@@ -134,7 +137,10 @@ impl HeaderName {
                 "CloudFront does not allow {s} as an origin custom header ({PAGE})"
             ));
         }
-        if lower.starts_with("x-amz-") || lower.starts_with("x-edge-") {
+        if FORBIDDEN_HEADER_PREFIXES
+            .iter()
+            .any(|p| lower.starts_with(p))
+        {
             return Err(format!(
                 "CloudFront does not allow origin custom headers starting with X-Amz- or X-Edge- ({PAGE})"
             ));

@@ -540,6 +540,25 @@ text_enum!(
     ]
 );
 
+/// What a playback URL points at: an HLS playlist, a DASH manifest or an MP4 file; also the file
+/// extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ManifestKind {
+    /// An HLS master playlist (`.m3u8`).
+    M3u8,
+    /// A DASH manifest (`.mpd`).
+    Mpd,
+    /// A progressive MP4 file (`.mp4`).
+    Mp4,
+}
+
+text_enum!(
+    ManifestKind,
+    "manifest kinds",
+    [(M3u8, "m3u8"), (Mpd, "mpd"), (Mp4, "mp4")]
+);
+
 impl OutputFormat {
     /// The MediaConvert output group type.
     pub fn group_type(self) -> &'static str {
@@ -563,26 +582,38 @@ impl OutputFormat {
     }
 }
 
-/// Content type by file extension, for source files and packaged output.
+/// Content types by file extension (lowercase), for source files and packaged output. A CMAF or
+/// MP4 audio track is `audio/mp4` (RFC 4337).
+pub(crate) const CONTENT_TYPES: &[(&str, &str)] = &[
+    ("mp4", "video/mp4"),
+    ("m4v", "video/mp4"),
+    ("m4s", "video/mp4"),
+    ("cmfv", "video/mp4"),
+    ("cmfa", "audio/mp4"),
+    ("m4a", "audio/mp4"),
+    ("mov", "video/quicktime"),
+    ("mxf", "application/mxf"),
+    ("m3u8", "application/vnd.apple.mpegurl"),
+    ("mpd", "application/dash+xml"),
+    ("ts", "video/mp2t"),
+    ("aac", "audio/aac"),
+    ("vtt", "text/vtt"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("json", "application/json"),
+];
+
+/// Content type by file extension (compared without regard to case), `application/octet-stream`
+/// for a key without a known extension.
 pub(crate) fn content_type(key: &str) -> &'static str {
-    match key
-        .rsplit('.')
-        .next()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("mp4" | "m4v" | "m4s" | "cmfv" | "cmfa" | "m4a") => "video/mp4",
-        Some("mov") => "video/quicktime",
-        Some("mxf") => "application/mxf",
-        Some("m3u8") => "application/vnd.apple.mpegurl",
-        Some("mpd") => "application/dash+xml",
-        Some("ts") => "video/mp2t",
-        Some("aac") => "audio/aac",
-        Some("vtt") => "text/vtt",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("json") => "application/json",
-        _ => "application/octet-stream",
-    }
+    let ext = key
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    CONTENT_TYPES
+        .iter()
+        .find(|(e, _)| *e == ext)
+        .map_or("application/octet-stream", |(_, t)| t)
 }
 
 #[cfg(test)]

@@ -14,8 +14,14 @@ pub use cloudfront::{
     Alias, CacheSettings, CorsOrigin, CustomHeader, HeaderName, HttpVersion, MAX_CUSTOM_HEADERS,
     MAX_CUSTOM_HEADERS_TOTAL_LEN, ObjectCaching, OriginPath, PriceClass, ViewerProtocolPolicy,
 };
+#[cfg(test)]
+pub(crate) use cloudfront::{FORBIDDEN_HEADER_PREFIXES, FORBIDDEN_HEADERS};
+#[cfg(test)]
+pub(crate) use media::CONTENT_TYPES;
 pub(crate) use media::content_type;
-pub use media::{AbrLadder, Bitrate, LadderPreset, OutputFormat, QvbrLevel, Rendition, VideoCodec};
+pub use media::{
+    AbrLadder, Bitrate, LadderPreset, ManifestKind, OutputFormat, QvbrLevel, Rendition, VideoCodec,
+};
 pub use names::{
     AcmCertificateArn, BucketName, ContainerName, KeyPrefix, PipelineName, Region, RoleArn,
 };
@@ -93,8 +99,9 @@ macro_rules! text_enum {
             }
         }
         impl std::fmt::Display for $ty {
+            /// The text form; honours width and alignment (`{:<6}`).
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
+                f.pad(self.as_str())
             }
         }
         impl std::str::FromStr for $ty {

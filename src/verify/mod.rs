@@ -49,7 +49,7 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use crate::apply::{Deployment, PlaybackUrl};
-use crate::types::CorsOrigin;
+use crate::types::{CorsOrigin, ManifestKind};
 use crate::{Error, VodPipeline};
 use checks::{Finding, Response};
 use fetch::Fetcher;
@@ -283,10 +283,8 @@ impl Deployment {
         // One error-cache check per distribution host.
         let mut hosts = BTreeSet::new();
         for p in &self.playback {
-            if let Ok(u) = url::Url::parse(&p.url)
-                && hosts.insert(u.origin().ascii_serialization())
-            {
-                let f = v.error_cache(&u).await;
+            if hosts.insert(p.url.origin().ascii_serialization()) {
+                let f = v.error_cache(&p.url).await;
                 checks.push(attach(f, "", ""));
             }
         }
@@ -425,14 +423,15 @@ impl Verifier<'_> {
         self.findings(p)
             .await
             .into_iter()
-            .map(|f| attach(f, &p.asset, &p.format))
+            .map(|f| attach(f, &p.asset, p.format.as_str()))
             .collect()
     }
 
     async fn findings(&self, p: &PlaybackUrl) -> Vec<Finding> {
         let allowed = self.expect.allowed.as_deref();
+        let url = p.url.as_str();
         let mut out = Vec::new();
-        let first = match self.get(&p.url, allowed).await {
+        let first = match self.get(url, allowed).await {
             Ok(r) => r,
             Err(f) => return vec![f],
         };
@@ -442,18 +441,18 @@ impl Verifier<'_> {
         }
         out.extend(self.cors_checks(&first).await);
         // The same request again: served from the cache.
-        out.push(self.cache_check(&p.url, allowed).await);
-        let segments = if p.manifest == "mpd" {
-            let mpd = manifest::check_mpd(&p.url, &first.body, &self.expect.ladder);
+        out.push(self.cache_check(url, allowed).await);
+        let segments = if p.manifest == ManifestKind::Mpd {
+            let mpd = manifest::check_mpd(url, &first.body, &self.expect.ladder);
             out.extend(mpd.findings);
             mpd.segments
         } else {
-            let master = manifest::check_hls_master(&p.url, &first.body, &self.expect.ladder);
+            let master = manifest::check_hls_master(url, &first.body, &self.expect.ladder);
             out.extend(master.findings);
             let media: Vec<String> = master
                 .media_playlists
                 .iter()
-                .filter_map(|m| join(&p.url, m, &mut out))
+                .filter_map(|m| join(url, m, &mut out))
                 .collect();
             let fetched = self.fetch_all(&media).await;
             let mut segments = Vec::new();

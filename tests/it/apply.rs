@@ -303,7 +303,7 @@ async fn verify_playback(
     );
     assert!(
         broken.failures().any(|c| c.kind == CheckKind::CorsAllowed
-            && &c.subject == manifest
+            && c.subject == manifest.as_str()
             && c.detail == expected),
         "{broken}"
     );

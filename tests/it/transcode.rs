@@ -108,7 +108,8 @@ fn resolve(base: &str, rel: &str) -> String {
         .to_string()
 }
 
-async fn fetch(url: &str) -> Vec<u8> {
+async fn fetch(url: impl AsRef<str>) -> Vec<u8> {
+    let url = url.as_ref();
     let r = get(url, &[]).await;
     assert_eq!(r.status, 200, "{url}: {}", String::from_utf8_lossy(&r.body));
     r.body
@@ -234,10 +235,10 @@ impl Run {
         self.deployment
             .playback
             .iter()
-            .find(|p| p.manifest == manifest)
+            .find(|p| p.manifest.as_str() == manifest)
             .unwrap_or_else(|| panic!("no {manifest} playback URL: {:?}", self.deployment.playback))
             .url
-            .clone()
+            .to_string()
     }
 
     fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {

@@ -70,8 +70,9 @@ impl Response {
 
 /// GETs a URL such as `http://dabc.cloudfront.localhost:PORT/a/b.m3u8` over loopback, sending the
 /// URL's host in `Host` (the emulator serves `*.localhost` names on its one port).
-pub async fn get(url: &str, headers: &[(&str, &str)]) -> Response {
+pub async fn get(url: impl AsRef<str>, headers: &[(&str, &str)]) -> Response {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = url.as_ref();
     let u = url::Url::parse(url).expect("valid URL");
     assert!(
         u.host_str().is_some_and(|h| h.ends_with(".localhost")),
