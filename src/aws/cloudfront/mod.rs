@@ -6,8 +6,13 @@
 //! config and its `ETag` first and sends `If-Match`; a distribution update that loses a race
 //! (`PreconditionFailed`) is re-read and tried once more.
 
+mod cache_policy;
 mod config;
-mod policies;
+pub(crate) mod diff;
+mod oac;
+#[cfg(test)]
+mod policies_tests;
+mod response_headers_policy;
 #[cfg(test)]
 mod tests;
 
@@ -19,7 +24,7 @@ use aws_sdk_cloudfront::types::{
 };
 use aws_smithy_types::error::operation::BuildError;
 
-use super::{Ctx, Mode, StepReport, aws_error, error_code};
+use super::{Ctx, Mode, StepReport, aws_error, error_code, reconcile};
 use crate::apply::event::{Change, Event};
 use crate::error::Error;
 use crate::plan::{
@@ -30,13 +35,6 @@ pub(crate) use config::{Resolved, desired_config};
 
 /// What a value that an earlier step has yet to create shows as in a refresh diff.
 const KNOWN_AFTER_APPLY: &str = "(known after apply)";
-
-/// What reading live state decided.
-enum Plan {
-    Create,
-    Update(String, Vec<String>),
-    NoOp(String),
-}
 
 fn build_error(step: &Step, e: BuildError) -> Error {
     Error::internal(
@@ -55,10 +53,15 @@ fn missing(operation: &str, resource: &str, what: &str) -> Error {
 
 pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport, Error> {
     match &step.params {
-        Params::OriginAccessControl(p) => policies::run_oac(ctx, step, p, mode).await,
-        Params::CachePolicy(p) => policies::run_cache_policy(ctx, step, p, mode).await,
+        Params::OriginAccessControl(p) => {
+            reconcile::apply(ctx, &oac::Oac::new(ctx, step, p)?, mode).await
+        }
+        Params::CachePolicy(p) => {
+            reconcile::apply(ctx, &cache_policy::CachePolicy::new(ctx, step, p)?, mode).await
+        }
         Params::ResponseHeadersPolicy(p) => {
-            policies::run_response_headers_policy(ctx, step, p, mode).await
+            let policy = response_headers_policy::ResponseHeadersPolicy::new(ctx, step, p)?;
+            reconcile::apply(ctx, &policy, mode).await
         }
         Params::Distribution(p) => run_distribution(ctx, step, p, mode).await,
         Params::Invalidation(p) => run_invalidation(ctx, step, p, mode).await,
@@ -68,9 +71,16 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
 
 pub(crate) async fn destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error> {
     match &step.params {
-        Params::OriginAccessControl(p) => policies::destroy_oac(ctx, p).await,
-        Params::CachePolicy(p) => policies::destroy_cache_policy(ctx, p).await,
-        Params::ResponseHeadersPolicy(p) => policies::destroy_response_headers_policy(ctx, p).await,
+        Params::OriginAccessControl(p) => {
+            reconcile::destroy(ctx, &oac::Oac::new(ctx, step, p)?).await
+        }
+        Params::CachePolicy(p) => {
+            reconcile::destroy(ctx, &cache_policy::CachePolicy::new(ctx, step, p)?).await
+        }
+        Params::ResponseHeadersPolicy(p) => {
+            let policy = response_headers_policy::ResponseHeadersPolicy::new(ctx, step, p)?;
+            reconcile::destroy(ctx, &policy).await
+        }
         Params::Distribution(p) => destroy_distribution(ctx, step, p).await,
         // An invalidation is not a resource: nothing to delete.
         Params::Invalidation(_) => Ok(StepReport::new(Change::Absent)),
@@ -273,7 +283,7 @@ async fn update_distribution(
             Err(e) if error_code(&e) == Some("PreconditionFailed") && !retried => {
                 retried = true;
                 let (l, t) = get_config(ctx, id).await?;
-                let d = config::diff(&l, &config::overlay(l.clone(), desired));
+                let d = diff::diff(&l, &config::overlay(l.clone(), desired));
                 if d.is_empty() {
                     return Ok(Updated::AlreadyMatches(t));
                 }
@@ -352,7 +362,7 @@ async fn run_distribution(
     };
 
     let (live, etag) = get_config(ctx, &found.id).await?;
-    let diff = config::diff(&live, &config::overlay(live.clone(), &desired));
+    let diff = diff::diff(&live, &config::overlay(live.clone(), &desired));
     let mut o = DistOutputs {
         id: found.id,
         arn: found.arn,
@@ -532,4 +542,9 @@ async fn run_invalidation(
         report = report.output(OutputKey::Id, inv.id);
     }
     Ok(report)
+}
+
+/// The description every policy this crate creates carries.
+fn policy_comment(pipeline: &str) -> String {
+    format!("vod-pipeline {pipeline}")
 }
