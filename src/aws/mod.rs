@@ -8,6 +8,7 @@
 pub(crate) mod cloudfront;
 pub(crate) mod mediaconvert;
 pub(crate) mod mediastore;
+pub(crate) mod policy_document;
 pub(crate) mod reconcile;
 pub(crate) mod s3;
 #[cfg(test)]

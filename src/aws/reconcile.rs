@@ -1,7 +1,8 @@
 //! The read-diff-write cycle, once for every resource: a [`Resource`] says how to read, compare,
 //! create, update and delete one AWS resource; [`apply`] and [`destroy`] drive it in every mode.
 //!
-//! - Apply: read; create when absent, update when it differs, nothing when it matches.
+//! - Apply: read; create when absent, update when it differs, nothing when it matches; then wait
+//!   until it can be used.
 //! - Refresh: read; report what apply would do, and call nothing that writes.
 //! - Destroy: read; delete when present.
 
@@ -28,11 +29,29 @@ pub(crate) trait Resource {
     /// The outputs of an existing resource.
     fn outputs(&self, live: &Self::Live) -> Outputs;
 
+    /// The outputs known before the resource exists (such as a bucket's name), which refresh
+    /// reports for a resource apply would create.
+    fn known_outputs(&self) -> Outputs {
+        Vec::new()
+    }
+
     /// Creates the resource; returns its outputs.
     async fn create(&self, ctx: &Ctx) -> Result<Outputs, Error>;
 
-    /// Updates the live resource to the wanted one; returns its outputs.
-    async fn update(&self, ctx: &Ctx, live: Self::Live) -> Result<Outputs, Error>;
+    /// Updates the live resource to the wanted one, given what [`Resource::diff`] found; returns
+    /// what changed in the end (usually `Change::Update { diff }`) and the outputs.
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        live: Self::Live,
+        diff: Vec<String>,
+    ) -> Result<(Change, Outputs), Error>;
+
+    /// Apply only, after create, update or nothing: waits until the resource can be used (a
+    /// container `ACTIVE` with its endpoint) and returns its outputs then. Usable at once by default.
+    async fn ready(&self, _ctx: &Ctx, outputs: Outputs) -> Result<Outputs, Error> {
+        Ok(outputs)
+    }
 
     /// Deletes the live resource: [`Change::Delete`], or [`Change::Absent`] when it went away in
     /// the meantime.
@@ -49,21 +68,25 @@ pub(crate) async fn apply<R: Resource>(
     resource: &R,
     mode: Mode,
 ) -> Result<StepReport, Error> {
-    let Some(live) = resource.read(ctx).await? else {
-        return match mode {
-            Mode::Refresh => Ok(StepReport::new(Change::Create)),
-            Mode::Apply => Ok(report(Change::Create, resource.create(ctx).await?)),
-        };
+    let (change, outputs) = match resource.read(ctx).await? {
+        None => match mode {
+            Mode::Refresh => return Ok(report(Change::Create, resource.known_outputs())),
+            Mode::Apply => (Change::Create, resource.create(ctx).await?),
+        },
+        Some(live) => {
+            let diff = resource.diff(&live);
+            match mode {
+                Mode::Refresh if diff.is_empty() => (Change::NoOp, resource.outputs(&live)),
+                Mode::Refresh => (Change::Update { diff }, resource.outputs(&live)),
+                Mode::Apply if diff.is_empty() => (Change::NoOp, resource.outputs(&live)),
+                Mode::Apply => resource.update(ctx, live, diff).await?,
+            }
+        }
     };
-    let diff = resource.diff(&live);
-    if diff.is_empty() {
-        return Ok(report(Change::NoOp, resource.outputs(&live)));
+    match mode {
+        Mode::Refresh => Ok(report(change, outputs)),
+        Mode::Apply => Ok(report(change, resource.ready(ctx, outputs).await?)),
     }
-    let outputs = match mode {
-        Mode::Refresh => resource.outputs(&live),
-        Mode::Apply => resource.update(ctx, live).await?,
-    };
-    Ok(report(Change::Update { diff }, outputs))
 }
 
 /// Destroy one resource; destroying what is already gone succeeds ([`Change::Absent`]).

@@ -77,7 +77,12 @@ impl Resource for CachePolicy<'_> {
         Ok(vec![(OutputKey::Id, id)])
     }
 
-    async fn update(&self, ctx: &Ctx, (id, _): Self::Live) -> Result<Outputs, Error> {
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        (id, _): Self::Live,
+        diff: Vec<String>,
+    ) -> Result<(Change, Outputs), Error> {
         let etag = self.etag(ctx, &id).await?;
         ctx.clients
             .cloudfront
@@ -88,7 +93,7 @@ impl Resource for CachePolicy<'_> {
             .send()
             .await
             .map_err(|e| aws_error("cloudfront:UpdateCachePolicy", &self.p.name, e))?;
-        Ok(vec![(OutputKey::Id, id)])
+        Ok((Change::Update { diff }, vec![(OutputKey::Id, id)]))
     }
 
     async fn delete(&self, ctx: &Ctx, (id, _): Self::Live) -> Result<Change, Error> {

@@ -1,0 +1,181 @@
+//! MediaStore steps: the container, its CORS and access policies, and the copy of packaged output
+//! from S3 into it.
+//!
+//! **MediaStore was discontinued by AWS on 2025-11-13.** The module stays for pipelines built on the
+//! classic design; new pipelines should use an S3 origin.
+//!
+//! One file per resource: [`container`], [`container_cors`], [`container_policy`], and the [`copy`]
+//! of packaged output into the container. This module holds what they share: finding a container,
+//! and a data-plane client for its endpoint.
+
+mod container;
+mod container_cors;
+mod container_policy;
+mod copy;
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use aws_sdk_mediastoredata::types::ItemType;
+use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns, ResolveDnsError};
+
+use container::Container;
+use container_cors::ContainerCors;
+use container_policy::ContainerPolicy;
+
+use super::{Ctx, Mode, StepReport, aws_error, error_code, reconcile};
+use crate::error::Error;
+use crate::plan::{Params, Step};
+
+pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport, Error> {
+    match &step.params {
+        Params::Container(p) => reconcile::apply(ctx, &Container::new(p), mode).await,
+        Params::ContainerCors(p) => reconcile::apply(ctx, &ContainerCors::new(p)?, mode).await,
+        Params::Policy(p) => {
+            let want = p.policy.document(|d| ctx.value(step, d, mode))?;
+            reconcile::apply(ctx, &ContainerPolicy::new(p, want), mode).await
+        }
+        Params::Copy(p) => copy::run(ctx, step, p, mode).await,
+        _ => Err(unexpected(step)),
+    }
+}
+
+pub(crate) async fn destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error> {
+    match &step.params {
+        Params::Container(p) => reconcile::destroy(ctx, &Container::new(p)).await,
+        Params::ContainerCors(p) => reconcile::destroy(ctx, &ContainerCors::new(p)?).await,
+        Params::Policy(p) => reconcile::destroy(ctx, &ContainerPolicy::new(p, None)).await,
+        Params::Copy(p) => copy::destroy(ctx, p).await,
+        _ => Err(unexpected(step)),
+    }
+}
+
+fn unexpected(step: &Step) -> Error {
+    Error::internal(
+        &step.id,
+        "the MediaStore executor does not handle these parameters",
+    )
+}
+
+pub(super) async fn describe(
+    ctx: &Ctx,
+    name: &str,
+) -> Result<Option<aws_sdk_mediastore::types::Container>, Error> {
+    match ctx
+        .clients
+        .mediastore
+        .describe_container()
+        .container_name(name)
+        .send()
+        .await
+    {
+        Ok(o) => Ok(o.container().cloned()),
+        Err(e) if error_code(&e) == Some("ContainerNotFoundException") => Ok(None),
+        Err(e) => Err(aws_error("mediastore:DescribeContainer", name, e)),
+    }
+}
+
+/// Resolves `.localhost` names to the loopback address (RFC 6761 §6.3), and everything else with
+/// the system resolver. A local emulator gives containers endpoints such as
+/// `http://abc.data.mediastore.us-east-1.localhost:4566`, which the C library does not resolve.
+#[derive(Debug, Clone)]
+struct LocalhostResolver;
+
+impl ResolveDns for LocalhostResolver {
+    fn resolve_dns<'a>(&'a self, name: &'a str) -> DnsFuture<'a> {
+        if name == "localhost" || name.ends_with(".localhost") {
+            return DnsFuture::ready(Ok(vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]));
+        }
+        DnsFuture::new(async move {
+            let addrs = tokio::net::lookup_host((name, 0))
+                .await
+                .map_err(ResolveDnsError::new)?;
+            Ok(addrs.map(|a| a.ip()).collect())
+        })
+    }
+}
+
+/// A MediaStore data-plane client for one container endpoint.
+pub(super) fn data_client(ctx: &Ctx, endpoint: &str) -> aws_sdk_mediastoredata::Client {
+    let mut conf = aws_sdk_mediastoredata::config::Builder::from(&ctx.clients.sdk_config)
+        .endpoint_url(endpoint)
+        .interceptor(super::CallCounter);
+    let host = url::Url::parse(endpoint)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    if host.ends_with(".localhost") {
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
+            ))
+            .build_with_resolver(LocalhostResolver);
+        conf = conf.http_client(http);
+    }
+    aws_sdk_mediastoredata::Client::from_conf(conf.build())
+}
+
+/// Every object under `folder` (recursively), with its ETag.
+pub(super) async fn list_tree(
+    data: &aws_sdk_mediastoredata::Client,
+    folder: &str,
+) -> Result<Vec<(String, String)>, Error> {
+    let mut out = Vec::new();
+    let mut folders = vec![folder.trim_matches('/').to_owned()];
+    while let Some(dir) = folders.pop() {
+        let mut token: Option<String> = None;
+        loop {
+            let mut req = data.list_items().max_results(1000);
+            if !dir.is_empty() {
+                req = req.path(&dir);
+            }
+            if let Some(t) = &token {
+                req = req.next_token(t);
+            }
+            let page = match req.send().await {
+                Ok(p) => p,
+                Err(e)
+                    if error_code(&e) == Some("ContainerNotFoundException")
+                        || error_code(&e) == Some("ObjectNotFoundException") =>
+                {
+                    break;
+                }
+                Err(e) => return Err(aws_error("mediastore-data:ListItems", &dir, e)),
+            };
+            for item in page.items() {
+                let name = item.name().unwrap_or_default();
+                let path = if dir.is_empty() {
+                    name.to_owned()
+                } else {
+                    format!("{dir}/{name}")
+                };
+                match item.r#type() {
+                    Some(ItemType::Folder) => folders.push(path),
+                    _ => out.push((path, item.e_tag().unwrap_or_default().to_owned())),
+                }
+            }
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn localhost_names_resolve_to_loopback() {
+        let r = LocalhostResolver;
+        let ips = r
+            .resolve_dns("abc.data.mediastore.us-east-1.localhost")
+            .await
+            .unwrap();
+        assert_eq!(ips, vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]);
+        let ips = r.resolve_dns("localhost").await.unwrap();
+        assert_eq!(ips, vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]);
+    }
+}

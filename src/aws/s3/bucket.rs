@@ -1,0 +1,190 @@
+//! A bucket: found among the account's own buckets (another account's bucket of the same name is
+//! a conflict, never taken over), created in the pipeline's Region and tagged; on destroy (only with
+//! `delete_buckets`) emptied, unfinished multipart uploads included, and deleted.
+
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier, Tag, Tagging,
+};
+
+use super::is_not_found;
+use crate::apply::event::Change;
+use crate::aws::reconcile::{Outputs, Resource};
+use crate::aws::{Ctx, aws_error, error_code};
+use crate::error::Error;
+use crate::plan::{BucketParams, OutputKey};
+
+/// A bucket step.
+pub(crate) struct Bucket<'a> {
+    p: &'a BucketParams,
+}
+
+impl<'a> Bucket<'a> {
+    pub(crate) fn new(p: &'a BucketParams) -> Self {
+        Self { p }
+    }
+
+    fn name(&self) -> &str {
+        self.p.bucket.as_str()
+    }
+}
+
+impl Resource for Bucket<'_> {
+    /// The bucket exists and is this account's.
+    type Live = ();
+
+    async fn read(&self, ctx: &Ctx) -> Result<Option<()>, Error> {
+        Ok(bucket_state(ctx, self.name()).await?.then_some(()))
+    }
+
+    /// A bucket has no settings this crate manages besides its existence.
+    fn diff(&self, _: &()) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn outputs(&self, _: &()) -> Outputs {
+        self.known_outputs()
+    }
+
+    fn known_outputs(&self) -> Outputs {
+        vec![(OutputKey::Bucket, self.name().to_owned())]
+    }
+
+    async fn create(&self, ctx: &Ctx) -> Result<Outputs, Error> {
+        let name = self.name();
+        let s3 = &ctx.clients.s3;
+        let mut req = s3.create_bucket().bucket(name);
+        if self.p.region.as_str() != "us-east-1" {
+            req = req.create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(self.p.region.as_str()))
+                    .build(),
+            );
+        }
+        match req.send().await {
+            Ok(_) => {}
+            Err(e) if error_code(&e) == Some("BucketAlreadyOwnedByYou") => {}
+            Err(e) if error_code(&e) == Some("BucketAlreadyExists") => {
+                return Err(Error::Conflict {
+                    resource: format!("s3://{name}"),
+                    reason: "the bucket name is taken by another account; choose another name"
+                        .into(),
+                });
+            }
+            Err(e) => return Err(aws_error("s3:CreateBucket", name, e)),
+        }
+        let tags: Result<Vec<Tag>, _> = self
+            .p
+            .tags
+            .iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect();
+        let tagging = Tagging::builder()
+            .set_tag_set(Some(tags.map_err(|e| {
+                Error::internal(name, format!("cannot build the request: {e}"))
+            })?))
+            .build()
+            .map_err(|e| Error::internal(name, format!("cannot build the request: {e}")))?;
+        s3.put_bucket_tagging()
+            .bucket(name)
+            .tagging(tagging)
+            .send()
+            .await
+            .map_err(|e| aws_error("s3:PutBucketTagging", name, e))?;
+        Ok(self.known_outputs())
+    }
+
+    /// Never called: a bucket never differs.
+    async fn update(&self, _: &Ctx, _: (), _: Vec<String>) -> Result<(Change, Outputs), Error> {
+        Ok((Change::NoOp, self.known_outputs()))
+    }
+
+    async fn delete(&self, ctx: &Ctx, _: ()) -> Result<Change, Error> {
+        let name = self.name();
+        let s3 = &ctx.clients.s3;
+        // Abort unfinished multipart uploads, then delete every object, 1000 at a time.
+        let uploads = s3
+            .list_multipart_uploads()
+            .bucket(name)
+            .send()
+            .await
+            .map_err(|e| aws_error("s3:ListMultipartUploads", name, e))?;
+        for u in uploads.uploads() {
+            if let (Some(key), Some(id)) = (u.key(), u.upload_id()) {
+                s3.abort_multipart_upload()
+                    .bucket(name)
+                    .key(key)
+                    .upload_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("s3:AbortMultipartUpload", key, e))?;
+            }
+        }
+        let mut pages = s3.list_objects_v2().bucket(name).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| aws_error("s3:ListObjectsV2", name, e))?;
+            let ids: Vec<ObjectIdentifier> = page
+                .contents()
+                .iter()
+                .filter_map(|o| {
+                    ObjectIdentifier::builder()
+                        .set_key(o.key().map(str::to_owned))
+                        .build()
+                        .ok()
+                })
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let delete = Delete::builder()
+                .set_objects(Some(ids))
+                .quiet(true)
+                .build()
+                .map_err(|e| Error::internal(name, format!("cannot build the request: {e}")))?;
+            s3.delete_objects()
+                .bucket(name)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|e| aws_error("s3:DeleteObjects", name, e))?;
+        }
+        s3.delete_bucket()
+            .bucket(name)
+            .send()
+            .await
+            .map_err(|e| aws_error("s3:DeleteBucket", name, e))?;
+        Ok(Change::Delete)
+    }
+}
+
+/// Whether the bucket exists and is ours: `Ok(true)` ours, `Ok(false)` missing, `Err(Conflict)` someone else's.
+async fn bucket_state(ctx: &Ctx, bucket: &str) -> Result<bool, Error> {
+    let s3 = &ctx.clients.s3;
+    // ListBuckets lists only the caller's own buckets: that is how ownership is told apart.
+    let mut pages = s3.list_buckets().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| aws_error("s3:ListBuckets", bucket, e))?;
+        if page.buckets().iter().any(|b| b.name() == Some(bucket)) {
+            return Ok(true);
+        }
+    }
+    match s3.head_bucket().bucket(bucket).send().await {
+        Err(e)
+            if is_not_found(&e) || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) =>
+        {
+            Ok(false)
+        }
+        // It exists, and it is not among this account's buckets: 200 (readable) or 403 (not ours).
+        Ok(_) => Err(owned_by_another(bucket)),
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => {
+            Err(owned_by_another(bucket))
+        }
+        Err(e) => Err(aws_error("s3:HeadBucket", bucket, e)),
+    }
+}
+
+fn owned_by_another(bucket: &str) -> Error {
+    Error::Conflict {
+        resource: format!("s3://{bucket}"),
+        reason: "the bucket exists but belongs to another account (it is not in this account's ListBuckets); choose another name: S3 bucket names are global".into(),
+    }
+}
