@@ -96,3 +96,151 @@ pub(crate) async fn destroy<R: Resource>(ctx: &Ctx, resource: &R) -> Result<Step
         Some(live) => Ok(StepReport::new(resource.delete(ctx, live).await?)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::aws::test_support::{Rules, mock_ctx};
+
+    /// A resource in memory: `live` is what AWS holds, `want` what the step asks for. Every call is
+    /// recorded, so a test can tell which ones the driver made.
+    struct Fake {
+        live: Mutex<Option<u32>>,
+        want: u32,
+        calls: Mutex<Vec<&'static str>>,
+    }
+
+    impl Fake {
+        fn new(live: Option<u32>, want: u32) -> Self {
+            Self {
+                live: Mutex::new(live),
+                want,
+                calls: Mutex::new(Vec::new()),
+            }
+        }
+        fn call(&self, name: &'static str) {
+            self.calls.lock().unwrap().push(name);
+        }
+        fn calls(&self) -> Vec<&'static str> {
+            self.calls.lock().unwrap().clone()
+        }
+    }
+
+    impl Resource for Fake {
+        type Live = u32;
+
+        async fn read(&self, _: &Ctx) -> Result<Option<u32>, Error> {
+            self.call("read");
+            Ok(*self.live.lock().unwrap())
+        }
+        fn diff(&self, live: &u32) -> Vec<String> {
+            if *live == self.want {
+                Vec::new()
+            } else {
+                vec![format!("value: {live} -> {}", self.want)]
+            }
+        }
+        fn outputs(&self, live: &u32) -> Outputs {
+            vec![(OutputKey::Id, live.to_string())]
+        }
+        fn known_outputs(&self) -> Outputs {
+            vec![(OutputKey::Name, "fake".into())]
+        }
+        async fn create(&self, _: &Ctx) -> Result<Outputs, Error> {
+            self.call("create");
+            *self.live.lock().unwrap() = Some(self.want);
+            Ok(self.outputs(&self.want))
+        }
+        async fn update(
+            &self,
+            _: &Ctx,
+            _: u32,
+            diff: Vec<String>,
+        ) -> Result<(Change, Outputs), Error> {
+            self.call("update");
+            *self.live.lock().unwrap() = Some(self.want);
+            Ok((Change::Update { diff }, self.outputs(&self.want)))
+        }
+        async fn ready(&self, _: &Ctx, mut outputs: Outputs) -> Result<Outputs, Error> {
+            self.call("ready");
+            outputs.push((OutputKey::Status, "ready".into()));
+            Ok(outputs)
+        }
+        async fn delete(&self, _: &Ctx, _: u32) -> Result<Change, Error> {
+            self.call("delete");
+            *self.live.lock().unwrap() = None;
+            Ok(Change::Delete)
+        }
+    }
+
+    fn ctx() -> Ctx {
+        mock_ctx(Rules::default()).0
+    }
+
+    #[tokio::test]
+    async fn refresh_reads_and_never_writes() {
+        let ctx = ctx();
+        for (live, change) in [
+            (None, Change::Create),
+            (Some(1), Change::NoOp),
+            (
+                Some(2),
+                Change::Update {
+                    diff: vec!["value: 2 -> 1".into()],
+                },
+            ),
+        ] {
+            let r = Fake::new(live, 1);
+            let report = apply(&ctx, &r, Mode::Refresh).await.unwrap();
+            assert_eq!(report.change, change, "{live:?}");
+            assert_eq!(r.calls(), ["read"], "{live:?}");
+        }
+        // What apply would create reports what is known before it exists.
+        let r = Fake::new(None, 1);
+        let report = apply(&ctx, &r, Mode::Refresh).await.unwrap();
+        assert_eq!(report.outputs, [(OutputKey::Name, "fake".to_owned())]);
+    }
+
+    #[tokio::test]
+    async fn apply_creates_updates_or_leaves_alone_then_waits_until_ready() {
+        let ctx = ctx();
+        let r = Fake::new(None, 1);
+        let report = apply(&ctx, &r, Mode::Apply).await.unwrap();
+        assert_eq!(report.change, Change::Create);
+        assert_eq!(r.calls(), ["read", "create", "ready"]);
+        assert_eq!(
+            report.outputs,
+            [
+                (OutputKey::Id, "1".to_owned()),
+                (OutputKey::Status, "ready".to_owned())
+            ]
+        );
+
+        let r = Fake::new(Some(2), 1);
+        let report = apply(&ctx, &r, Mode::Apply).await.unwrap();
+        assert_eq!(
+            report.change,
+            Change::Update {
+                diff: vec!["value: 2 -> 1".into()]
+            }
+        );
+        assert_eq!(r.calls(), ["read", "update", "ready"]);
+
+        let r = Fake::new(Some(1), 1);
+        let report = apply(&ctx, &r, Mode::Apply).await.unwrap();
+        assert_eq!(report.change, Change::NoOp);
+        assert_eq!(r.calls(), ["read", "ready"]);
+    }
+
+    #[tokio::test]
+    async fn destroy_deletes_what_exists_and_succeeds_on_what_is_gone() {
+        let ctx = ctx();
+        let r = Fake::new(Some(1), 1);
+        assert_eq!(destroy(&ctx, &r).await.unwrap().change, Change::Delete);
+        assert_eq!(r.calls(), ["read", "delete"]);
+        assert_eq!(destroy(&ctx, &r).await.unwrap().change, Change::Absent);
+        assert_eq!(r.calls(), ["read", "delete", "read"]);
+    }
+}

@@ -1,6 +1,6 @@
 //! Shared request/response types and the wire-level helpers every service module uses: AWS-style errors
 //! ([`errors`]), Host parsing ([`host`]), percent-decoding and query strings ([`query`]), `Range` ([`range`]) and
-//! the `*`/`?` wildcard matching AWS uses in paths, policies and CORS rules ([`glob`]).
+//! the `*`/`?` wildcard matching AWS uses in paths, policies and CORS rules ([`glob`](mod@glob)).
 //!
 //! CONTRACT between the service modules (do not change signatures without updating every user):
 //! - every service exposes `pub async fn handle(shared: &Arc<Shared>, req: Req) -> Resp`;
