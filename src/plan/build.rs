@@ -418,24 +418,27 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
         .collect();
     let mut inv_deps: Vec<&StepId> = vec![&dist];
     inv_deps.extend(publish_steps.iter());
-    b.add(
-        StepId::Invalidation,
-        Service::Cloudfront,
-        "CreateInvalidation",
-        "republished assets",
-        Params::Invalidation(InvalidationParams {
-            distribution_id: dist.output(OutputKey::Id),
-            assets: jobs
-                .iter()
-                .zip(&publish_steps)
-                .map(|((a, _), step)| InvalidationAsset {
-                    step: step.clone(),
-                    path: format!("/{}/*", a.id),
-                })
-                .collect(),
-        }),
-        &inv_deps,
-    );
+    // Without assets (infrastructure only) there is nothing to invalidate.
+    if !jobs.is_empty() {
+        b.add(
+            StepId::Invalidation,
+            Service::Cloudfront,
+            "CreateInvalidation",
+            "republished assets",
+            Params::Invalidation(InvalidationParams {
+                distribution_id: dist.output(OutputKey::Id),
+                assets: jobs
+                    .iter()
+                    .zip(&publish_steps)
+                    .map(|((a, _), step)| InvalidationAsset {
+                        step: step.clone(),
+                        path: format!("/{}/*", a.id),
+                    })
+                    .collect(),
+            }),
+            &inv_deps,
+        );
+    }
 
     // The origin's access policy names the distribution, so it comes after it.
     let source_arn = dist.output(OutputKey::Arn);

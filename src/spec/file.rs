@@ -235,14 +235,12 @@ fn read_pipeline(doc: &toml::Table, p: &mut Vec<Violation>) -> PipelineSpec {
     let source = SourceSpec {
         bucket: Input::Text(src.required(p, "bucket", false)),
         prefix: src.input(p, "prefix", false),
-        files: {
-            let had = src.table.is_some_and(|t| t.contains_key("files"));
-            let f = src.strings(p, "files");
-            if !had && src.exists() {
-                p.push(missing("source.files".into()));
-            }
-            f.into_iter().map(PathBuf::from).collect()
-        },
+        // Optional: without files, apply deploys the infrastructure only.
+        files: src
+            .strings(p, "files")
+            .into_iter()
+            .map(PathBuf::from)
+            .collect(),
     };
     src.finish(p, &[]);
 

@@ -115,8 +115,9 @@ pub struct SourceSpec {
     #[builder(into)]
     pub prefix: Option<Input<KeyPrefix>>,
     /// Local files to upload and transcode, one asset each. Relative paths are relative to the current
-    /// directory (for a spec file: to the spec file).
-    #[builder(with = |files: impl IntoIterator<Item = impl Into<PathBuf>>| files.into_iter().map(Into::into).collect())]
+    /// directory (for a spec file: to the spec file). Optional: without files, apply deploys the
+    /// infrastructure only.
+    #[builder(default, with = |files: impl IntoIterator<Item = impl Into<PathBuf>>| files.into_iter().map(Into::into).collect())]
     pub files: Vec<PathBuf>,
 }
 

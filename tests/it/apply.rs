@@ -343,3 +343,52 @@ async fn verify_playback(
     );
     emu.clear_knobs();
 }
+
+/// A spec without files deploys its infrastructure only: a distribution and the origin, no job and no
+/// playback URL; applying again makes no mutating call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn infrastructure_only() {
+    for spec in ["s3-origin.toml", "mediastore.toml"] {
+        let emu = emulator().await;
+        let config = sdk_config(&emu).await;
+        let text = std::fs::read_to_string(shared_spec(spec)).unwrap();
+        let without: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("files"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let dir = shared_spec(spec).parent().unwrap().to_owned();
+        let plan = VodPipeline::from_toml_str(&without, &dir)
+            .expect("valid without files")
+            .plan();
+        let deployment = plan
+            .apply(&config)
+            .options(options())
+            .start()
+            .join()
+            .await
+            .expect("apply succeeds");
+        assert!(
+            deployment.steps.iter().all(|s| s.change == Change::Create),
+            "{spec}: {:#?}",
+            deployment.steps
+        );
+        assert!(deployment.distribution.is_some(), "{spec}");
+        assert!(deployment.jobs.is_empty(), "{spec}");
+        assert!(deployment.playback.is_empty(), "{spec}");
+        emu.reset_requests();
+        let again = plan
+            .apply(&config)
+            .options(options())
+            .start()
+            .join()
+            .await
+            .expect("apply again succeeds");
+        assert!(
+            again.steps.iter().all(|s| s.change == Change::NoOp),
+            "{spec}: {:#?}",
+            again.steps
+        );
+        assert_eq!(mutating_calls(&emu), Vec::<String>::new(), "{spec}");
+    }
+}

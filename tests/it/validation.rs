@@ -108,7 +108,6 @@ fn builder_reports_every_problem_at_once() {
             "name",
             "source.bucket",
             "source.prefix",
-            "source.files",
             "transcode.role_arn",
             "transcode.segment_length",
             "transcode.abr_ladder[0].width",
@@ -1079,4 +1078,72 @@ origin_path = "/vod"
         assert!(!v.rule.is_empty(), "{v:?}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Without source files a pipeline is its infrastructure only: valid from the builder and from a
+/// spec file without `files`, and planned without uploads, jobs, copies, invalidation or playback.
+#[test]
+fn a_pipeline_without_files_is_infrastructure_only() {
+    use crate::common::shared_spec;
+    for spec in ["mediastore.toml", "s3-origin.toml"] {
+        let text = std::fs::read_to_string(shared_spec(spec)).unwrap();
+        let without: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("files"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_ne!(without, text, "{spec} lists files");
+        let dir = shared_spec(spec).parent().unwrap().to_owned();
+        let pipeline = VodPipeline::from_toml_str(&without, &dir)
+            .unwrap_or_else(|e| panic!("{spec} without files: {e}"));
+        assert!(pipeline.assets().is_empty());
+        let plan = pipeline.plan();
+        let ids: Vec<String> = plan.steps.iter().map(|s| s.id.to_string()).collect();
+        for absent in [
+            "s3.upload.",
+            "mediaconvert.job.",
+            "mediastore.copy.",
+            "cloudfront.invalidation",
+        ] {
+            assert!(
+                ids.iter().all(|id| !id.starts_with(absent)),
+                "{spec}: {ids:?}"
+            );
+        }
+        for present in [
+            "s3.bucket.source",
+            "cloudfront.origin_access_control",
+            "cloudfront.distribution",
+        ] {
+            assert!(ids.iter().any(|id| id == present), "{spec}: {ids:?}");
+        }
+        assert!(plan.playback.is_empty(), "{spec}");
+        // The same plan as with files, minus the per-asset steps.
+        let full = VodPipeline::from_toml_file(shared_spec(spec))
+            .unwrap()
+            .plan();
+        let per_asset = full.steps.len() - plan.steps.len();
+        let expected = full
+            .steps
+            .iter()
+            .filter(|s| s.id.asset().is_some() || s.id == "cloudfront.invalidation")
+            .count();
+        assert_eq!(per_asset, expected, "{spec}");
+    }
+    // The builder, with no files at all.
+    let pipeline = VodPipeline::builder()
+        .name("infra")
+        .region("us-east-1")
+        .source(SourceSpec::builder().bucket("infra-source").build())
+        .transcode(
+            TranscodeSpec::builder()
+                .role_arn("arn:aws:iam::123456789012:role/MediaConvert_Default_Role")
+                .build(),
+        )
+        .abr_ladder("aws-qvbr")
+        .s3_origin(S3OriginSpec::builder().bucket("infra-origin").build())
+        .cloudfront(CloudFrontSpec::builder().build())
+        .build()
+        .expect("a pipeline without files is valid");
+    assert!(pipeline.plan().playback.is_empty());
 }

@@ -1,5 +1,6 @@
-//! The `source` section: the bucket, the key prefix and the list of files. Each file is checked, and
-//! becomes an asset, in [`super::assets`].
+//! The `source` section: the bucket, the key prefix and the list of files, which may be empty (then
+//! apply deploys the infrastructure only). Each file is checked, and becomes an asset, in
+//! [`super::assets`].
 
 use std::path::PathBuf;
 
@@ -19,13 +20,6 @@ pub(super) fn section(c: &mut Collector, s: SourceSpec) -> Parsed {
     let prefix = c
         .opt("source.prefix", s.prefix)
         .map(Option::unwrap_or_default);
-    if s.files.is_empty() {
-        c.push(
-            "source.files",
-            "[]",
-            "list at least one file to upload and transcode",
-        );
-    }
     Parsed {
         bucket,
         prefix,
