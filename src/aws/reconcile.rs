@@ -38,6 +38,13 @@ pub(crate) trait Resource {
     /// Creates the resource; returns its outputs.
     async fn create(&self, ctx: &Ctx) -> Result<Outputs, Error>;
 
+    /// Whether `create` failed because the resource exists now: another run (a second deploy job,
+    /// another process) created it between this run's read and its create. The driver then reads it
+    /// again and carries on with it. No by default.
+    fn created_meanwhile(&self, _error: &Error) -> bool {
+        false
+    }
+
     /// Updates the live resource to the wanted one, given what [`Resource::diff`] found; returns
     /// what changed in the end (usually `Change::Update { diff }`) and the outputs.
     async fn update(
@@ -71,22 +78,36 @@ pub(crate) async fn apply<R: Resource>(
     let (change, outputs) = match resource.read(ctx).await? {
         None => match mode {
             Mode::Refresh => return Ok(report(Change::Create, resource.known_outputs())),
-            Mode::Apply => (Change::Create, resource.create(ctx).await?),
+            Mode::Apply => match resource.create(ctx).await {
+                Ok(outputs) => (Change::Create, outputs),
+                Err(e) if resource.created_meanwhile(&e) => match resource.read(ctx).await? {
+                    Some(live) => reconcile_existing(ctx, resource, live, mode).await?,
+                    None => return Err(e),
+                },
+                Err(e) => return Err(e),
+            },
         },
-        Some(live) => {
-            let diff = resource.diff(&live);
-            match mode {
-                Mode::Refresh if diff.is_empty() => (Change::NoOp, resource.outputs(&live)),
-                Mode::Refresh => (Change::Update { diff }, resource.outputs(&live)),
-                Mode::Apply if diff.is_empty() => (Change::NoOp, resource.outputs(&live)),
-                Mode::Apply => resource.update(ctx, live, diff).await?,
-            }
-        }
+        Some(live) => reconcile_existing(ctx, resource, live, mode).await?,
     };
     match mode {
         Mode::Refresh => Ok(report(change, outputs)),
         Mode::Apply => Ok(report(change, resource.ready(ctx, outputs).await?)),
     }
+}
+
+/// What to do with a resource that exists: nothing when it matches, else update (apply) or report.
+async fn reconcile_existing<R: Resource>(
+    ctx: &Ctx,
+    resource: &R,
+    live: R::Live,
+    mode: Mode,
+) -> Result<(Change, Outputs), Error> {
+    let diff = resource.diff(&live);
+    Ok(match mode {
+        _ if diff.is_empty() => (Change::NoOp, resource.outputs(&live)),
+        Mode::Refresh => (Change::Update { diff }, resource.outputs(&live)),
+        Mode::Apply => resource.update(ctx, live, diff).await?,
+    })
 }
 
 /// Destroy one resource; destroying what is already gone succeeds ([`Change::Absent`]).
@@ -110,6 +131,8 @@ mod tests {
         live: Mutex<Option<u32>>,
         want: u32,
         calls: Mutex<Vec<&'static str>>,
+        /// `create` loses a race: another run creates the resource first.
+        loses_race: bool,
     }
 
     impl Fake {
@@ -118,6 +141,7 @@ mod tests {
                 live: Mutex::new(live),
                 want,
                 calls: Mutex::new(Vec::new()),
+                loses_race: false,
             }
         }
         fn call(&self, name: &'static str) {
@@ -151,7 +175,16 @@ mod tests {
         async fn create(&self, _: &Ctx) -> Result<Outputs, Error> {
             self.call("create");
             *self.live.lock().unwrap() = Some(self.want);
+            if self.loses_race {
+                return Err(Error::Conflict {
+                    resource: "fake".into(),
+                    reason: "already exists".into(),
+                });
+            }
             Ok(self.outputs(&self.want))
+        }
+        fn created_meanwhile(&self, e: &Error) -> bool {
+            matches!(e, Error::Conflict { reason, .. } if reason == "already exists")
         }
         async fn update(
             &self,
@@ -242,5 +275,19 @@ mod tests {
         assert_eq!(r.calls(), ["read", "delete"]);
         assert_eq!(destroy(&ctx, &r).await.unwrap().change, Change::Absent);
         assert_eq!(r.calls(), ["read", "delete", "read"]);
+    }
+
+    /// A create that fails because another run created the resource meanwhile reads it again and
+    /// carries on: nothing left to change here.
+    #[tokio::test]
+    async fn a_create_that_lost_a_race_carries_on_with_the_winner() {
+        let ctx = ctx();
+        let r = Fake {
+            loses_race: true,
+            ..Fake::new(None, 1)
+        };
+        let report = apply(&ctx, &r, Mode::Apply).await.unwrap();
+        assert_eq!(report.change, Change::NoOp);
+        assert_eq!(r.calls(), ["read", "create", "read", "ready"]);
     }
 }

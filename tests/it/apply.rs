@@ -392,3 +392,56 @@ async fn infrastructure_only() {
         assert_eq!(mutating_calls(&emu), Vec::<String>::new(), "{spec}");
     }
 }
+
+/// Two applies of the same spec started together, as two deploy jobs of a CI system would: both
+/// succeed, and there is one distribution, one origin access control and one of each policy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_applies_at_once() {
+    for spec in ["s3-origin.toml", "mediastore.toml"] {
+        two_applies_of(spec).await;
+    }
+}
+
+async fn two_applies_of(spec: &str) {
+    let emu = emulator().await;
+    let config = sdk_config(&emu).await;
+    let plan = VodPipeline::from_toml_file(shared_spec(spec))
+        .expect("the spec is valid")
+        .plan();
+    let run = || plan.apply(&config).options(options()).start().join();
+    let (a, b) = tokio::join!(run(), run());
+    let (a, b) = (a.expect("first apply"), b.expect("second apply"));
+    let dist = |d: &vod_pipeline::Deployment| d.distribution.as_ref().map(|x| x.id.clone());
+    assert_eq!(dist(&a), dist(&b));
+    let cf = aws_sdk_cloudfront::Client::new(&config);
+    let count = |n: Option<i32>| n.unwrap_or(0);
+    let dists = cf.list_distributions().send().await.unwrap();
+    assert_eq!(count(dists.distribution_list().map(|l| l.quantity())), 1);
+    let oacs = cf.list_origin_access_controls().send().await.unwrap();
+    assert_eq!(
+        count(oacs.origin_access_control_list().map(|l| l.quantity())),
+        1
+    );
+    let custom = cf
+        .list_cache_policies()
+        .r#type(aws_sdk_cloudfront::types::CachePolicyType::Custom)
+        .send()
+        .await
+        .unwrap();
+    // One of each policy the plan has (s3-origin.toml uses the legacy cache settings: no cache policy).
+    let planned = |id: &str| i32::from(plan.step(id).is_some());
+    assert_eq!(
+        count(custom.cache_policy_list().map(|l| l.quantity())),
+        planned("cloudfront.cache_policy")
+    );
+    let rhp = cf
+        .list_response_headers_policies()
+        .r#type(aws_sdk_cloudfront::types::ResponseHeadersPolicyType::Custom)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        count(rhp.response_headers_policy_list().map(|l| l.quantity())),
+        1
+    );
+}

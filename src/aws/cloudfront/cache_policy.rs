@@ -77,6 +77,10 @@ impl Resource for CachePolicy<'_> {
         Ok(vec![(OutputKey::Id, id)])
     }
 
+    fn created_meanwhile(&self, e: &Error) -> bool {
+        e.aws_code() == Some("CachePolicyAlreadyExists")
+    }
+
     async fn update(
         &self,
         ctx: &Ctx,

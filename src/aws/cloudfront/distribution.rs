@@ -131,6 +131,7 @@ impl Resource for Distribution<'_> {
         let mut result = create(self.desired.clone()).await;
         if let Err(e) = &result
             && error_code(e) == Some("DistributionAlreadyExists")
+            && find_distribution(ctx, &self.p.comment).await?.is_none()
         {
             // CloudFront remembers the CallerReference of a deleted distribution. No distribution of
             // this pipeline exists (none carries its tag), so this creation gets a reference of its own.
@@ -158,6 +159,12 @@ impl Resource for Distribution<'_> {
             d.status,
             out.e_tag.unwrap_or_default(),
         ))
+    }
+
+    /// Another run created the distribution with the same caller reference (a distribution of this
+    /// pipeline exists now; without one, `create` retries with a reference of its own).
+    fn created_meanwhile(&self, e: &Error) -> bool {
+        e.aws_code() == Some("DistributionAlreadyExists")
     }
 
     async fn update(

@@ -86,6 +86,10 @@ impl Resource for Oac<'_> {
         Ok(vec![(OutputKey::Id, id)])
     }
 
+    fn created_meanwhile(&self, e: &Error) -> bool {
+        e.aws_code() == Some("OriginAccessControlAlreadyExists")
+    }
+
     async fn update(
         &self,
         ctx: &Ctx,

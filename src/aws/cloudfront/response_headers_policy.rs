@@ -86,6 +86,10 @@ impl Resource for ResponseHeadersPolicy<'_> {
         Ok(vec![(OutputKey::Id, id)])
     }
 
+    fn created_meanwhile(&self, e: &Error) -> bool {
+        e.aws_code() == Some("ResponseHeadersPolicyAlreadyExists")
+    }
+
     async fn update(
         &self,
         ctx: &Ctx,

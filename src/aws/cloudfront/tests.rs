@@ -474,9 +474,8 @@ fn no_distributions_rule() -> Rule {
 async fn create_retries_once_with_its_own_caller_reference() {
     let plan = plan();
     let refs: Arc<Mutex<Vec<String>>> = Arc::default();
-    let seen = refs.clone();
-    let create = mock!(Client::create_distribution_with_tags)
-        .match_requests(move |r| {
+    let recorder = |seen: Arc<Mutex<Vec<String>>>| {
+        move |r: &aws_sdk_cloudfront::operation::create_distribution_with_tags::CreateDistributionWithTagsInput| {
             let reference = r
                 .distribution_config_with_tags()
                 .and_then(|c| c.distribution_config())
@@ -484,29 +483,36 @@ async fn create_retries_once_with_its_own_caller_reference() {
                 .unwrap_or_default();
             seen.lock().unwrap().push(reference);
             true
-        })
-        .sequence()
-        .error(|| {
+        }
+    };
+    let taken = mock!(Client::create_distribution_with_tags)
+        .match_requests(recorder(refs.clone()))
+        .then_error(|| {
             CreateDistributionWithTagsError::DistributionAlreadyExists(
                 DistributionAlreadyExists::builder()
                     .message("The caller reference that you are using to create a distribution is associated with another distribution.")
                     .meta(meta("DistributionAlreadyExists"))
                     .build(),
             )
-        })
-        .output(|| {
+        });
+    let created = mock!(Client::create_distribution_with_tags)
+        .match_requests(recorder(refs.clone()))
+        .then_output(|| {
             CreateDistributionWithTagsOutput::builder()
                 .distribution(distribution("InProgress"))
                 .e_tag("E1")
                 .build()
-        })
-        .build();
-    let (ctx, _) = mock_ctx(&[&no_distributions_rule(), &create]);
+        });
+    // Before it retries, the create checks that no distribution of the pipeline exists now (two
+    // applies at once share the reference too, and then the other one's distribution is used).
+    let still_none = no_distributions_rule();
+    let (ctx, _) = mock_ctx(&[&no_distributions_rule(), &taken, &still_none, &created]);
     let report = super::run(&ctx, step(&plan, "cloudfront.distribution"), Mode::Apply)
         .await
         .unwrap();
     assert_eq!(report.change, Change::Create);
-    assert_eq!(create.num_calls(), 2);
+    assert_eq!(taken.num_calls() + created.num_calls(), 2);
+    assert_eq!(still_none.num_calls(), 1);
     let refs = refs.lock().unwrap();
     assert_eq!(refs.len(), 2, "{refs:?}");
     assert_ne!(refs[0], refs[1]);
