@@ -63,6 +63,10 @@ impl Resource for Bucket<'_> {
         match req.send().await {
             Ok(_) => {}
             Err(e) if error_code(&e) == Some("BucketAlreadyOwnedByYou") => {}
+            // Created meanwhile by another run of this pipeline (a second apply at the same time):
+            // this account's own bucket, listed now.
+            Err(e)
+                if error_code(&e) == Some("BucketAlreadyExists") && listed(ctx, name).await? => {}
             Err(e) if error_code(&e) == Some("BucketAlreadyExists") => {
                 return Err(Error::Conflict {
                     resource: format!("s3://{name}"),
@@ -158,28 +162,39 @@ impl Resource for Bucket<'_> {
 
 /// Whether the bucket exists and is ours: `Ok(true)` ours, `Ok(false)` missing, `Err(Conflict)` someone else's.
 async fn bucket_state(ctx: &Ctx, bucket: &str) -> Result<bool, Error> {
-    let s3 = &ctx.clients.s3;
-    // ListBuckets lists only the caller's own buckets: that is how ownership is told apart.
-    let mut pages = s3.list_buckets().into_paginator().send();
+    if listed(ctx, bucket).await? {
+        return Ok(true);
+    }
+    let exists = match ctx.clients.s3.head_bucket().bucket(bucket).send().await {
+        Err(e)
+            if is_not_found(&e) || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) =>
+        {
+            return Ok(false);
+        }
+        // It exists: 200 (readable) or 403 (not ours, or not readable).
+        Ok(_) => true,
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => true,
+        Err(e) => return Err(aws_error("s3:HeadBucket", bucket, e)),
+    };
+    // It exists but was not listed. Another run of this pipeline (a second apply started at the same
+    // time) may have created it since: it is ours if ListBuckets lists it now.
+    if exists && listed(ctx, bucket).await? {
+        return Ok(true);
+    }
+    Err(owned_by_another(bucket))
+}
+
+/// Whether ListBuckets, which lists only the caller's own buckets, lists `bucket`: that is how
+/// ownership is told apart.
+async fn listed(ctx: &Ctx, bucket: &str) -> Result<bool, Error> {
+    let mut pages = ctx.clients.s3.list_buckets().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| aws_error("s3:ListBuckets", bucket, e))?;
         if page.buckets().iter().any(|b| b.name() == Some(bucket)) {
             return Ok(true);
         }
     }
-    match s3.head_bucket().bucket(bucket).send().await {
-        Err(e)
-            if is_not_found(&e) || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) =>
-        {
-            Ok(false)
-        }
-        // It exists, and it is not among this account's buckets: 200 (readable) or 403 (not ours).
-        Ok(_) => Err(owned_by_another(bucket)),
-        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => {
-            Err(owned_by_another(bucket))
-        }
-        Err(e) => Err(aws_error("s3:HeadBucket", bucket, e)),
-    }
+    Ok(false)
 }
 
 fn owned_by_another(bucket: &str) -> Error {
