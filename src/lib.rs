@@ -80,6 +80,7 @@
 
 pub mod apply;
 mod aws;
+pub mod client;
 mod error;
 mod names;
 pub mod plan;
@@ -92,7 +93,8 @@ pub mod verify;
 #[cfg(test)]
 mod drift_tests;
 
-pub use apply::{ApplyOptions, Change, Deployment, Event, PlaybackUrl, Refresh};
+pub use apply::{ApplyOptions, Change, Deployment, Event, Handle, PlaybackUrl, Refresh};
+pub use client::{AssetSource, AssetStatus, PublishHandle, PublishedAsset, Unpublished, VodClient};
 pub use error::{AwsError, Error, ErrorCategory, InvalidValue, Violation, Violations};
 pub use plan::{Plan, Step};
 pub use secret::Secret;
@@ -102,7 +104,7 @@ pub use spec::input::{
     RenditionSpec, S3OriginSpec, SourceSpec, ThumbnailsSpec, TranscodeSpec,
 };
 pub use spec::model::{Asset, CloudFront, Origin, OriginKind, Source, Transcode, VodPipeline};
-pub use types::{AbrLadder, LadderPreset, OutputFormat, VideoCodec};
+pub use types::{AbrLadder, AssetId, LadderPreset, OutputFormat, VideoCodec};
 pub use upload::{PartSize, UploadJob, UploadReport, Uploader};
 pub use verify::{Check, CheckKind, Outcome, VerifyReport};
 

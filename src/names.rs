@@ -8,6 +8,16 @@ pub(crate) const PIPELINE_TAG: &str = "vod-pipeline:pipeline";
 /// `<output prefix><asset>/.vod-pipeline-job.json`.
 pub(crate) const JOB_MARKER: &str = ".vod-pipeline-job.json";
 
+/// The folder, under the output prefix, where each published asset has one empty object named
+/// after the job that produced it: `<output prefix>.vod-pipeline/assets/<asset>/<job id>`. Listing it
+/// lists the catalog, a page per 1,000 assets, without reading any asset's folder.
+pub(crate) const PUBLISHED_INDEX: &str = ".vod-pipeline/assets/";
+
+/// The claim a publisher takes, with a conditional write, before it starts a job:
+/// `<output prefix><asset>/.vod-pipeline-claim-<token>.json`. The first writer starts the job and
+/// records its id in the claim; every other publisher of the same content waits for that job.
+pub(crate) const CLAIM_PREFIX: &str = ".vod-pipeline-claim-";
+
 /// The marker a finished copy into a MediaStore container leaves in the asset's folder.
 pub(crate) const COPY_MARKER: &str = "vod-pipeline-copy.json";
 

@@ -37,6 +37,15 @@ pub const FORBIDDEN_ORIGIN_HEADERS: &[&str] = &[
     "x-real-ip",
 ];
 
+/// Invalidation paths without a `*` that may be in progress at once per distribution; CreateInvalidation answers
+/// `TooManyInvalidationsInProgress` beyond it
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/InvalidationLimits.html>).
+pub const MAX_FILE_INVALIDATIONS_IN_PROGRESS: usize = 3000;
+
+/// Invalidation paths with the `*` wildcard that may be in progress at once per distribution (same page), counted
+/// apart from the paths without one.
+pub const MAX_WILDCARD_INVALIDATIONS_IN_PROGRESS: usize = 15;
+
 /// Prefixes (lowercase) of header names CloudFront refuses as origin custom headers.
 pub const FORBIDDEN_ORIGIN_HEADER_PREFIXES: &[&str] = &["x-amz-", "x-edge-"];
 

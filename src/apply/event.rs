@@ -30,6 +30,11 @@ pub struct ApplyOptions {
     /// Attempts per AWS call. Calls retry with exponential backoff on throttling, 5xx, timeouts and
     /// dropped connections, in the SDK's adaptive mode (which also slows down when throttled).
     pub max_attempts: u32,
+    /// At most this many MediaConvert `GetJob` polls a second, shared by every job that one apply or
+    /// one [`VodClient`](crate::VodClient) waits for: 1,000 jobs in flight poll no faster than one.
+    /// MediaConvert throttles its API per account and Region
+    /// (<https://docs.aws.amazon.com/general/latest/gr/mediaconvert.html>). Default 10.
+    pub job_polls_per_second: u32,
 }
 
 impl Default for ApplyOptions {
@@ -43,6 +48,7 @@ impl Default for ApplyOptions {
             deploy_timeout: Duration::from_secs(3600),
             delete_buckets: false,
             max_attempts: 8,
+            job_polls_per_second: 10,
         }
     }
 }

@@ -25,7 +25,7 @@
 //! # Ok(()) }
 //! ```
 
-mod engine;
+pub(crate) mod engine;
 pub(crate) mod event;
 
 pub use event::{ApplyOptions, Change, Event};
@@ -191,39 +191,51 @@ impl Run {
 
     /// Starts the work on the current Tokio runtime and returns a handle to await it.
     pub fn start(self) -> RunHandle {
-        let (tx, rx) = mpsc::unbounded_channel();
         let Run {
             plan,
             config,
             options,
             kind,
         } = self;
-        let task = tokio::spawn(async move {
+        Handle::spawn(move |sink| async move {
             let clients = Clients::with_options(&config, &plan.region, &options);
-            let sink = Box::new(move |e: Event| {
-                tracing::info!(target: "vod_pipeline::apply", "{e}");
-                let _ = tx.send(e);
-            });
             let ctx = Ctx::new(clients, options, plan.pipeline.clone(), sink);
             match kind {
                 RunKind::Apply => engine::apply(&plan, &ctx).await,
                 RunKind::Destroy => engine::destroy(&plan, &ctx).await,
             }
-        });
-        RunHandle {
-            events: Some(rx),
-            task,
-        }
+        })
     }
 }
 
 /// A running apply or destroy.
-pub struct RunHandle {
+pub type RunHandle = Handle<Deployment>;
+
+/// Long work running on the Tokio runtime (an apply, a destroy, a publish): its progress events and
+/// its result.
+pub struct Handle<T> {
     events: Option<mpsc::UnboundedReceiver<Event>>,
-    task: tokio::task::JoinHandle<Result<Deployment, Error>>,
+    task: tokio::task::JoinHandle<Result<T, Error>>,
 }
 
-impl RunHandle {
+impl<T: Send + 'static> Handle<T> {
+    /// Runs `work` with an event sink; events also go to `tracing` (target `vod_pipeline::apply`).
+    pub(crate) fn spawn<F, Fut>(work: F) -> Self
+    where
+        F: FnOnce(Box<dyn Fn(Event) + Send + Sync>) -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let sink = Box::new(move |e: Event| {
+            tracing::info!(target: "vod_pipeline::apply", "{e}");
+            let _ = tx.send(e);
+        });
+        Handle {
+            events: Some(rx),
+            task: tokio::spawn(work(sink)),
+        }
+    }
+
     /// The progress events. The first call takes the stream; later calls get an empty one.
     pub fn events(&mut self) -> impl Stream<Item = Event> + Send + Unpin + 'static {
         let rx = self.events.take();
@@ -236,7 +248,7 @@ impl RunHandle {
     }
 
     /// Waits for the result. For destroy, the returned deployment lists what each step did.
-    pub async fn join(self) -> Result<Deployment, Error> {
+    pub async fn join(self) -> Result<T, Error> {
         match self.task.await {
             Ok(r) => r,
             Err(e) => Err(Error::internal(
@@ -324,6 +336,33 @@ pub(crate) fn scheme_for(domain: &str) -> &'static str {
     }
 }
 
+/// The URLs of playback paths on a distribution's domain (none while the domain is unknown).
+pub(crate) fn playback_urls(paths: &[crate::plan::PlaybackPath], domain: &str) -> Vec<PlaybackUrl> {
+    if domain.is_empty() {
+        return Vec::new();
+    }
+    paths
+        .iter()
+        .filter_map(|p| {
+            let text = format!("{}://{domain}{}", scheme_for(domain), p.path);
+            match url::Url::parse(&text) {
+                Ok(url) => Some(PlaybackUrl {
+                    asset: p.asset.clone(),
+                    format: p.format,
+                    manifest: p.manifest,
+                    url,
+                }),
+                Err(e) => {
+                    // CloudFront's domain names are valid hosts; this guards against an answer
+                    // that is not, without inventing a URL.
+                    tracing::warn!("not a valid playback URL {text:?}: {e}");
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
 pub(crate) fn deployment(plan: &Plan, ctx: &Ctx, steps: Vec<StepSummary>) -> Deployment {
     let dist = StepId::Distribution;
     let distribution = ctx.output(&dist, OutputKey::Id).map(|id| DistributionInfo {
@@ -333,33 +372,8 @@ pub(crate) fn deployment(plan: &Plan, ctx: &Ctx, steps: Vec<StepSummary>) -> Dep
         status: ctx.output(&dist, OutputKey::Status).unwrap_or_default(),
     });
     let playback = match &distribution {
-        Some(d) if !d.domain_name.is_empty() => plan
-            .playback
-            .iter()
-            .filter_map(|p| {
-                let text = format!(
-                    "{}://{}{}",
-                    scheme_for(&d.domain_name),
-                    d.domain_name,
-                    p.path
-                );
-                match url::Url::parse(&text) {
-                    Ok(url) => Some(PlaybackUrl {
-                        asset: p.asset.clone(),
-                        format: p.format,
-                        manifest: p.manifest,
-                        url,
-                    }),
-                    Err(e) => {
-                        // CloudFront's domain names are valid hosts; this guards against an
-                        // answer that is not, without inventing a URL.
-                        tracing::warn!("not a valid playback URL {text:?}: {e}");
-                        None
-                    }
-                }
-            })
-            .collect(),
-        _ => Vec::new(),
+        Some(d) => playback_urls(&plan.playback, &d.domain_name),
+        None => Vec::new(),
     };
     let jobs = plan
         .steps

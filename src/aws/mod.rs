@@ -9,6 +9,7 @@ pub(crate) mod cloudfront;
 pub(crate) mod mediaconvert;
 pub(crate) mod mediastore;
 pub(crate) mod policy_document;
+pub(crate) mod rate;
 pub(crate) mod reconcile;
 pub(crate) mod s3;
 #[cfg(test)]
@@ -85,6 +86,10 @@ pub(crate) struct Clients {
     pub mediaconvert: aws_sdk_mediaconvert::Client,
     pub mediastore: aws_sdk_mediastore::Client,
     pub cloudfront: aws_sdk_cloudfront::Client,
+    /// The shared bound on `GetJob` polls ([`ApplyOptions::job_polls_per_second`]).
+    pub job_polls: std::sync::Arc<rate::RateLimit>,
+    /// Invalidations waiting to be sent, batched per distribution.
+    pub invalidations: std::sync::Arc<cloudfront::batch::Invalidations>,
 }
 
 impl Clients {
@@ -131,6 +136,8 @@ impl Clients {
                     .build(),
             ),
             sdk_config: config,
+            job_polls: std::sync::Arc::new(rate::RateLimit::new(options.job_polls_per_second)),
+            invalidations: std::sync::Arc::default(),
         }
     }
 }
@@ -225,6 +232,32 @@ impl Ctx {
         match mode {
             Mode::Apply => self.require(step, value).map(Some),
             Mode::Refresh => self.resolve(value),
+        }
+    }
+}
+
+impl Ctx {
+    /// Sends `paths` to the distribution's invalidation batch; returns the invalidation id.
+    pub(crate) async fn invalidate(
+        &self,
+        distribution_id: &str,
+        paths: Vec<String>,
+    ) -> Result<String, Error> {
+        let sender = self.invalidation_sender();
+        self.clients
+            .invalidations
+            .invalidate(sender, distribution_id, paths)
+            .await
+    }
+
+    /// What the invalidation batch needs to send and to wait.
+    pub(crate) fn invalidation_sender(&self) -> cloudfront::batch::Sender {
+        cloudfront::batch::Sender {
+            client: self.clients.cloudfront.clone(),
+            pipeline: self.pipeline.clone(),
+            backoff: self.options.poll_interval,
+            max_backoff: self.options.max_poll_interval,
+            timeout: self.options.deploy_timeout,
         }
     }
 }

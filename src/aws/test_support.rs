@@ -51,6 +51,8 @@ pub(crate) fn mock_ctx(rules: Rules<'_>) -> (Ctx, Arc<Mutex<Vec<Event>>>) {
         mediaconvert: client!(aws_sdk_mediaconvert, rules.mediaconvert),
         mediastore: client!(aws_sdk_mediastore, rules.mediastore),
         cloudfront: client!(aws_sdk_cloudfront, rules.cloudfront),
+        job_polls: Arc::new(super::rate::RateLimit::new(1000)),
+        invalidations: Arc::default(),
     };
     let options = ApplyOptions {
         poll_interval: Duration::from_millis(1),

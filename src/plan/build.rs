@@ -233,6 +233,7 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
                         to_path,
                         endpoint: c.output(OutputKey::Endpoint),
                         cache_control: format!("max-age={}", default.secs()),
+                        published_index: published_index(p, &a.id),
                     }),
                     &[job, &c],
                 );
@@ -496,7 +497,7 @@ fn job_params(p: &VodPipeline, a: &Asset, tags: &Tags) -> JobParams {
         .map(|&f| OutputGroupParams {
             format: f,
             group_type: f.group_type().into(),
-            destination: format!("{base}{f}/"),
+            destination: format!("{base}{f}/{}", explicit_base_name(a)),
             segment_length: f.is_segmented().then(|| t.segment_length_of(f).secs()),
             fragment_length: f.has_fragments().then(|| t.fragment_length.get()),
             manifests: manifest_names(a, f)
@@ -509,7 +510,11 @@ fn job_params(p: &VodPipeline, a: &Asset, tags: &Tags) -> JobParams {
     let job_opts = &t.job;
     let mut job = JobParams {
         asset: a.id.clone(),
-        input: format!("s3://{}/{}", p.source.bucket, a.source_key),
+        input: format!(
+            "s3://{}/{}",
+            a.source_bucket.as_ref().unwrap_or(&p.source.bucket),
+            a.source_key
+        ),
         role_arn: t.role_arn.clone(),
         queue: job_opts
             .queue
@@ -558,6 +563,7 @@ fn job_params(p: &VodPipeline, a: &Asset, tags: &Tags) -> JobParams {
             m.insert("vod-pipeline:asset".into(), a.id.clone());
             m
         },
+        published_index: matches!(p.origin, Origin::S3 { .. }).then(|| published_index(p, &a.id)),
     };
     // The token changes when the settings change, so a changed job is a new job.
     let settings = serde_json::to_string(&job).unwrap_or_default();
@@ -569,9 +575,33 @@ fn job_params(p: &VodPipeline, a: &Asset, tags: &Tags) -> JobParams {
     job
 }
 
+/// `s3://<output bucket>/<output prefix>.vod-pipeline/assets/<asset>/`.
+pub(crate) fn published_index(p: &VodPipeline, asset: &str) -> String {
+    let t = &p.transcode;
+    format!(
+        "s3://{}/{}{}{asset}/",
+        t.output_bucket,
+        t.output_prefix,
+        crate::names::PUBLISHED_INDEX
+    )
+}
+
+/// MediaConvert names its outputs after the input file (`clip.mp4` gives `clip.m3u8`) unless the
+/// destination ends with a base name. When the asset id is not the input's base name (an asset
+/// published from an S3 object under another name), the destination names it.
+fn explicit_base_name(a: &Asset) -> &str {
+    let file = a.source_key.rsplit('/').next().unwrap_or_default();
+    let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+    if stem == a.id { "" } else { &a.id }
+}
+
 /// Manifest (or, for `mp4`, file) names MediaConvert writes for an asset: input base name + extension.
 fn manifest_names(a: &Asset, f: OutputFormat) -> Vec<(String, ManifestKind)> {
-    let name = |kind: ManifestKind| (format!("{}.{kind}", a.id), kind);
+    manifest_names_of(&a.id, f)
+}
+
+fn manifest_names_of(id: &str, f: OutputFormat) -> Vec<(String, ManifestKind)> {
+    let name = |kind: ManifestKind| (format!("{id}.{kind}"), kind);
     match f {
         OutputFormat::Dash => vec![name(ManifestKind::Mpd)],
         OutputFormat::Cmaf => vec![name(ManifestKind::M3u8), name(ManifestKind::Mpd)],
@@ -581,17 +611,23 @@ fn manifest_names(a: &Asset, f: OutputFormat) -> Vec<(String, ManifestKind)> {
 }
 
 fn playback_paths(p: &VodPipeline) -> Vec<PlaybackPath> {
+    p.assets
+        .iter()
+        .flat_map(|a| asset_playback_paths(p, &a.id))
+        .collect()
+}
+
+/// Where a player finds one asset, in every format of the pipeline.
+pub(crate) fn asset_playback_paths(p: &VodPipeline, id: &str) -> Vec<PlaybackPath> {
     let mut out = Vec::new();
-    for a in &p.assets {
-        for &f in &p.transcode.formats {
-            for (m, manifest) in manifest_names(a, f) {
-                out.push(PlaybackPath {
-                    asset: a.id.clone(),
-                    format: f,
-                    manifest,
-                    path: format!("/{}/{f}/{m}", a.id),
-                });
-            }
+    for &f in &p.transcode.formats {
+        for (m, manifest) in manifest_names_of(id, f) {
+            out.push(PlaybackPath {
+                asset: id.to_owned(),
+                format: f,
+                manifest,
+                path: format!("/{id}/{f}/{m}"),
+            });
         }
     }
     out

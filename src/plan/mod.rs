@@ -15,14 +15,15 @@
 mod build;
 pub(crate) mod id;
 mod params;
+pub(crate) mod publish;
 mod render;
 
 pub use id::{BucketRole, Deferred, OutputKey, StepId};
 pub use params::*;
 
-pub(crate) use build::build;
 #[cfg(test)]
 pub(crate) use build::managed;
+pub(crate) use build::{asset_playback_paths, build, published_index};
 
 use serde::Serialize;
 

@@ -265,6 +265,12 @@ pub struct JobParams {
     pub output_groups: Vec<OutputGroupParams>,
     /// Job user metadata (tags the job back to the pipeline, plus the spec's own).
     pub user_metadata: Tags,
+    /// With an S3 origin, where the job step records the asset as published once its job completed:
+    /// `s3://<output bucket>/<output prefix>.vod-pipeline/assets/<asset>/` (see
+    /// [`VodClient::assets`](crate::VodClient::assets)). `None` when a later step (the copy into a
+    /// MediaStore container) finishes publishing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published_index: Option<String>,
 }
 
 /// One audio rendition.
@@ -368,6 +374,9 @@ pub struct CopyParams {
     pub endpoint: Deferred<String>,
     /// `Cache-Control` set on each object.
     pub cache_control: String,
+    /// Where the copy records the asset as published once it is in the container:
+    /// `s3://<output bucket>/<output prefix>.vod-pipeline/assets/<asset>/`.
+    pub published_index: String,
 }
 
 /// Create an origin access control.

@@ -89,6 +89,9 @@ pub struct Asset {
     pub file: PathBuf,
     /// Its key in the source bucket: source prefix + file name.
     pub source_key: String,
+    /// The bucket of the source object when it is not the pipeline's source bucket (an asset
+    /// published from an object already in S3); `None` for the source bucket.
+    pub source_bucket: Option<BucketName>,
     /// The sidecar caption file beside the source file (`<asset>.srt` or `<asset>.vtt`), when
     /// captions are on.
     pub caption_file: Option<PathBuf>,

@@ -23,7 +23,7 @@ pub use media::{
     AbrLadder, Bitrate, LadderPreset, ManifestKind, OutputFormat, QvbrLevel, Rendition, VideoCodec,
 };
 pub use names::{
-    AcmCertificateArn, BucketName, ContainerName, KeyPrefix, PipelineName, Region, RoleArn,
+    AcmCertificateArn, AssetId, BucketName, ContainerName, KeyPrefix, PipelineName, Region, RoleArn,
 };
 pub use time::{Seconds, SegmentLength, Ttl};
 pub use transcode::{

@@ -279,6 +279,35 @@ impl AcmCertificateArn {
     }
 }
 
+/// An asset's id: the folder of its packaged output and the first segment of its playback paths
+/// (`/<id>/hls/<id>.m3u8`). Derived from the source file's name without extension, or given.
+///
+/// Rule (this crate's, so that the id is safe as an S3 key segment, a URL path segment and a
+/// CloudFront invalidation path): 1 to 255 characters of ASCII letters, digits and `-`, `.`, `_`,
+/// `~`, starting with a letter or digit. A MediaStore origin adds its folder-name rule
+/// (<https://docs.aws.amazon.com/mediastore/latest/ug/folders-rules-for-names.html>), checked where
+/// the origin is known.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AssetId(String);
+string_newtype!(AssetId);
+
+impl AssetId {
+    /// Longest accepted id.
+    pub const MAX_LEN: usize = 255;
+
+    /// The rule, for error messages.
+    pub(crate) const RULE: &'static str = "an asset id names the asset's folder and URL: 1 to 255 letters, digits and - . _ ~, starting with a letter or digit";
+
+    fn check(s: &str) -> Result<(), String> {
+        let ok = !s.is_empty()
+            && s.len() <= Self::MAX_LEN
+            && s.starts_with(|ch: char| ch.is_ascii_alphanumeric())
+            && s.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "-._~".contains(ch));
+        if ok { Ok(()) } else { Err(Self::RULE.into()) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,5 +452,25 @@ mod tests {
         let b: BucketName = serde_json::from_str("\"seed-vod\"").unwrap();
         assert_eq!(serde_json::to_string(&b).unwrap(), "\"seed-vod\"");
         assert!(serde_json::from_str::<BucketName>("\"NO\"").is_err());
+    }
+
+    #[test]
+    fn asset_ids() {
+        for ok in ["sample", "a", "clip-2.v1_x~", &"a".repeat(255)] {
+            assert!(ok.parse::<AssetId>().is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            ".hidden",
+            "-x",
+            "a/b",
+            "a b",
+            "..",
+            "é",
+            &"a".repeat(256),
+        ] {
+            let e = bad.parse::<AssetId>().unwrap_err();
+            assert!(e.to_string().contains("asset id"), "{bad}: {e}");
+        }
     }
 }

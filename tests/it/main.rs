@@ -8,6 +8,7 @@ mod cli;
 mod crash;
 mod faults;
 mod props;
+mod publish;
 mod real_aws;
 mod secrets;
 mod specs;

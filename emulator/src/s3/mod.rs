@@ -94,6 +94,9 @@ struct Inner {
     meta: Mutex<BTreeMap<String, BucketMeta>>,
     uploads: Mutex<HashMap<String, UploadInfo>>,
     upload_seq: std::sync::atomic::AtomicU64,
+    /// Held across the check and the write of a conditional PutObject, so that of two racing
+    /// `If-None-Match: *` writes exactly one succeeds, as S3 guarantees.
+    conditional_writes: tokio::sync::Mutex<()>,
 }
 
 /// The S3 implementation handed to s3s: s3s-fs plus the additions listed in the module docs.

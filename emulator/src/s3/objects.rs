@@ -16,6 +16,34 @@ impl Emu {
             None => Bytes::new(),
         };
         verify_put_digests(&req.input, &body)?;
+        // Conditional writes (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html):
+        // `If-None-Match: *` writes only when no object has the key.
+        let conditional = req.input.if_none_match.is_some();
+        let _guard = if conditional {
+            Some(self.0.conditional_writes.lock().await)
+        } else {
+            None
+        };
+        if conditional {
+            let existing = match self.object_path(&req.input.bucket, &req.input.key) {
+                Some(p) if p.is_file() => Some(p),
+                _ => None,
+            };
+            if let Some(cond) = &req.input.if_none_match {
+                if !matches!(cond, s3s::dto::ETagCondition::Any) {
+                    return Err(s3_error!(
+                        NotImplemented,
+                        "If-None-Match on PutObject accepts only *"
+                    ));
+                }
+                if existing.is_some() {
+                    return Err(s3_error!(
+                        PreconditionFailed,
+                        "At least one of the pre-conditions you specified did not hold"
+                    ));
+                }
+            }
+        }
         req.input.body = Some(blob(body));
         req.input.key = keys::to_fs(&req.input.key);
         let mut echo = Checksum {

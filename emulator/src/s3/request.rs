@@ -33,6 +33,71 @@ fn strip_presign_query(uri: &http::Uri) -> http::Uri {
     pq.parse().unwrap_or_else(|_| uri.clone())
 }
 
+/// Longest validity of a SigV4 presigned URL, in seconds (7 days).
+const MAX_PRESIGN_EXPIRES: u64 = 604_800;
+
+/// Why a presigned URL is refused, as S3 answers it: `(status, code, message)`. `None` for a request that is not
+/// presigned, or one still valid. (Signatures are not verified; `X-Amz-Date` and `X-Amz-Expires` are, so that an
+/// expired link fails here as it does on AWS:
+/// <https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html>.)
+pub(crate) fn presign_refusal(
+    uri: &http::Uri,
+    now: std::time::SystemTime,
+) -> Option<(u16, &'static str, String)> {
+    let q = uri.query()?;
+    let param = |name: &str| {
+        q.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            k.eq_ignore_ascii_case(name)
+                .then(|| crate::wire::percent_decode(v))
+        })
+    };
+    param("X-Amz-Signature")?;
+    let bad = |msg: &str| Some((400, "AuthorizationQueryParametersError", msg.to_owned()));
+    let Some(expires) = param("X-Amz-Expires").and_then(|v| v.parse::<u64>().ok()) else {
+        return bad("X-Amz-Expires must be a number of seconds");
+    };
+    if expires > MAX_PRESIGN_EXPIRES {
+        return bad("X-Amz-Expires must be less than a week (in seconds) that is 604800");
+    }
+    let Some(signed) = param("X-Amz-Date").as_deref().and_then(amz_date) else {
+        return bad("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
+    };
+    let now = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    if now > signed.saturating_add(expires as i64) {
+        return Some((403, "AccessDenied", "Request has expired".into()));
+    }
+    None
+}
+
+/// `yyyyMMddTHHmmssZ` to Unix seconds.
+fn amz_date(d: &str) -> Option<i64> {
+    let b = d.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| d.get(r)?.parse::<u16>().ok();
+    let date = time::Date::from_calendar_date(
+        i32::from(num(0..4)?),
+        time::Month::try_from(u8::try_from(num(4..6)?).ok()?).ok()?,
+        u8::try_from(num(6..8)?).ok()?,
+    )
+    .ok()?;
+    let t = time::Time::from_hms(
+        u8::try_from(num(9..11)?).ok()?,
+        u8::try_from(num(11..13)?).ok()?,
+        u8::try_from(num(13..15)?).ok()?,
+    )
+    .ok()?;
+    Some(
+        time::PrimitiveDateTime::new(date, t)
+            .assume_utc()
+            .unix_timestamp(),
+    )
+}
+
 /// Trailing headers of an aws-chunked body, lowercased name and value.
 pub type Trailers = Vec<(String, String)>;
 
@@ -187,6 +252,19 @@ fn guess_operation(method: &http::Method, uri: &http::Uri) -> &'static str {
 /// Serves an S3 request.
 pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
     let request_id = req.ctx.request_id.clone();
+    if let Some((status, code, message)) = presign_refusal(&req.uri, std::time::SystemTime::now()) {
+        let mut r = crate::wire::s3_xml_error(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN),
+            code,
+            &message,
+            &request_id,
+        );
+        r.headers_mut().insert(
+            crate::wire::OPERATION_HEADER,
+            HeaderValue::from_static("Presigned"),
+        );
+        return r;
+    }
     let (uri, headers, body) = match to_anonymous(&req) {
         Ok(x) => x,
         Err(e) => {
@@ -315,5 +393,28 @@ mod tests {
         assert_eq!(strip_presign_query(&uri).to_string(), "/b/k?partNumber=1");
         let uri: http::Uri = "/b/k?X-Amz-Signature=00".parse().unwrap();
         assert_eq!(strip_presign_query(&uri).to_string(), "/b/k");
+    }
+
+    #[test]
+    fn presigned_urls_expire() {
+        let at = |secs: u64| std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+        // 2025-01-01T00:00:00Z is 1735689600.
+        let uri: http::Uri = "/b/k?X-Amz-Date=20250101T000000Z&X-Amz-Expires=60&X-Amz-Signature=00"
+            .parse()
+            .unwrap();
+        assert_eq!(presign_refusal(&uri, at(1_735_689_600 + 60)), None);
+        let (status, code, msg) = presign_refusal(&uri, at(1_735_689_600 + 61)).unwrap();
+        assert_eq!((status, code), (403, "AccessDenied"));
+        assert_eq!(msg, "Request has expired");
+        let week: http::Uri =
+            "/b/k?X-Amz-Date=20250101T000000Z&X-Amz-Expires=604801&X-Amz-Signature=00"
+                .parse()
+                .unwrap();
+        assert_eq!(
+            presign_refusal(&week, at(1_735_689_600)).unwrap().1,
+            "AuthorizationQueryParametersError"
+        );
+        let signed_header: http::Uri = "/b/k?partNumber=1".parse().unwrap();
+        assert_eq!(presign_refusal(&signed_header, at(0)), None);
     }
 }

@@ -68,6 +68,7 @@ impl Store {
             meta: Mutex::new(meta),
             uploads: Mutex::new(HashMap::new()),
             upload_seq: Default::default(),
+            conditional_writes: Default::default(),
         }));
         let mut builder = s3s::service::S3ServiceBuilder::new(emu.clone());
         builder.set_host(EmuHost);

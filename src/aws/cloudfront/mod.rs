@@ -6,6 +6,7 @@
 //! config and its `ETag` first and sends `If-Match`; a distribution update that loses a race
 //! (`PreconditionFailed`) is re-read and tried once more.
 
+pub(crate) mod batch;
 mod cache_policy;
 mod config;
 pub(crate) mod diff;

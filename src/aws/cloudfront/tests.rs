@@ -86,6 +86,8 @@ fn mock_ctx(rules: &[&Rule]) -> (Ctx, Events) {
         mediastore: aws_sdk_mediastore::Client::new(&sdk),
         cloudfront: Client::from_conf(conf),
         sdk_config: sdk,
+        job_polls: std::sync::Arc::new(crate::aws::rate::RateLimit::new(1000)),
+        invalidations: Default::default(),
     };
     let options = ApplyOptions {
         poll_interval: Duration::from_millis(1),

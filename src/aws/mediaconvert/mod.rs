@@ -8,45 +8,55 @@
 //! - another token: the settings changed, the asset is transcoded again ([`Change::Update`]);
 //! - no marker: [`Change::Create`].
 //!
-//! Before creating a job, apply looks for an in-flight job of the same pipeline, asset and settings
-//! (`ListJobs`, status `SUBMITTED` then `PROGRESSING`, newest first, user metadata
-//! `vod-pipeline:token`) and waits for it instead of starting a duplicate: an apply that crashed while
-//! a job ran picks it up again. (`ClientRequestToken` alone does not cover that: MediaConvert only
-//! deduplicates requests within about a minute.)
+//! The token also covers the source's content: the full-object checksum that the upload step (or,
+//! for an object already in S3, the runtime client) makes known. Changed content under the same
+//! asset id is transcoded again.
+//!
+//! Before creating a job, a publisher takes the asset's claim ([`claim`]): of several publishers of
+//! the same content, exactly one starts the job and the others wait for it; an apply that crashed
+//! while its job ran finds the job again through the claim.
+//!
+//! Polling `GetJob` goes through the clients' shared rate limit
+//! ([`ApplyOptions::job_polls_per_second`](crate::ApplyOptions)), so that many jobs in flight do not
+//! flood MediaConvert.
 //!
 //! Jobs go to the regional endpoint that the SDK resolves; `DescribeEndpoints` is deprecated and not
 //! used (<https://docs.aws.amazon.com/mediaconvert/latest/apireference/endpoints.html>).
 
+pub(crate) mod claim;
 pub(crate) mod settings;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aws_sdk_mediaconvert::types::{Job, JobStatus, Order};
+use aws_sdk_mediaconvert::types::{Job, JobStatus};
 use aws_sdk_s3::primitives::ByteStream;
 use serde::{Deserialize, Serialize};
 
 use super::{Ctx, Mode, StepReport, aws_error, error_code};
 use crate::apply::event::{Change, Event};
 use crate::error::Error;
-use crate::plan::OutputKey;
 use crate::plan::{JobParams, Params, Step};
+use crate::plan::{OutputKey, StepId};
 
 use crate::names::{JOB_MARKER, parse_s3_uri};
 
 /// What the marker object holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct Marker {
-    client_request_token: String,
-    job_id: String,
+pub(crate) struct Marker {
+    pub client_request_token: String,
+    pub job_id: String,
     /// Unix seconds.
-    completed: u64,
+    pub completed: u64,
+    /// The job's input, `s3://bucket/key` (absent in markers of earlier versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// An S3 object location.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct S3Location {
-    bucket: String,
-    key: String,
+pub(crate) struct S3Location {
+    pub bucket: String,
+    pub key: String,
 }
 
 impl std::fmt::Display for S3Location {
@@ -57,7 +67,7 @@ impl std::fmt::Display for S3Location {
 
 /// Where the marker lives: in the longest common folder of the output groups' parent folders, i.e.
 /// `s3://<bucket>/<prefix><asset>/` for destinations `s3://<bucket>/<prefix><asset>/<format>/`.
-fn marker_location(p: &JobParams) -> Option<S3Location> {
+pub(crate) fn marker_location(p: &JobParams) -> Option<S3Location> {
     let mut bucket: Option<&str> = None;
     let mut common: Option<Vec<&str>> = None;
     for g in &p.output_groups {
@@ -66,8 +76,12 @@ fn marker_location(p: &JobParams) -> Option<S3Location> {
             return None;
         }
         bucket = Some(b);
-        // The folders of the destination, without the format's own folder.
+        // The folders of the destination, without the format's own folder (nor the base name
+        // that a destination may end with).
         let mut dirs: Vec<&str> = key.split('/').filter(|s| !s.is_empty()).collect();
+        if !key.ends_with('/') {
+            dirs.pop();
+        }
         dirs.pop();
         common = Some(match common {
             None => dirs,
@@ -100,14 +114,19 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
         message: "the output groups need s3:// destinations in one bucket".into(),
     })?;
 
-    let change = match read_marker(ctx, step, &marker).await? {
-        Some(Ok(m)) if m.client_request_token == p.client_request_token => {
+    let token = effective_token(ctx, p);
+    let change = match read_marker(ctx, &marker).await? {
+        Some(Ok(m)) if m.client_request_token == token => {
             return Ok(StepReport::new(Change::NoOp)
                 .output(OutputKey::JobId, m.job_id)
                 .output(OutputKey::Status, JobStatus::Complete.as_str()));
         }
         Some(Ok(_)) => Change::Update {
-            diff: vec!["settings changed".into()],
+            diff: vec![if token == p.client_request_token {
+                "settings changed".into()
+            } else {
+                "settings or source content changed".into()
+            }],
         },
         Some(Err(why)) => Change::Update {
             diff: vec![format!(
@@ -120,18 +139,125 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
         return Ok(StepReport::new(change));
     }
 
-    let job_id = match find_in_flight(ctx, step, p).await? {
-        Some(id) => {
-            tracing::info!(target: "vod_pipeline::apply", "{}: attaching to in-flight job {id}", step.id);
-            id
-        }
-        None => create_job(ctx, step, p).await?,
-    };
+    let claim_at = claim::location(&marker, &token);
+    let job_id = start_or_join(ctx, step, p, &marker, &claim_at, &token).await?;
+    // On failure the claim stays: it names the failed job, so the asset's status reports the
+    // failure, and the next publish of the same content starts a new job.
     wait_for_job(ctx, step, p, &job_id).await?;
-    write_marker(ctx, &marker, p, &job_id).await?;
+    write_marker(ctx, &marker, p, &token, &job_id).await?;
+    if let Some(index) = &p.published_index {
+        crate::aws::s3::index::record(ctx, index, &job_id).await?;
+    }
+    claim::release(ctx, &claim_at).await?;
     Ok(StepReport::new(change)
         .output(OutputKey::JobId, job_id)
         .output(OutputKey::Status, JobStatus::Complete.as_str()))
+}
+
+/// The job's idempotency token: the plan's (pipeline, asset and every setting) combined with the
+/// content checksums of the source and its captions, when the upload steps made them known. At most
+/// 64 characters, as MediaConvert allows.
+pub(crate) fn effective_token(ctx: &Ctx, p: &JobParams) -> String {
+    let sums: Vec<String> = [
+        StepId::Upload(p.asset.clone()),
+        StepId::UploadCaptions(p.asset.clone()),
+    ]
+    .iter()
+    .filter_map(|s| ctx.output(s, OutputKey::Checksum))
+    .filter(|c| !c.is_empty())
+    .collect();
+    content_token(&p.client_request_token, &sums)
+}
+
+/// `<pipeline>-<hash of the plan's token and the checksums>`: as long as the plan's token.
+pub(crate) fn content_token(plan_token: &str, checksums: &[String]) -> String {
+    if checksums.is_empty() {
+        return plan_token.to_owned();
+    }
+    let name = plan_token.rsplit_once('-').map_or(plan_token, |(n, _)| n);
+    let mut text = plan_token.to_owned();
+    for c in checksums {
+        text.push('\0');
+        text.push_str(c);
+    }
+    format!("{name}-{:016x}", crate::names::fnv1a64(text.as_bytes()))
+}
+
+/// Starts the job, or finds the one another publisher of the same content started.
+async fn start_or_join(
+    ctx: &Ctx,
+    step: &Step,
+    p: &JobParams,
+    marker: &S3Location,
+    claim_at: &S3Location,
+    token: &str,
+) -> Result<String, Error> {
+    let started = tokio::time::Instant::now();
+    let mut job_token = token.to_owned();
+    'take: loop {
+        if claim::take(ctx, claim_at, token).await? {
+            let id = create_job(ctx, step, p, &job_token).await?;
+            claim::record(ctx, claim_at, token, &id).await?;
+            return Ok(id);
+        }
+        loop {
+            match claim::read(ctx, claim_at).await? {
+                Some(held) => match held.body.job_id {
+                    Some(id) => {
+                        if let Some(failed) = failed_job(ctx, &id).await? {
+                            // A failed attempt: start again, with a token MediaConvert has not seen.
+                            tracing::info!(target: "vod_pipeline::apply", "{}: job {id} ended {failed}; starting a new one", step.id);
+                            claim::release(ctx, claim_at).await?;
+                            job_token = content_token(token, &[id]);
+                            continue 'take;
+                        }
+                        tracing::info!(target: "vod_pipeline::apply", "{}: attaching to job {id} of another publisher", step.id);
+                        return Ok(id);
+                    }
+                    None if held.age >= claim::GRACE => {
+                        tracing::warn!(target: "vod_pipeline::apply", "{}: claim {claim_at} names no job after {}s; taking it over", step.id, held.age.as_secs());
+                        let id = create_job(ctx, step, p, &job_token).await?;
+                        claim::record(ctx, claim_at, token, &id).await?;
+                        return Ok(id);
+                    }
+                    None => {}
+                },
+                None => {
+                    // Released: the other publisher finished (the marker says so), or gave up.
+                    if let Some(Ok(m)) = read_marker(ctx, marker).await?
+                        && m.client_request_token == token
+                    {
+                        return Ok(m.job_id);
+                    }
+                    continue 'take;
+                }
+            }
+            if started.elapsed() >= ctx.options.job_timeout {
+                return Err(Error::Timeout {
+                    what: format!("the job another publisher claimed at {claim_at}"),
+                    waited_secs: started.elapsed().as_secs(),
+                });
+            }
+            tokio::time::sleep(ctx.options.poll_interval.max(Duration::from_millis(1))).await;
+        }
+    }
+}
+
+/// `Some(status)` when the job ended without output (`ERROR`, `CANCELED`).
+async fn failed_job(ctx: &Ctx, job_id: &str) -> Result<Option<String>, Error> {
+    ctx.clients.job_polls.acquire().await;
+    match ctx.clients.mediaconvert.get_job().id(job_id).send().await {
+        Ok(out) => Ok(out
+            .job()
+            .and_then(Job::status)
+            .filter(|s| matches!(s, JobStatus::Error | JobStatus::Canceled))
+            .map(|s| s.as_str().to_owned())),
+        // A job MediaConvert no longer knows (jobs are kept for 90 days) cannot be waited for.
+        Err(e) if matches!(error_code(&e), Some("NotFoundException")) => {
+            Ok(Some("NOT_FOUND".into()))
+        }
+        Err(e) => Err(aws_error("mediaconvert:GetJob", job_id, e)),
+    }
 }
 
 /// MediaConvert has nothing to delete: a job's outputs live in the buckets, which the S3 steps own.
@@ -140,9 +266,8 @@ pub(crate) async fn destroy(_ctx: &Ctx, _step: &Step) -> Result<StepReport, Erro
 }
 
 /// The marker, if any: `Some(Err(why))` when it exists but cannot be parsed.
-async fn read_marker(
+pub(crate) async fn read_marker(
     ctx: &Ctx,
-    step: &Step,
     loc: &S3Location,
 ) -> Result<Option<Result<Marker, String>>, Error> {
     let out = match ctx
@@ -169,8 +294,8 @@ async fn read_marker(
         }
     };
     let bytes = out.body.collect().await.map_err(|e| Error::Step {
-        step: step.id.to_string(),
-        message: format!("cannot read the job marker {loc}: {e}"),
+        step: loc.to_string(),
+        message: format!("cannot read the job marker: {e}"),
     })?;
     Ok(Some(
         serde_json::from_slice::<Marker>(&bytes.into_bytes()).map_err(|e| e.to_string()),
@@ -181,14 +306,16 @@ async fn write_marker(
     ctx: &Ctx,
     loc: &S3Location,
     p: &JobParams,
+    token: &str,
     job_id: &str,
 ) -> Result<(), Error> {
     let marker = Marker {
-        client_request_token: p.client_request_token.clone(),
+        client_request_token: token.to_owned(),
         job_id: job_id.to_owned(),
         completed: SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
+        source: Some(p.input.clone()),
     };
     let body = serde_json::to_vec_pretty(&marker).unwrap_or_default();
     ctx.clients
@@ -204,41 +331,15 @@ async fn write_marker(
     Ok(())
 }
 
-/// The newest job of this pipeline, asset and settings that is still queued or running.
-async fn find_in_flight(ctx: &Ctx, step: &Step, p: &JobParams) -> Result<Option<String>, Error> {
-    for status in [JobStatus::Submitted, JobStatus::Progressing] {
-        let mut jobs = ctx
-            .clients
-            .mediaconvert
-            .list_jobs()
-            .status(status)
-            .order(Order::Descending)
-            .max_results(20)
-            .into_paginator()
-            .items()
-            .send();
-        while let Some(job) = jobs.next().await {
-            let job = job.map_err(|e| aws_error("mediaconvert:ListJobs", &step.resource, e))?;
-            let token = job.user_metadata().and_then(|m| m.get(settings::TOKEN_KEY));
-            if token == Some(&p.client_request_token)
-                && let Some(id) = job.id()
-            {
-                return Ok(Some(id.to_owned()));
-            }
-        }
-    }
-    Ok(None)
-}
-
-async fn create_job(ctx: &Ctx, step: &Step, p: &JobParams) -> Result<String, Error> {
+async fn create_job(ctx: &Ctx, step: &Step, p: &JobParams, token: &str) -> Result<String, Error> {
     let out = ctx
         .clients
         .mediaconvert
         .create_job()
         .role(p.role_arn.as_str())
         .settings(settings::job_settings(p))
-        .client_request_token(&p.client_request_token)
-        .set_user_metadata(Some(settings::user_metadata(p)))
+        .client_request_token(token)
+        .set_user_metadata(Some(settings::user_metadata(p, token)))
         .set_queue(settings::queue(p))
         .set_priority(settings::priority(p))
         .set_acceleration_settings(settings::acceleration(p))
@@ -268,6 +369,7 @@ async fn wait_for_job(ctx: &Ctx, step: &Step, p: &JobParams, job_id: &str) -> Re
         .max(Duration::from_millis(1))
         .min(max);
     loop {
+        ctx.clients.job_polls.acquire().await;
         match ctx.clients.mediaconvert.get_job().id(job_id).send().await {
             Ok(out) => {
                 let job = out.job().ok_or_else(|| Error::IncompleteResponse {

@@ -106,13 +106,13 @@ pub(crate) fn job_settings(params: &JobParams) -> JobSettings {
 }
 
 /// `CreateJob`'s `UserMetadata`: the plan's (pipeline, asset, the spec's own) plus the idempotency token.
-pub(crate) fn user_metadata(params: &JobParams) -> HashMap<String, String> {
+pub(crate) fn user_metadata(params: &JobParams, token: &str) -> HashMap<String, String> {
     let mut m: HashMap<String, String> = params
         .user_metadata
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    m.insert(TOKEN_KEY.to_owned(), params.client_request_token.clone());
+    m.insert(TOKEN_KEY.to_owned(), token.to_owned());
     m
 }
 
@@ -802,6 +802,7 @@ pub(crate) mod tests {
                 ("vod-pipeline:pipeline".to_owned(), "vod".to_owned()),
                 ("vod-pipeline:asset".to_owned(), "sample".to_owned()),
             ]),
+            published_index: None,
         }
     }
 
@@ -1226,7 +1227,7 @@ pub(crate) mod tests {
     #[test]
     fn create_job_inputs() {
         let mut p = params(&[OutputFormat::Hls], 6, 2);
-        let m = user_metadata(&p);
+        let m = user_metadata(&p, &p.client_request_token);
         assert_eq!(
             m.get(TOKEN_KEY).map(String::as_str),
             Some("vod-0123456789abcdef")

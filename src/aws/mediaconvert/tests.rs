@@ -6,11 +6,11 @@ use std::time::Duration;
 use aws_sdk_mediaconvert::Client as Mc;
 use aws_sdk_mediaconvert::operation::create_job::{CreateJobError, CreateJobOutput};
 use aws_sdk_mediaconvert::operation::get_job::GetJobOutput;
-use aws_sdk_mediaconvert::operation::list_jobs::ListJobsOutput;
 use aws_sdk_mediaconvert::types::{Job, JobPhase, JobStatus};
 use aws_sdk_s3::Client as S3;
+use aws_sdk_s3::operation::delete_object::DeleteObjectOutput;
 use aws_sdk_s3::operation::get_object::{GetObjectError, GetObjectOutput};
-use aws_sdk_s3::operation::put_object::PutObjectOutput;
+use aws_sdk_s3::operation::put_object::{PutObjectError, PutObjectOutput};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::error::NoSuchKey;
 use aws_smithy_mocks::{Rule, mock};
@@ -66,8 +66,15 @@ fn no_marker() -> Rule {
     mock!(S3::get_object).then_error(|| GetObjectError::NoSuchKey(NoSuchKey::builder().build()))
 }
 
-fn no_in_flight() -> Rule {
-    mock!(Mc::list_jobs).then_output(|| ListJobsOutput::builder().build())
+/// The claim's conditional write succeeds: this publisher starts the job.
+fn claim_taken() -> Rule {
+    mock!(S3::put_object)
+        .match_requests(|r| r.key().is_some_and(|k| k.contains(".vod-pipeline-claim-")))
+        .then_output(|| PutObjectOutput::builder().build())
+}
+
+fn claim_released() -> Rule {
+    mock!(S3::delete_object).then_output(|| DeleteObjectOutput::builder().build())
 }
 
 #[test]
@@ -101,7 +108,7 @@ async fn job_error_maps_to_error_job_with_mediaconvert_code_and_message() {
     let get = mock!(S3::get_object)
         .then_error(|| GetObjectError::NoSuchKey(NoSuchKey::builder().build()));
     let put = mock!(S3::put_object).then_output(|| PutObjectOutput::builder().build());
-    let list = no_in_flight();
+    let (claim, release) = (claim_taken(), claim_released());
     let create = mock!(Mc::create_job).then_output(|| {
         CreateJobOutput::builder()
             .job(job(JobStatus::Submitted))
@@ -133,7 +140,7 @@ async fn job_error_maps_to_error_job_with_mediaconvert_code_and_message() {
             GetJobOutput::builder().job(j).build()
         })
         .build();
-    let (ctx, events) = ctx(&[&list, &create, &poll], &[&get, &put]);
+    let (ctx, events) = ctx(&[&create, &poll], &[&claim, &release, &get, &put]);
 
     let err = run(&ctx, &step(), Mode::Apply).await.unwrap_err();
     match &err {
@@ -156,6 +163,16 @@ async fn job_error_maps_to_error_job_with_mediaconvert_code_and_message() {
     assert_eq!(create.num_calls(), 1);
     assert_eq!(poll.num_calls(), 3);
     assert_eq!(put.num_calls(), 0, "no marker for a failed job");
+    assert_eq!(
+        claim.num_calls(),
+        2,
+        "claim taken, then the job recorded in it"
+    );
+    assert_eq!(
+        release.num_calls(),
+        0,
+        "the claim keeps naming the failed job"
+    );
 
     let progress: Vec<(String, Option<String>, Option<i32>)> = events
         .lock()
@@ -194,7 +211,7 @@ async fn marker_with_same_token_makes_no_create_job_call() {
         })
         .then_output(|| GetObjectOutput::builder().body(marker_body(TOKEN)).build());
     let put = mock!(S3::put_object).then_output(|| PutObjectOutput::builder().build());
-    let list = no_in_flight();
+    let (claim, release) = (claim_taken(), claim_released());
     let create = mock!(Mc::create_job).then_output(|| {
         CreateJobOutput::builder()
             .job(job(JobStatus::Submitted))
@@ -207,7 +224,7 @@ async fn marker_with_same_token_makes_no_create_job_call() {
     });
 
     for mode in [Mode::Apply, Mode::Refresh] {
-        let (ctx, _) = ctx(&[&list, &create, &poll], &[&get, &put]);
+        let (ctx, _) = ctx(&[&create, &poll], &[&claim, &release, &get, &put]);
         let report = run(&ctx, &step(), mode).await.unwrap();
         assert_eq!(report.change, Change::NoOp);
         assert_eq!(
@@ -220,7 +237,7 @@ async fn marker_with_same_token_makes_no_create_job_call() {
     }
     assert_eq!(get.num_calls(), 2);
     assert_eq!(
-        list.num_calls() + create.num_calls() + poll.num_calls() + put.num_calls(),
+        claim.num_calls() + create.num_calls() + poll.num_calls() + put.num_calls(),
         0
     );
 }
@@ -239,7 +256,7 @@ async fn changed_settings_transcode_again_and_rewrite_the_marker() {
                 && r.content_type() == Some("application/json")
         })
         .then_output(|| PutObjectOutput::builder().build());
-    let list = no_in_flight();
+    let (claim, release) = (claim_taken(), claim_released());
     let create = mock!(Mc::create_job)
         .match_requests(|r| {
             r.client_request_token() == Some(TOKEN)
@@ -264,7 +281,7 @@ async fn changed_settings_transcode_again_and_rewrite_the_marker() {
     });
 
     // Refresh reads the marker only.
-    let (ctx_r, _) = ctx(&[&list, &create, &poll], &[&get, &put]);
+    let (ctx_r, _) = ctx(&[&create, &poll], &[&claim, &release, &get, &put]);
     let report = run(&ctx_r, &step(), Mode::Refresh).await.unwrap();
     assert_eq!(
         report.change,
@@ -273,9 +290,9 @@ async fn changed_settings_transcode_again_and_rewrite_the_marker() {
         }
     );
     assert!(report.outputs.is_empty());
-    assert_eq!(list.num_calls() + create.num_calls() + put.num_calls(), 0);
+    assert_eq!(claim.num_calls() + create.num_calls() + put.num_calls(), 0);
 
-    let (ctx, _) = ctx(&[&list, &create, &poll], &[&get, &put]);
+    let (ctx, _) = ctx(&[&create, &poll], &[&claim, &release, &get, &put]);
     let report = run(&ctx, &step(), Mode::Apply).await.unwrap();
     assert_eq!(
         report.change,
@@ -294,34 +311,45 @@ async fn changed_settings_transcode_again_and_rewrite_the_marker() {
     assert_eq!(put.num_calls(), 1);
 }
 
+/// Another publisher (or an apply that crashed) holds the claim and names its running job: this
+/// run waits for that job instead of starting a duplicate.
 #[tokio::test]
 async fn in_flight_job_is_attached_to_not_duplicated() {
-    let get = no_marker();
-    let put = mock!(S3::put_object).then_output(|| PutObjectOutput::builder().build());
-    let list_submitted = mock!(Mc::list_jobs)
-        .match_requests(|r| r.status() == Some(&JobStatus::Submitted))
-        .then_output(|| {
-            // Another asset's job, queued.
-            let other = Job::builder()
-                .id("other")
-                .status(JobStatus::Submitted)
-                .user_metadata(TOKEN_KEY, "vod-1111111111111111")
-                .build();
-            ListJobsOutput::builder().jobs(other).build()
-        });
-    let list_progressing = mock!(Mc::list_jobs)
+    let get_marker = mock!(S3::get_object)
         .match_requests(|r| {
-            r.status() == Some(&JobStatus::Progressing)
-                && r.order().is_some_and(|o| o.as_str() == "DESCENDING")
+            r.key()
+                .is_some_and(|k| k.ends_with(".vod-pipeline-job.json"))
         })
+        .then_error(|| GetObjectError::NoSuchKey(NoSuchKey::builder().build()));
+    let get_claim = mock!(S3::get_object)
+        .match_requests(|r| r.key().is_some_and(|k| k.contains(".vod-pipeline-claim-")))
         .then_output(|| {
-            let ours = Job::builder()
-                .id("1700000000000-running")
-                .status(JobStatus::Progressing)
-                .user_metadata(TOKEN_KEY, TOKEN)
-                .build();
-            ListJobsOutput::builder().jobs(ours).build()
+            GetObjectOutput::builder()
+                .body(ByteStream::from_static(
+                    br#"{"client_request_token":"vod-0123456789abcdef","job_id":"1700000000000-running"}"#,
+                ))
+                .build()
         });
+    let claim_held = mock!(S3::put_object)
+        .match_requests(|r| {
+            r.key().is_some_and(|k| k.contains(".vod-pipeline-claim-"))
+                && r.if_none_match() == Some("*")
+        })
+        .then_error(|| {
+            PutObjectError::generic(
+                ErrorMetadata::builder()
+                    .code("PreconditionFailed")
+                    .message("At least one of the pre-conditions you specified did not hold")
+                    .build(),
+            )
+        });
+    let put = mock!(S3::put_object)
+        .match_requests(|r| {
+            r.key()
+                .is_some_and(|k| k.ends_with(".vod-pipeline-job.json"))
+        })
+        .then_output(|| PutObjectOutput::builder().build());
+    let release = claim_released();
     let create = mock!(Mc::create_job).then_output(|| {
         CreateJobOutput::builder()
             .job(job(JobStatus::Submitted))
@@ -340,8 +368,8 @@ async fn in_flight_job_is_attached_to_not_duplicated() {
                 .build()
         });
     let (ctx, _) = ctx(
-        &[&list_submitted, &list_progressing, &create, &poll],
-        &[&get, &put],
+        &[&create, &poll],
+        &[&get_marker, &get_claim, &claim_held, &put, &release],
     );
 
     let report = run(&ctx, &step(), Mode::Apply).await.unwrap();
@@ -351,13 +379,15 @@ async fn in_flight_job_is_attached_to_not_duplicated() {
         (OutputKey::JobId, "1700000000000-running".to_owned())
     );
     assert_eq!(create.num_calls(), 0);
+    assert_eq!(claim_held.num_calls(), 1);
     assert_eq!(put.num_calls(), 1);
+    assert_eq!(release.num_calls(), 1);
 }
 
 #[tokio::test]
 async fn access_denied_on_create_job_maps_to_error_aws() {
     let get = no_marker();
-    let list = no_in_flight();
+    let (claim, release) = (claim_taken(), claim_released());
     let create = mock!(Mc::create_job).then_error(|| {
         CreateJobError::generic(
             ErrorMetadata::builder()
@@ -367,7 +397,7 @@ async fn access_denied_on_create_job_maps_to_error_aws() {
                 .build(),
         )
     });
-    let (ctx, _) = ctx(&[&list, &create], &[&get]);
+    let (ctx, _) = ctx(&[&create], &[&claim, &release, &get]);
 
     let err = run(&ctx, &step(), Mode::Apply).await.unwrap_err();
     match &err {
@@ -400,9 +430,9 @@ async fn access_denied_on_create_job_maps_to_error_aws() {
 #[tokio::test]
 async fn create_job_without_a_job_id_is_an_incomplete_response() {
     let get = no_marker();
-    let list = no_in_flight();
+    let (claim, release) = (claim_taken(), claim_released());
     let create = mock!(Mc::create_job).then_output(|| CreateJobOutput::builder().build());
-    let (ctx, _) = ctx(&[&list, &create], &[&get]);
+    let (ctx, _) = ctx(&[&create], &[&claim, &release, &get]);
 
     let err = run(&ctx, &step(), Mode::Apply).await.unwrap_err();
     match &err {
@@ -447,7 +477,7 @@ async fn no_marker_is_create_in_refresh_without_writes() {
 #[tokio::test]
 async fn job_that_never_finishes_times_out() {
     let get = no_marker();
-    let list = no_in_flight();
+    let (claim, release) = (claim_taken(), claim_released());
     let create = mock!(Mc::create_job).then_output(|| {
         CreateJobOutput::builder()
             .job(job(JobStatus::Submitted))
@@ -458,7 +488,7 @@ async fn job_that_never_finishes_times_out() {
             .job(job(JobStatus::Progressing))
             .build()
     });
-    let (mut ctx, _) = ctx(&[&list, &create, &poll], &[&get]);
+    let (mut ctx, _) = ctx(&[&create, &poll], &[&claim, &release, &get]);
     ctx.options.job_timeout = Duration::from_millis(30);
     let err = run(&ctx, &step(), Mode::Apply).await.unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");

@@ -12,8 +12,8 @@ use super::{data_client, describe, list_tree};
 use crate::apply::event::{Change, Event};
 use crate::aws::{Ctx, Mode, StepReport, aws_error, error_code};
 use crate::error::Error;
-use crate::names::{COPY_MARKER, JOB_MARKER};
-use crate::plan::{CopyParams, OutputKey, Step};
+use crate::names::{CLAIM_PREFIX, COPY_MARKER, JOB_MARKER};
+use crate::plan::{CopyParams, OutputKey, Step, StepId};
 
 pub(super) async fn run(
     ctx: &Ctx,
@@ -50,7 +50,14 @@ pub(super) async fn run(
         for o in page.contents() {
             let Some(key) = o.key() else { continue };
             let rel = key.strip_prefix(prefix).unwrap_or(key);
-            if rel.is_empty() || rel.ends_with(JOB_MARKER) || rel.ends_with('/') {
+            if rel.is_empty()
+                || rel.ends_with(JOB_MARKER)
+                || rel.ends_with('/')
+                || rel
+                    .rsplit('/')
+                    .next()
+                    .is_some_and(|n| n.starts_with(CLAIM_PREFIX))
+            {
                 continue;
             }
             source.insert(
@@ -192,22 +199,33 @@ pub(super) async fn run(
         .send()
         .await
         .map_err(|e| aws_error("mediastore-data:PutObject", &marker_path, e))?;
+    let job_id = ctx
+        .output(&StepId::Job(p.asset.clone()), OutputKey::JobId)
+        .unwrap_or_else(|| "unknown-job".into());
+    crate::aws::s3::index::record(ctx, &p.published_index, &job_id).await?;
     Ok(StepReport::new(change).output(OutputKey::Objects, source.len().to_string()))
 }
 
 /// Deletes what the copy put in the container.
 pub(super) async fn destroy(ctx: &Ctx, p: &CopyParams) -> Result<StepReport, Error> {
+    Ok(StepReport::new(if delete_all(ctx, p).await? == 0 {
+        Change::Absent
+    } else {
+        Change::Delete
+    }))
+}
+
+/// Deletes every object of the asset's folder in the container; returns how many.
+pub(super) async fn delete_all(ctx: &Ctx, p: &CopyParams) -> Result<usize, Error> {
     let Some(c) = describe(ctx, p.container.as_str()).await? else {
-        return Ok(StepReport::new(Change::Absent));
+        return Ok(0);
     };
     let Some(endpoint) = c.endpoint() else {
-        return Ok(StepReport::new(Change::Absent));
+        return Ok(0);
     };
     let data = data_client(ctx, endpoint);
     let items = list_tree(&data, p.to_path.trim_end_matches('/')).await?;
-    if items.is_empty() {
-        return Ok(StepReport::new(Change::Absent));
-    }
+    let n = items.len();
     futures::stream::iter(items)
         .map(|(path, _)| {
             let data = data.clone();
@@ -222,5 +240,5 @@ pub(super) async fn destroy(ctx: &Ctx, p: &CopyParams) -> Result<StepReport, Err
         .buffer_unordered(ctx.options.concurrency_per_service.max(1))
         .try_collect::<Vec<_>>()
         .await?;
-    Ok(StepReport::new(Change::Delete))
+    Ok(n)
 }

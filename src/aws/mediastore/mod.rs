@@ -49,6 +49,14 @@ pub(crate) async fn destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error>
     }
 }
 
+/// Deletes what a copy step put in the container (unpublish); returns how many objects.
+pub(crate) async fn delete_copied(ctx: &Ctx, step: &Step) -> Result<usize, Error> {
+    match &step.params {
+        Params::Copy(p) => copy::delete_all(ctx, p).await,
+        _ => Err(unexpected(step)),
+    }
+}
+
 fn unexpected(step: &Step) -> Error {
     Error::internal(
         &step.id,

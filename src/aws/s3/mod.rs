@@ -6,6 +6,7 @@ use std::path::Path;
 mod bucket;
 mod bucket_cors;
 mod bucket_policy;
+pub(crate) mod index;
 
 use bucket::Bucket;
 use bucket_cors::BucketCors;

@@ -49,13 +49,7 @@ pub(super) fn section(
                 continue;
             }
         }
-        let id_ok = !stem.is_empty()
-            && stem.len() <= 255
-            && stem.starts_with(|ch: char| ch.is_ascii_alphanumeric())
-            && stem
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || "-._~".contains(ch));
-        if !id_ok {
+        if stem.parse::<AssetId>().is_err() {
             c.push(field, shown, "the file name without extension names the asset's folder and URL: use letters, digits and - . _ ~, starting with a letter or digit");
             continue;
         }
@@ -109,6 +103,7 @@ pub(super) fn section(
             id: stem.to_owned(),
             file: path,
             source_key,
+            source_bucket: None,
             caption_file,
             caption_key,
         });

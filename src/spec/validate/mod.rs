@@ -8,6 +8,7 @@
 mod assets;
 mod cloudfront;
 mod origin;
+pub(crate) use origin::mediastore_folder_rule;
 mod source;
 mod transcode;
 

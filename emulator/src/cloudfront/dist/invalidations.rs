@@ -1,6 +1,7 @@
 //! Invalidations: create (the edge cache drops matching entries), get, list.
 
 use super::*;
+use crate::rules;
 
 fn invalidation_el(i: &Inval) -> El {
     El::new("Invalidation")
@@ -78,6 +79,29 @@ pub(crate) fn create_invalidation(state: &State, ctx: &Ctx, req: &Req, dist_id: 
             400,
             "InvalidationBatchAlreadyExists",
             "The CallerReference was already used for an invalidation batch with different paths.",
+        ));
+    }
+    // The quotas of paths in progress: those with the wildcard and those without are counted apart.
+    let now = Instant::now();
+    let wild = |p: &&String| p.ends_with('*');
+    let (mut busy_wild, mut busy_files) = (0, 0);
+    for i in d.invalidations.iter().filter(|i| i.done_at > now) {
+        busy_wild += i.paths.iter().filter(wild).count();
+        busy_files += i.paths.iter().filter(|p| !wild(p)).count();
+    }
+    let new_wild = paths.iter().filter(wild).count();
+    let new_files = paths.len() - new_wild;
+    if (new_wild > 0 && busy_wild + new_wild > rules::MAX_WILDCARD_INVALIDATIONS_IN_PROGRESS)
+        || (new_files > 0 && busy_files + new_files > rules::MAX_FILE_INVALIDATIONS_IN_PROGRESS)
+    {
+        return Err(fail(
+            400,
+            "TooManyInvalidationsInProgress",
+            format!(
+                "Processing your request will cause you to exceed the maximum number of in-progress wildcard invalidations ({}) or invalidation paths ({}).",
+                rules::MAX_WILDCARD_INVALIDATIONS_IN_PROGRESS,
+                rules::MAX_FILE_INVALIDATIONS_IN_PROGRESS
+            ),
         ));
     }
     let inv = Inval {
