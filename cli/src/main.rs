@@ -8,7 +8,17 @@
 //! vod verify  <spec.toml> [--json] [--origin URL] [--disallowed-origin URL]
 //!                                               fetch the playback URLs as a player does and check them
 //! vod upload  <file-or-dir> s3://bucket/prefix [--part-size 16MiB] [--concurrency N] [--read-mode buffered|direct] [--json]
+//!
+//! vod publish    <spec.toml> <file-or-s3-uri>... [--id ID] [--json] [--no-wait]
+//! vod assets     <spec.toml> [--json]             every published asset, with its URLs
+//! vod asset      <spec.toml> <id> [--json]        one asset's live status
+//! vod unpublish  <spec.toml> <id> [--delete-source]
+//! vod upload-url <spec.toml> <id> --size BYTES [--content-type T] [--expires 1h] [--json]
+//! vod complete-upload <spec.toml> <id> --upload-id ID [--content-type T]
 //! ```
+//!
+//! `apply` deploys the infrastructure (and publishes the spec's `files`, if any); `publish` and the
+//! commands after it work on the content of a deployed pipeline, one asset at a time.
 //!
 //! Install it with `cargo install --path cli` (or run it with `cargo run -p vod-cli -- <command> ...`).
 //! AWS credentials, and for a local emulator
@@ -16,16 +26,17 @@
 //! comes from the spec. Exit codes: 0 success, 2 invalid input (the problems are listed on stderr),
 //! 1 anything else (AWS refused, a job failed, a timeout, a failed playback check).
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+
+mod content;
+mod progress;
 
 use clap::{Parser, Subcommand};
-use futures::StreamExt;
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use vod_pipeline::{Change, Deployment, Error, Event, VodPipeline};
+use indicatif::{ProgressBar, ProgressStyle};
+use progress::drive;
+use vod_pipeline::{Change, Deployment, Error, VodPipeline};
 
 #[derive(Parser)]
 #[command(
@@ -120,6 +131,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Publish assets to a deployed pipeline: local files (uploaded first) or s3:// objects.
+    /// Prints each asset's playback URLs.
+    Publish(content::PublishArgs),
+    /// List every published asset with its playback URLs, from live state.
+    Assets(content::AssetsArgs),
+    /// One asset's live status: not found, uploading, transcoding (percent), copying, published, failed.
+    Asset(content::AssetArgs),
+    /// Remove an asset from the origin and the edge caches (the source media is kept by default).
+    Unpublish(content::UnpublishArgs),
+    /// Presigned URLs to upload a mezzanine into the source bucket without AWS credentials (a
+    /// browser, curl); prints them and the commands that finish the upload and publish it.
+    UploadUrl(content::UploadUrlArgs),
+    /// Complete a presigned multipart upload started by `vod upload-url`.
+    CompleteUpload(content::CompleteUploadArgs),
 }
 
 /// `s3://bucket/prefix`.
@@ -173,12 +198,12 @@ fn main() -> ExitCode {
 }
 
 /// Prints to stdout; a closed pipe (`| head`) is not an error worth a panic.
-fn out(text: &str) {
+pub(crate) fn out(text: &str) {
     let mut o = std::io::stdout().lock();
     let _ = writeln!(o, "{text}").and_then(|()| o.flush());
 }
 
-fn json<T: serde::Serialize>(v: &T) -> String {
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
 }
 
@@ -330,6 +355,12 @@ async fn run(cmd: Command) -> (PathBuf, Result<ExitCode, Error>) {
                 .map(|()| ExitCode::SUCCESS);
             (path, r)
         }
+        Command::Publish(a) => (a.spec.clone(), content::publish(a).await),
+        Command::Assets(a) => (a.spec.clone(), content::assets(a).await),
+        Command::Asset(a) => (a.spec.clone(), content::asset(a).await),
+        Command::Unpublish(a) => (a.spec.clone(), content::unpublish(a).await),
+        Command::UploadUrl(a) => (a.spec.clone(), content::upload_url(a).await),
+        Command::CompleteUpload(a) => (a.spec.clone(), content::complete_upload(a).await),
     }
 }
 
@@ -472,100 +503,8 @@ async fn upload(
     }
 }
 
-async fn aws_config() -> aws_config::SdkConfig {
+pub(crate) async fn aws_config() -> aws_config::SdkConfig {
     aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
-}
-
-/// Shows the events (progress bars on a terminal, JSON lines with `--json`) and waits for the result.
-async fn drive(
-    mut handle: vod_pipeline::apply::RunHandle,
-    as_json: bool,
-) -> Result<Deployment, Error> {
-    let mut events = handle.events();
-    let shower = tokio::spawn(async move {
-        let bars = MultiProgress::new();
-        let mut by_step: HashMap<vod_pipeline::plan::StepId, ProgressBar> = HashMap::new();
-        let spinner = ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner());
-        let bytes = ProgressStyle::with_template(
-            "{spinner} {prefix:.bold} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-        let percent =
-            ProgressStyle::with_template("{spinner} {prefix:.bold} [{bar:30}] {pos}% {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar());
-        while let Some(e) = events.next().await {
-            if as_json {
-                out(&json(&e));
-                continue;
-            }
-            match &e {
-                Event::StepStarted { step, action } => {
-                    let pb = bars.add(
-                        ProgressBar::new_spinner()
-                            .with_style(spinner.clone())
-                            .with_prefix(step.to_string())
-                            .with_message(action.clone()),
-                    );
-                    pb.enable_steady_tick(Duration::from_millis(120));
-                    by_step.insert(step.clone(), pb);
-                }
-                Event::UploadProgress {
-                    step,
-                    bytes_sent,
-                    bytes_total,
-                } => {
-                    if let Some(pb) = by_step.get(step) {
-                        pb.set_style(bytes.clone());
-                        pb.set_length(*bytes_total);
-                        pb.set_position(*bytes_sent);
-                    }
-                }
-                Event::JobProgress {
-                    step,
-                    percent: p,
-                    status,
-                    phase,
-                    ..
-                } => {
-                    if let Some(pb) = by_step.get(step) {
-                        pb.set_style(percent.clone());
-                        pb.set_length(100);
-                        pb.set_position(p.unwrap_or(0).clamp(0, 100) as u64);
-                        pb.set_message(format!("{status} {}", phase.clone().unwrap_or_default()));
-                    }
-                }
-                Event::CopyProgress {
-                    step,
-                    objects_done,
-                    objects_total,
-                } => {
-                    if let Some(pb) = by_step.get(step) {
-                        pb.set_message(format!("{objects_done}/{objects_total} objects"));
-                    }
-                }
-                Event::DistributionStatus { step, status, id } => {
-                    if let Some(pb) = by_step.get(step) {
-                        pb.set_message(format!("distribution {id} {status}"));
-                    }
-                }
-                Event::StepFinished { step, .. }
-                | Event::StepFailed { step, .. }
-                | Event::StepSkipped { step, .. } => {
-                    if let Some(pb) = by_step.remove(step) {
-                        pb.finish_and_clear();
-                    }
-                    let _ = bars.println(e.to_string());
-                }
-                _ => {
-                    let _ = bars.println(e.to_string());
-                }
-            }
-        }
-    });
-    let result = handle.join().await;
-    let _ = shower.await;
-    result
 }
 
 fn print_deployment(d: &Deployment, as_json: bool) {

@@ -35,6 +35,8 @@ pub struct ApplyOptions {
     /// MediaConvert throttles its API per account and Region
     /// (<https://docs.aws.amazon.com/general/latest/gr/mediaconvert.html>). Default 10.
     pub job_polls_per_second: u32,
+    /// Publish only: start (or find) the job and return without waiting for it.
+    pub(crate) start_jobs_only: bool,
 }
 
 impl Default for ApplyOptions {
@@ -49,6 +51,7 @@ impl Default for ApplyOptions {
             delete_buckets: false,
             max_attempts: 8,
             job_polls_per_second: 10,
+            start_jobs_only: false,
         }
     }
 }

@@ -103,6 +103,9 @@ pub struct PublishedAsset {
     /// [`Change::Update`] when changed content or settings were transcoded again.
     #[serde(flatten)]
     pub change: Change,
+    /// `false` when the publish was started without waiting ([`Publish::wait`]): the job runs, and
+    /// the URLs work once a later publish of the same source has finished it.
+    pub published: bool,
 }
 
 impl PublishedAsset {
@@ -125,6 +128,7 @@ pub struct Publish {
     client: VodClient,
     source: AssetSource,
     id: Option<AssetId>,
+    wait: bool,
 }
 
 impl VodClient {
@@ -137,6 +141,7 @@ impl VodClient {
             client: self.clone(),
             source,
             id: None,
+            wait: true,
         }
     }
 }
@@ -148,14 +153,29 @@ impl Publish {
         self
     }
 
+    /// Wait for the job and finish publishing (default). With `false` the publish uploads, starts
+    /// the job (or finds the one already running) and returns; publishing the same source again
+    /// later attaches to that job, transcodes nothing new, and finishes (the published index, the
+    /// copy into a MediaStore container, the invalidation).
+    pub fn wait(mut self, wait: bool) -> Self {
+        self.wait = wait;
+        self
+    }
+
     /// Starts on the current Tokio runtime. Input is checked before any AWS call; an invalid source
     /// or id fails the handle with [`Error::Invalid`].
     pub fn start(self) -> PublishHandle {
         Handle::spawn(move |sink| async move {
-            let Publish { client, source, id } = self;
+            let Publish {
+                client,
+                source,
+                id,
+                wait,
+            } = self;
             let asset = client.asset_for(&source, id.as_ref())?;
             let infra = client.infra().await?.clone();
-            let ctx = client.ctx(sink);
+            let mut ctx = client.ctx(sink);
+            ctx.options.start_jobs_only = !wait;
             for (step, outputs) in &infra.outputs {
                 ctx.record(step, &Change::NoOp, outputs);
             }
@@ -169,7 +189,15 @@ impl Publish {
                 );
             }
             let id = asset.id.clone();
-            let plan = crate::plan::publish::for_asset(&client.inner.pipeline, asset, upload);
+            let mut plan = crate::plan::publish::for_asset(&client.inner.pipeline, asset, upload);
+            if !wait {
+                plan.steps.retain(|s| {
+                    matches!(
+                        s.id,
+                        StepId::Upload(_) | StepId::UploadCaptions(_) | StepId::Job(_)
+                    )
+                });
+            }
             crate::apply::engine::run_forward(&plan, &ctx, crate::aws::Mode::Apply).await?;
             let job = StepId::Job(id.clone());
             let job_id = ctx
@@ -185,6 +213,7 @@ impl Publish {
                 id,
                 job_id,
                 change,
+                published: wait,
             })
         })
     }

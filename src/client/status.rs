@@ -199,6 +199,7 @@ impl VodClient {
                 id: asset,
                 job_id,
                 change: Change::NoOp,
+                published: true,
             })
             .collect())
     }

@@ -478,3 +478,132 @@ async fn upload_url_input_is_checked_first() {
     assert_eq!(fields, ["id", "size", "content_type", "expires"], "{err}");
     assert_eq!(emu.requests().len(), 0);
 }
+
+/// The content commands of `vod` against a deployed pipeline: publish (with `--json`), assets,
+/// asset, upload-url, unpublish, and exit code 2 for invalid input.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vod_content_commands() {
+    let (emu, _config, _pipeline) = deploy_infra("s3-origin.toml").await;
+    let dir = std::env::temp_dir().join(format!("vod-cli-content-{}", emu.port()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(shared_spec("s3-origin.toml")).unwrap();
+    let spec = dir.join("infra.toml");
+    std::fs::write(
+        &spec,
+        text.lines()
+            .filter(|l| !l.trim_start().starts_with("files"))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>(),
+    )
+    .unwrap();
+    let spec = spec.to_str().unwrap().to_owned();
+    let sample = sample();
+    let sample = sample.to_str().unwrap().to_owned();
+    let url = emu.endpoint_url();
+    let vod = move |args: Vec<String>| {
+        let url = url.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                vod_command(&url).args(&args).output().expect("vod runs")
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+
+    let out = vod(args(&["publish", &spec, &sample, "--json"])).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().unwrap()).expect("a JSON asset last");
+    assert_eq!(last["id"], "sample");
+    assert_eq!(last["change"], "create");
+    let first_url = last["playback"][0]["url"].as_str().unwrap().to_owned();
+
+    let out = vod(args(&["assets", &spec])).await;
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("sample  published") && stdout.contains(&first_url),
+        "{stdout}"
+    );
+
+    let out = vod(args(&["upload-url", &spec, "clip", "--size", "40MiB"])).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("vod complete-upload")
+            && stdout.contains("--upload-id")
+            && stdout.contains("vod publish"),
+        "{stdout}"
+    );
+
+    // Invalid input: exit code 2, the problem on stderr, before any AWS call.
+    emu.reset_requests();
+    for bad in [
+        args(&["publish", &spec, &sample, &sample, "--id", "x1"]),
+        args(&["publish", &spec, "s3://Not_A_Bucket/k.mp4"]),
+        args(&["upload-url", &spec, "clip", "--size", "0"]),
+        args(&["asset", &spec, "../etc"]),
+    ] {
+        let out = vod(bad.clone()).await;
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{bad:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(emu.requests().len(), 0, "{:?}", emu.requests());
+
+    let out = vod(args(&["unpublish", &spec, "sample"])).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = vod(args(&["asset", &spec, "sample", "--json"])).await;
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["status"], "not-found");
+}
+
+/// `wait(false)` starts the job and returns; publishing the same source again attaches to that job
+/// (no second `CreateJob`) and finishes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publish_without_waiting_then_finish() {
+    let (emu, config, pipeline) = deploy_infra("s3-origin.toml").await;
+    let vod = VodClient::with_options(&pipeline, &config, options());
+    emu.reset_requests();
+    let started = vod
+        .publish(AssetSource::file(sample()))
+        .wait(false)
+        .start()
+        .join()
+        .await
+        .unwrap();
+    assert!(!started.published);
+    let status = vod.asset("sample").await.unwrap();
+    assert!(
+        matches!(status, AssetStatus::Transcoding { job_id: Some(ref j), .. } if *j == started.job_id),
+        "{status:?}"
+    );
+    let done = vod
+        .publish(AssetSource::file(sample()))
+        .start()
+        .join()
+        .await
+        .unwrap();
+    assert!(done.published);
+    assert_eq!(done.job_id, started.job_id);
+    assert_eq!(count(&emu, "CreateJob"), 1);
+    assert_plays(&done).await;
+}

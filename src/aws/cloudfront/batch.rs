@@ -12,8 +12,8 @@ use std::time::Duration;
 use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
 use tokio::sync::oneshot;
 
-use crate::error::{aws_error, error_code};
 use crate::error::Error;
+use crate::error::{aws_error, error_code};
 
 /// Paths without a wildcard that may be in progress at once per distribution.
 pub(crate) const MAX_FILE_PATHS_IN_PROGRESS: usize = 3000;

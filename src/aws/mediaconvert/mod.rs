@@ -141,6 +141,12 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
 
     let claim_at = claim::location(&marker, &token);
     let job_id = start_or_join(ctx, step, p, &marker, &claim_at, &token).await?;
+    if ctx.options.start_jobs_only {
+        // The claim names the job: the next publish of the same content attaches to it.
+        return Ok(StepReport::new(change)
+            .output(OutputKey::JobId, job_id)
+            .output(OutputKey::Status, "STARTED"));
+    }
     // On failure the claim stays: it names the failed job, so the asset's status reports the
     // failure, and the next publish of the same content starts a new job.
     wait_for_job(ctx, step, p, &job_id).await?;
