@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! vod plan    <spec.toml> [--json] [--refresh]   the AWS calls that would create the pipeline
-//! vod apply   <spec.toml> [--json] [--wait]      create or update it; prints the playback URLs last
+//! vod apply   <spec.toml> [--json] [--wait] [--verify-checksums]
+//!                                               create or update it; prints the playback URLs last
 //! vod status  <spec.toml> [--json]               what exists, and whether it matches the spec
 //! vod destroy <spec.toml> [--json] [--delete-buckets]
 //! vod verify  <spec.toml> [--json] [--origin URL] [--disallowed-origin URL]
@@ -72,6 +73,10 @@ enum Command {
         /// Wait until the distribution is deployed.
         #[arg(long)]
         wait: bool,
+        /// Read and checksum every source file, even those whose size and modification time
+        /// match what their object records (by default such files are not read).
+        #[arg(long)]
+        verify_checksums: bool,
     },
     /// Show what exists and whether it matches the spec.
     Status {
@@ -267,12 +272,14 @@ async fn run(cmd: Command) -> (PathBuf, Result<ExitCode, Error>) {
             spec,
             json: as_json,
             wait,
+            verify_checksums,
         } => {
             let r = async {
                 let plan = VodPipeline::from_toml_file(&spec)?.plan();
                 let handle = plan
                     .apply(&aws_config().await)
                     .wait_for_deployment(wait)
+                    .verify_checksums(verify_checksums)
                     .start();
                 let deployment = drive(handle, as_json).await?;
                 print_deployment(&deployment, as_json);

@@ -35,6 +35,10 @@ pub struct ApplyOptions {
     /// MediaConvert throttles its API per account and Region
     /// (<https://docs.aws.amazon.com/general/latest/gr/mediaconvert.html>). Default 10.
     pub job_polls_per_second: u32,
+    /// Read and checksum every source file even when the size and modification time recorded on
+    /// its object match (default `false`: such a file is not read at all, so re-applying a spec
+    /// with unchanged files reads no mezzanine bytes).
+    pub verify_source_checksums: bool,
     /// Publish only: start (or find) the job and return without waiting for it.
     pub(crate) start_jobs_only: bool,
 }
@@ -51,6 +55,7 @@ impl Default for ApplyOptions {
             delete_buckets: false,
             max_attempts: 8,
             job_polls_per_second: 10,
+            verify_source_checksums: false,
             start_jobs_only: false,
         }
     }

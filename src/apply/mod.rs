@@ -183,6 +183,12 @@ impl Run {
         self.options.wait_for_deployment = wait;
         self
     }
+    /// Apply: read and checksum every source file, even one whose size and modification time match
+    /// what its object records ([`ApplyOptions::verify_source_checksums`]).
+    pub fn verify_checksums(mut self, verify: bool) -> Self {
+        self.options.verify_source_checksums = verify;
+        self
+    }
     /// Destroy: also empty and delete the buckets, source media included.
     pub fn delete_buckets(mut self, delete: bool) -> Self {
         self.options.delete_buckets = delete;

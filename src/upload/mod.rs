@@ -53,6 +53,7 @@ use serde::Serialize;
 use crate::error::Error;
 
 pub use part_size::{MAX_PARTS, PartSize, format_bytes, parse_bytes};
+pub use read::source_bytes_read;
 
 /// The checksum sent with every part and verified for the whole object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -305,12 +306,20 @@ pub struct UploaderBuilder {
     retry_backoff: Duration,
     abort_on_failure: bool,
     skip_unchanged: bool,
+    verify_checksums: bool,
     resume: bool,
     unsigned_payload: bool,
     read_mode: ReadMode,
 }
 
 impl UploaderBuilder {
+    /// Read and checksum a file to compare it with its object even when the size and modification
+    /// time recorded on the object (metadata `vod-pipeline-stamp`) match the file's (default
+    /// `false`: a matching stamp and a stored checksum mean the same object, and no byte is read).
+    pub fn verify_checksums(mut self, verify: bool) -> Self {
+        self.verify_checksums = verify;
+        self
+    }
     /// Part size (default [`PartSize::DEFAULT`], 16 MiB); raised automatically for files that would
     /// need more than [`MAX_PARTS`] parts.
     pub fn part_size(mut self, part_size: PartSize) -> Self {
@@ -395,6 +404,7 @@ impl UploaderBuilder {
                 retry_backoff: self.retry_backoff,
                 abort_on_failure: self.abort_on_failure,
                 skip_unchanged: self.skip_unchanged,
+                verify_checksums: self.verify_checksums,
                 resume: self.resume,
                 unsigned_payload: self.unsigned_payload,
                 read_mode: self.read_mode,
@@ -420,6 +430,7 @@ impl Uploader {
             retry_backoff: Duration::from_millis(250),
             abort_on_failure: true,
             skip_unchanged: true,
+            verify_checksums: false,
             resume: true,
             unsigned_payload: true,
             read_mode: ReadMode::default(),

@@ -137,7 +137,17 @@ fn open_direct(_path: &Path) -> Option<File> {
 /// Reads at least `len` bytes at `offset` into `buf` (which may be longer: a direct read asks for
 /// `len` rounded up to [`ALIGN`], and the file's end stops it short). A file that ends before `len`
 /// bytes is an unexpected end of file.
+/// Bytes read from local source files by this process, all uploaders together.
+static BYTES_READ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Bytes this process has read from local source files so far (to upload or to checksum them), for
+/// benchmarks and for telling whether an apply read any mezzanine at all.
+pub fn source_bytes_read() -> u64 {
+    BYTES_READ.load(Ordering::Relaxed)
+}
+
 fn read_at_least(file: &File, buf: &mut [u8], offset: u64, len: usize) -> std::io::Result<()> {
+    BYTES_READ.fetch_add(len as u64, Ordering::Relaxed);
     let mut got = 0;
     while got < len {
         match read_at(file, &mut buf[got..], offset + got as u64)? {

@@ -526,3 +526,63 @@ fn part_sizes_grow_for_huge_files() {
     assert!(q.parts(size) <= vod_pipeline::upload::MAX_PARTS);
     assert!(q > p);
 }
+
+/// The object records the file's size and modification time: an unchanged file is recognised
+/// without reading it (a file whose bytes changed but whose size and time were put back is taken as
+/// unchanged, which shows that no byte was read), and `verify_checksums` reads and compares.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unchanged_stamp_skips_without_reading() {
+    for size in [3 * MIB, 7 * MIB] {
+        let bucket = "stamps";
+        let (_emu, conf, client) = setup(bucket).await;
+        let dir = temp_dir(&format!("stamp-{size}"));
+        let path = make_file(&dir, "clip.mp4", size, 7);
+        let job = UploadJob::new(&path, bucket, "clip.mp4");
+        let uploader = Uploader::builder(s3(&conf, None, 3))
+            .part_size(part(5))
+            .build();
+        let first = uploader.upload(&job, &|_| {}).await.expect("upload");
+        assert_ne!(first.outcome, UploadOutcome::Skipped);
+        let head = client
+            .head_object()
+            .bucket(bucket)
+            .key("clip.mp4")
+            .send()
+            .await
+            .unwrap();
+        let stamp = head
+            .metadata()
+            .and_then(|m| m.get("vod-pipeline-stamp"))
+            .cloned();
+        assert!(
+            stamp
+                .as_deref()
+                .is_some_and(|s| s.starts_with(&format!("{size}:"))),
+            "{stamp:?}"
+        );
+
+        // Other bytes, same size and modification time.
+        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[0] ^= 0xff;
+        std::fs::write(&path, &bytes).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(modified)
+            .unwrap();
+        let again = uploader.upload(&job, &|_| {}).await.expect("upload");
+        assert_eq!(again.outcome, UploadOutcome::Skipped, "{size}");
+        assert_eq!(again.checksum, first.checksum);
+
+        let verifying = Uploader::builder(s3(&conf, None, 3))
+            .part_size(part(5))
+            .verify_checksums(true)
+            .build();
+        let checked = verifying.upload(&job, &|_| {}).await.expect("upload");
+        assert_ne!(checked.outcome, UploadOutcome::Skipped, "{size}");
+        assert_eq!(checked.checksum, crc64(&path));
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

@@ -96,6 +96,7 @@ async fn upload(ctx: &Ctx, step: &Step, p: &UploadParams, mode: Mode) -> Result<
     // that refresh can report it without uploading.
     let uploader = crate::upload::Uploader::builder(s3.clone())
         .skip_unchanged(false)
+        .verify_checksums(ctx.options.verify_source_checksums)
         .build();
     let job = crate::upload::UploadJob::new(path, p.bucket.as_str(), &p.key)
         .content_type(crate::types::content_type(&p.key));

@@ -30,6 +30,7 @@ pub(crate) struct Inner {
     pub retry_backoff: Duration,
     pub abort_on_failure: bool,
     pub skip_unchanged: bool,
+    pub verify_checksums: bool,
     pub resume: bool,
     pub unsigned_payload: bool,
     pub read_mode: ReadMode,
@@ -169,9 +170,18 @@ fn retryable(e: &Error) -> bool {
 
 /// Size and modification time: a file that changes under an upload is caught before completion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp(u64, Option<SystemTime>);
+pub(crate) struct Stamp(u64, Option<SystemTime>);
+
+/// The object metadata key that records the source file's [`Stamp`].
+pub(crate) const STAMP_KEY: &str = "vod-pipeline-stamp";
 
 impl Stamp {
+    /// `<size>:<modification time in ns since the Unix epoch>`; `None` without a modification time.
+    pub(crate) fn to_metadata(self) -> Option<String> {
+        let t = self.1?.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some(format!("{}:{}", self.0, t.as_nanos()))
+    }
+
     fn of(path: &Path) -> Result<Self, Error> {
         let m = std::fs::metadata(path).map_err(io_err(path))?;
         Ok(Stamp(m.len(), m.modified().ok()))
@@ -277,12 +287,24 @@ async fn compare(
     file: &Arc<Source>,
     size: u64,
 ) -> Result<Compared, Error> {
-    let Some((live_size, live_sum, e_tag)) = head(inner, job).await? else {
+    let Some(live) = head(inner, job).await? else {
         return Ok(Compared::Absent);
     };
-    if live_size == size
-        && let Some(live_sum) = live_sum
+    if live.size == size
+        && let Some(live_sum) = live.checksum
     {
+        // The object records the file's size and modification time: when they still match, the
+        // stored checksum stands for the file, and no byte of it is read.
+        let stamp = file
+            .metadata()
+            .ok()
+            .and_then(|m| Stamp(m.len(), m.modified().ok()).to_metadata());
+        if !inner.verify_checksums && stamp.is_some() && live.stamp == stamp {
+            return Ok(Compared::Same {
+                checksum: live_sum,
+                e_tag: live.e_tag,
+            });
+        }
         let alg = inner.checksum;
         let local = alg.encode(
             file_checksum(file, size, alg)
@@ -292,11 +314,13 @@ async fn compare(
         if local == live_sum {
             return Ok(Compared::Same {
                 checksum: local,
-                e_tag,
+                e_tag: live.e_tag,
             });
         }
     }
-    Ok(Compared::Differs { live_size })
+    Ok(Compared::Differs {
+        live_size: live.size,
+    })
 }
 
 /// [`compare`] for a file not yet opened; also returns the file's size.
@@ -308,11 +332,16 @@ pub(crate) async fn compare_file(inner: &Inner, job: &UploadJob) -> Result<(Comp
     Ok((compare(inner, job, &file, size).await?, size))
 }
 
-/// `(size, checksum, ETag)` of the object, `None` when there is none.
-async fn head(
-    inner: &Inner,
-    job: &UploadJob,
-) -> Result<Option<(u64, Option<String>, Option<String>)>, Error> {
+/// What `HeadObject` says of an object.
+pub(crate) struct Live {
+    pub size: u64,
+    pub checksum: Option<String>,
+    pub e_tag: Option<String>,
+    pub stamp: Option<String>,
+}
+
+/// The object's size, checksum, ETag and recorded stamp; `None` when there is none.
+pub(crate) async fn head(inner: &Inner, job: &UploadJob) -> Result<Option<Live>, Error> {
     match inner
         .client
         .head_object()
@@ -322,11 +351,12 @@ async fn head(
         .send()
         .await
     {
-        Ok(o) => Ok(Some((
-            o.content_length().unwrap_or_default().max(0) as u64,
-            checksum_of!(o, inner.checksum).map(str::to_owned),
-            o.e_tag().map(str::to_owned),
-        ))),
+        Ok(o) => Ok(Some(Live {
+            size: o.content_length().unwrap_or_default().max(0) as u64,
+            checksum: checksum_of!(o, inner.checksum).map(str::to_owned),
+            e_tag: o.e_tag().map(str::to_owned),
+            stamp: o.metadata().and_then(|m| m.get(STAMP_KEY)).cloned(),
+        })),
         Err(e)
             if matches!(error_code(&e), Some("NotFound" | "NoSuchKey"))
                 || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) =>
@@ -335,6 +365,13 @@ async fn head(
         }
         Err(e) => Err(aws_error("s3:HeadObject", &job.key, e)),
     }
+}
+
+/// The object metadata that records the file's stamp.
+pub(crate) fn stamp_metadata(stamp: Stamp) -> Option<std::collections::HashMap<String, String>> {
+    stamp
+        .to_metadata()
+        .map(|v| std::collections::HashMap::from([(STAMP_KEY.to_owned(), v)]))
 }
 
 fn content_type(job: &UploadJob) -> String {
@@ -379,6 +416,7 @@ async fn put(
             .bucket(&job.bucket)
             .key(&job.key)
             .content_type(content_type(job))
+            .set_metadata(stamp_metadata(stamp))
             .content_length(size as i64)
             .body(ByteStream::new(CountingBody::sdk_body(
                 data.clone(),
@@ -404,8 +442,11 @@ async fn put(
     let (returned, verified) = match checksum_of!(out, alg) {
         Some(s) => (Some(s.to_owned()), true),
         None => match head(inner, job).await? {
-            Some((_, Some(s), _)) => (Some(s), true),
-            _ => (None, false),
+            Some(super_live) => match super_live.checksum {
+                Some(s) => (Some(s), true),
+                None => (None, false),
+            },
+            None => (None, false),
         },
     };
     if let Some(r) = &returned

@@ -202,6 +202,7 @@ pub(super) async fn multipart(
                 .bucket(&job.bucket)
                 .key(&job.key)
                 .content_type(content_type(job))
+                .set_metadata(super::stamp_metadata(stamp))
                 .checksum_algorithm(alg.s3())
                 .checksum_type(ChecksumType::FullObject)
                 .send()
@@ -303,8 +304,11 @@ pub(super) async fn multipart(
     let (returned, verified) = match checksum_of!(out, alg) {
         Some(s) => (Some(s.to_owned()), true),
         None => match head(inner, job).await? {
-            Some((_, Some(s), _)) => (Some(s), true),
-            _ => (None, false),
+            Some(super_live) => match super_live.checksum {
+                Some(s) => (Some(s), true),
+                None => (None, false),
+            },
+            None => (None, false),
         },
     };
     if let Some(r) = &returned
