@@ -607,3 +607,45 @@ async fn publish_without_waiting_then_finish() {
     assert_eq!(count(&emu, "CreateJob"), 1);
     assert_plays(&done).await;
 }
+
+/// 100 unpublishes at once: CloudFront allows 15 wildcard paths in progress per distribution (the
+/// emulator enforces it), so the paths are batched into few invalidations that wait for room; every
+/// unpublish succeeds, none fails with TooManyInvalidationsInProgress.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_unpublishes_at_once_share_few_invalidations() {
+    let (emu, config, pipeline) = deploy_infra("s3-origin.toml").await;
+    let vod = VodClient::with_options(&pipeline, &config, options());
+    vod.assets().await.unwrap(); // the infrastructure looked up once
+    emu.reset_requests();
+    let results = futures::future::join_all((0..100).map(|i| {
+        let vod = vod.clone();
+        async move { vod.unpublish(&format!("asset-{i}")).send().await }
+    }))
+    .await;
+    for r in &results {
+        let r = r.as_ref().expect("every unpublish succeeds");
+        assert_eq!(r.objects_deleted, 0);
+    }
+    let log = emu.requests();
+    let created = log
+        .iter()
+        .filter(|e| e.operation == "CreateInvalidation" && e.status == 201)
+        .count();
+    let refused = log
+        .iter()
+        .filter(|e| e.operation == "CreateInvalidation" && e.status == 400)
+        .count();
+    assert!(
+        (7..=20).contains(&created),
+        "{created} invalidations for 100 wildcard paths, at most 15 each"
+    );
+    assert!(
+        refused >= 1,
+        "the quota was never reached: {created} created"
+    );
+    let ids: std::collections::HashSet<&str> = results
+        .iter()
+        .map(|r| r.as_ref().unwrap().invalidation_id.as_str())
+        .collect();
+    assert_eq!(ids.len(), created);
+}

@@ -606,6 +606,22 @@ async fn invalidation_only_for_republished_assets_of_an_existing_distribution() 
         Change::NoOp
     );
 
+    // A new asset on an existing distribution: nothing of it is cached but, briefly, an error.
+    let (ctx, _) = mock_ctx(&[]);
+    ctx.record(
+        &StepId::Distribution,
+        &Change::NoOp,
+        &[(OutputKey::Id, ID.into())],
+    );
+    ctx.record(&StepId::Copy("sample".into()), &Change::Create, &[]);
+    assert_eq!(
+        super::run(&ctx, inv_step, Mode::Apply)
+            .await
+            .unwrap()
+            .change,
+        Change::NoOp
+    );
+
     // A new distribution has nothing cached.
     let (ctx, _) = mock_ctx(&[]);
     ctx.record(
