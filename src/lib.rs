@@ -72,6 +72,8 @@
 //! - [`types`]: the typed values (bucket names, TTLs, bitrates, …), each citing its AWS rule;
 //! - [`VodPipeline`] and the builder inputs ([`SourceSpec`], [`TranscodeSpec`], …);
 //! - [`plan`]: the plan of AWS calls, with `Display` and JSON;
+//! - [`apply`]: applying, refreshing and destroying a plan (the infrastructure, and the spec's files);
+//! - [`client`]: the runtime client a service keeps to publish assets one at a time ([`VodClient`]);
 //! - [`upload`]: fast, verified, resumable uploads of large files into S3 ([`Uploader`]);
 //! - [`verify`]: playback verification through the distribution ([`Deployment::verify`]).
 

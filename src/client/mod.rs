@@ -7,7 +7,7 @@
 //! processes can publish at once.
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), vod_pipeline::Error> {
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use vod_pipeline::{AssetSource, VodPipeline};
 //! let config = aws_config::load_from_env().await;
 //! let pipeline = VodPipeline::from_toml_file("examples/specs/s3-origin.toml")?;

@@ -353,6 +353,8 @@ async fn browser_style_upload_then_publish() {
         parts.iter().map(|p| p.length).sum::<u64>(),
         bytes.len() as u64
     );
+    // While the parts arrive, the asset is uploading.
+    assert_eq!(vod.asset("browser").await.unwrap(), AssetStatus::Uploading);
     for part in parts {
         let start = part.offset as usize;
         let body = bytes[start..start + part.length as usize].to_vec();
@@ -648,4 +650,50 @@ async fn a_hundred_unpublishes_at_once_share_few_invalidations() {
         .map(|r| r.as_ref().unwrap().invalidation_id.as_str())
         .collect();
     assert_eq!(ids.len(), created);
+}
+
+/// A job that fails: the publish returns MediaConvert's error, the asset's status says failed with
+/// the code and message, and publishing again starts a new job rather than reattaching to the failed
+/// one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_job_is_reported_and_retried() {
+    let (emu, config, pipeline) = deploy_infra("s3-origin.toml").await;
+    let vod = VodClient::with_options(&pipeline, &config, options());
+    let dir = std::env::temp_dir().join(format!("vod-broken-{}", emu.port()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let broken = dir.join("broken.mp4");
+    std::fs::write(&broken, b"this is not a video").unwrap();
+    emu.reset_requests();
+    let err = vod
+        .publish(AssetSource::file(&broken))
+        .start()
+        .join()
+        .await
+        .unwrap_err();
+    let vod_pipeline::Error::Job { job_id, .. } = &err else {
+        panic!("{err:?}")
+    };
+    match vod.asset("broken").await.unwrap() {
+        AssetStatus::Failed {
+            job_id: failed,
+            code,
+            message,
+        } => {
+            assert_eq!(&failed, job_id);
+            assert!(code.is_some(), "{message}");
+            assert!(!message.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+    let again = vod
+        .publish(AssetSource::file(&broken))
+        .start()
+        .join()
+        .await
+        .unwrap_err();
+    let vod_pipeline::Error::Job { job_id: second, .. } = &again else {
+        panic!("{again:?}")
+    };
+    assert_ne!(second, job_id, "a new job, not the failed one");
+    assert_eq!(count(&emu, "CreateJob"), 2);
 }
