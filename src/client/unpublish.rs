@@ -103,7 +103,7 @@ impl Unpublish {
                 deleted += crate::aws::mediastore::delete_copied(&ctx, step).await?;
             }
         }
-        let keys = list_keys(&ctx, out_bucket, &folder).await?;
+        let keys = index::list(&ctx, out_bucket, &folder).await?;
         index::delete(&ctx, out_bucket, &keys).await?;
         deleted += keys.len();
 
@@ -153,29 +153,4 @@ fn placeholder(id: &str) -> crate::Asset {
         caption_file: None,
         caption_key: None,
     }
-}
-
-async fn list_keys(
-    ctx: &crate::aws::Ctx,
-    bucket: &str,
-    prefix: &str,
-) -> Result<Vec<String>, Error> {
-    let mut keys = Vec::new();
-    let mut pages = ctx
-        .clients
-        .s3
-        .list_objects_v2()
-        .bucket(bucket)
-        .prefix(prefix)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| aws_error("s3:ListObjectsV2", prefix, e))?;
-        keys.extend(
-            page.contents()
-                .iter()
-                .filter_map(|o| o.key().map(str::to_owned)),
-        );
-    }
-    Ok(keys)
 }

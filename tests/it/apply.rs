@@ -351,12 +351,7 @@ async fn infrastructure_only() {
     for spec in ["s3-origin.toml", "mediastore.toml"] {
         let emu = emulator().await;
         let config = sdk_config(&emu).await;
-        let text = std::fs::read_to_string(shared_spec(spec)).unwrap();
-        let without: String = text
-            .lines()
-            .filter(|l| !l.trim_start().starts_with("files"))
-            .map(|l| format!("{l}\n"))
-            .collect();
+        let without = spec_without_files(spec);
         let dir = shared_spec(spec).parent().unwrap().to_owned();
         let plan = VodPipeline::from_toml_str(&without, &dir)
             .expect("valid without files")

@@ -9,12 +9,7 @@ use vod_pipeline::{AssetSource, AssetStatus, Change, PublishedAsset, VodClient, 
 
 /// The shared spec without its `files`: infrastructure only.
 pub fn infra_only(spec: &str) -> VodPipeline {
-    let text = std::fs::read_to_string(shared_spec(spec)).unwrap();
-    let without: String = text
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("files"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let without = spec_without_files(spec);
     let dir = shared_spec(spec).parent().unwrap().to_owned();
     VodPipeline::from_toml_str(&without, &dir).expect("valid without files")
 }
@@ -488,16 +483,8 @@ async fn vod_content_commands() {
     let (emu, _config, _pipeline) = deploy_infra("s3-origin.toml").await;
     let dir = std::env::temp_dir().join(format!("vod-cli-content-{}", emu.port()));
     std::fs::create_dir_all(&dir).unwrap();
-    let text = std::fs::read_to_string(shared_spec("s3-origin.toml")).unwrap();
     let spec = dir.join("infra.toml");
-    std::fs::write(
-        &spec,
-        text.lines()
-            .filter(|l| !l.trim_start().starts_with("files"))
-            .map(|l| format!("{l}\n"))
-            .collect::<String>(),
-    )
-    .unwrap();
+    std::fs::write(&spec, spec_without_files("s3-origin.toml")).unwrap();
     let spec = spec.to_str().unwrap().to_owned();
     let sample = sample();
     let sample = sample.to_str().unwrap().to_owned();

@@ -19,7 +19,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use serde::{Deserialize, Serialize};
 
 use super::S3Location;
-use crate::aws::{Ctx, aws_error, error_code};
+use crate::aws::{Ctx, aws_error};
 use crate::error::Error;
 use crate::names::CLAIM_PREFIX;
 
@@ -82,37 +82,15 @@ pub(crate) async fn record(
 
 /// The claim, if it exists.
 pub(crate) async fn read(ctx: &Ctx, loc: &S3Location) -> Result<Option<Held>, Error> {
-    let out = match ctx
-        .clients
-        .s3
-        .get_object()
-        .bucket(&loc.bucket)
-        .key(&loc.key)
-        .send()
-        .await
-    {
-        Ok(out) => out,
-        Err(e) if matches!(error_code(&e), Some("NoSuchKey" | "NotFound")) => return Ok(None),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
-        Err(e) => return Err(aws_error("s3:GetObject", &loc.to_string(), e)),
-    };
-    let age = out
-        .last_modified()
-        .and_then(|t| SystemTime::try_from(*t).ok())
-        .and_then(|t| SystemTime::now().duration_since(t).ok())
-        .unwrap_or_default();
-    let bytes = out
-        .body
-        .collect()
-        .await
-        .map_err(|e| Error::Step {
-            step: loc.to_string(),
-            message: format!("cannot read the claim: {e}"),
-        })?
-        .into_bytes();
-    // An unreadable claim names no job: after the grace period it is taken over.
-    let body = serde_json::from_slice(&bytes).unwrap_or_default();
-    Ok(Some(Held { body, age }))
+    Ok(super::get_object(ctx, loc, "the claim")
+        .await?
+        .map(|(bytes, modified)| Held {
+            // An unreadable claim names no job: after the grace period it is taken over.
+            body: serde_json::from_slice(&bytes).unwrap_or_default(),
+            age: modified
+                .and_then(|t| SystemTime::now().duration_since(t).ok())
+                .unwrap_or_default(),
+        }))
 }
 
 /// Deletes the claim (gone already is fine).

@@ -276,6 +276,17 @@ pub(crate) async fn read_marker(
     ctx: &Ctx,
     loc: &S3Location,
 ) -> Result<Option<Result<Marker, String>>, Error> {
+    Ok(get_object(ctx, loc, "the job marker")
+        .await?
+        .map(|(bytes, _)| serde_json::from_slice::<Marker>(&bytes).map_err(|e| e.to_string())))
+}
+
+/// A small object's bytes and its last modification, `None` when it (or its bucket) does not exist.
+pub(crate) async fn get_object(
+    ctx: &Ctx,
+    loc: &S3Location,
+    what: &str,
+) -> Result<Option<(bytes::Bytes, Option<SystemTime>)>, Error> {
     let out = match ctx
         .clients
         .s3
@@ -299,13 +310,14 @@ pub(crate) async fn read_marker(
             };
         }
     };
+    let modified = out
+        .last_modified()
+        .and_then(|t| SystemTime::try_from(*t).ok());
     let bytes = out.body.collect().await.map_err(|e| Error::Step {
         step: loc.to_string(),
-        message: format!("cannot read the job marker: {e}"),
+        message: format!("cannot read {what}: {e}"),
     })?;
-    Ok(Some(
-        serde_json::from_slice::<Marker>(&bytes.into_bytes()).map_err(|e| e.to_string()),
-    ))
+    Ok(Some((bytes.into_bytes(), modified)))
 }
 
 async fn write_marker(

@@ -51,7 +51,8 @@ fn split(folder: &str) -> Result<(&str, &str), Error> {
         })
 }
 
-async fn list(ctx: &Ctx, bucket: &str, prefix: &str) -> Result<Vec<String>, Error> {
+/// Every key under `prefix`, page by page.
+pub(crate) async fn list(ctx: &Ctx, bucket: &str, prefix: &str) -> Result<Vec<String>, Error> {
     let mut keys = Vec::new();
     let mut pages = ctx
         .clients

@@ -51,6 +51,16 @@ pub fn shared_spec(name: &str) -> PathBuf {
     p
 }
 
+/// A shared spec's text without its `files` line: the infrastructure only.
+pub fn spec_without_files(name: &str) -> String {
+    std::fs::read_to_string(shared_spec(name))
+        .expect("the shared spec reads")
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("files"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 /// An HTTP response as the tests need it.
 #[derive(Debug)]
 pub struct Response {
