@@ -118,15 +118,17 @@ async fn publish_status_unpublish(spec: &str) {
     assert_eq!(from_file.change, Change::Create);
     assert_plays(&from_file).await;
     let seen = watcher.await.unwrap();
+    // Progress while the job runs: MediaConvert's percent and phase, as `GetJob` reports them.
     assert!(
         seen.iter().any(|s| matches!(
             s,
             AssetStatus::Transcoding {
                 job_id: Some(_),
-                ..
+                percent: Some(_),
+                phase: Some(_),
             }
         )),
-        "{spec}: no transcoding status while the job ran: {seen:?}"
+        "{spec}: no transcoding progress while the job ran: {seen:?}"
     );
     assert!(
         matches!(seen.last(), Some(AssetStatus::Published(_))),
