@@ -282,42 +282,56 @@ pub(crate) async fn read_marker(
 }
 
 /// A small object's bytes and its last modification, `None` when it (or its bucket) does not exist.
+/// A body that breaks off is read again (twice at most): the marker and the claim are rewritten and
+/// deleted by other publishers while this one reads them.
 pub(crate) async fn get_object(
     ctx: &Ctx,
     loc: &S3Location,
     what: &str,
 ) -> Result<Option<(bytes::Bytes, Option<SystemTime>)>, Error> {
-    let out = match ctx
-        .clients
-        .s3
-        .get_object()
-        .bucket(&loc.bucket)
-        .key(&loc.key)
-        .send()
-        .await
-    {
-        Ok(out) => out,
-        Err(e) => {
-            let missing = e.as_service_error().is_some_and(|s| s.is_no_such_key())
-                || matches!(
-                    error_code(&e),
-                    Some("NoSuchKey" | "NotFound" | "NoSuchBucket")
-                );
-            return if missing {
-                Ok(None)
-            } else {
-                Err(aws_error("s3:GetObject", &loc.to_string(), e))
-            };
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let out = match ctx
+            .clients
+            .s3
+            .get_object()
+            .bucket(&loc.bucket)
+            .key(&loc.key)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => {
+                let missing = e.as_service_error().is_some_and(|s| s.is_no_such_key())
+                    || matches!(
+                        error_code(&e),
+                        Some("NoSuchKey" | "NotFound" | "NoSuchBucket")
+                    );
+                return if missing {
+                    Ok(None)
+                } else {
+                    Err(aws_error("s3:GetObject", &loc.to_string(), e))
+                };
+            }
+        };
+        let modified = out
+            .last_modified()
+            .and_then(|t| SystemTime::try_from(*t).ok());
+        match out.body.collect().await {
+            Ok(bytes) => return Ok(Some((bytes.into_bytes(), modified))),
+            Err(e) if attempt >= 3 => {
+                return Err(Error::Step {
+                    step: loc.to_string(),
+                    message: format!("cannot read {what}: {e}"),
+                });
+            }
+            Err(e) => {
+                tracing::debug!("{loc}: reading {what} broke off ({e}); reading it again");
+                tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
+            }
         }
-    };
-    let modified = out
-        .last_modified()
-        .and_then(|t| SystemTime::try_from(*t).ok());
-    let bytes = out.body.collect().await.map_err(|e| Error::Step {
-        step: loc.to_string(),
-        message: format!("cannot read {what}: {e}"),
-    })?;
-    Ok(Some((bytes.into_bytes(), modified)))
+    }
 }
 
 async fn write_marker(
