@@ -184,7 +184,8 @@ impl VodClient {
                 let e = newest
                     .entry(asset.to_owned())
                     .or_insert((at.0, at.1, job.to_owned()));
-                if (at.0, at.1) > (e.0, e.1) {
+                // The same order as the index's own clean-up: time, then job id.
+                if (at.0, at.1, job) > (e.0, e.1, e.2.as_str()) {
                     *e = (at.0, at.1, job.to_owned());
                 }
             }

@@ -277,6 +277,21 @@ async fn republishing_changed_content_transcodes_and_invalidates() {
     assert_eq!(count(&emu, "CreateJob"), 1);
     assert_eq!(count(&emu, "CreateInvalidation"), 1);
     assert_plays(&second).await;
+    // The index names the new job only: the earlier job's entry is gone.
+    let listed = vod.assets().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].job_id, second.job_id);
+    let index = s3_client(&config)
+        .list_objects_v2()
+        .bucket(pipeline.transcode().output_bucket.as_str())
+        .prefix(format!(
+            "{}.vod-pipeline/assets/sample/",
+            pipeline.transcode().output_prefix
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(index.contents().len(), 1, "{:?}", index.contents());
 }
 
 /// Bad input is refused before any AWS call, with the field, the value and the rule.

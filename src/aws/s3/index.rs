@@ -11,7 +11,8 @@ use crate::error::Error;
 use crate::names::parse_s3_uri;
 
 /// Records the asset (folder `s3://bucket/…/assets/<asset>/`) as published by `job_id`, and removes
-/// the entries of earlier jobs.
+/// the entries written before it. Entries written after it (a concurrent republish of the same id)
+/// stay: of two publishers racing, the later entry survives, never neither.
 pub(crate) async fn record(ctx: &Ctx, folder: &str, job_id: &str) -> Result<(), Error> {
     let (bucket, prefix) = split(folder)?;
     let key = format!("{prefix}{job_id}");
@@ -24,10 +25,17 @@ pub(crate) async fn record(ctx: &Ctx, folder: &str, job_id: &str) -> Result<(), 
         .send()
         .await
         .map_err(|e| aws_error("s3:PutObject", folder, e))?;
-    let stale: Vec<String> = list(ctx, bucket, prefix)
-        .await?
+    let entries = list_dated(ctx, bucket, prefix).await?;
+    let Some(ours) = entries.iter().find(|(k, _)| *k == key).map(|(_, t)| *t) else {
+        // Not listed yet: leave the others; listings take the newest entry of an asset.
+        return Ok(());
+    };
+    // Ordered by time, then key (MediaConvert job ids begin with their creation time in ms): a
+    // total order, so that of racing publishers exactly one entry, the greatest, survives.
+    let stale: Vec<String> = entries
         .into_iter()
-        .filter(|k| *k != key)
+        .filter(|(k, t)| (*t, k.as_str()) < (ours, key.as_str()))
+        .map(|(k, _)| k)
         .collect();
     delete(ctx, bucket, &stale).await
 }
@@ -53,6 +61,19 @@ fn split(folder: &str) -> Result<(&str, &str), Error> {
 
 /// Every key under `prefix`, page by page.
 pub(crate) async fn list(ctx: &Ctx, bucket: &str, prefix: &str) -> Result<Vec<String>, Error> {
+    Ok(list_dated(ctx, bucket, prefix)
+        .await?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect())
+}
+
+/// Every key under `prefix` with its last modification (seconds, nanoseconds).
+async fn list_dated(
+    ctx: &Ctx,
+    bucket: &str,
+    prefix: &str,
+) -> Result<Vec<(String, (i64, u32))>, Error> {
     let mut keys = Vec::new();
     let mut pages = ctx
         .clients
@@ -64,11 +85,12 @@ pub(crate) async fn list(ctx: &Ctx, bucket: &str, prefix: &str) -> Result<Vec<St
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| aws_error("s3:ListObjectsV2", prefix, e))?;
-        keys.extend(
-            page.contents()
-                .iter()
-                .filter_map(|o| o.key().map(str::to_owned)),
-        );
+        keys.extend(page.contents().iter().filter_map(|o| {
+            let at = o
+                .last_modified()
+                .map_or((0, 0), |t| (t.secs(), t.subsec_nanos()));
+            o.key().map(|k| (k.to_owned(), at))
+        }));
     }
     Ok(keys)
 }
