@@ -80,61 +80,92 @@ impl Invalidations {
     }
 
     async fn flush(self: Arc<Self>, sender: Sender, distribution_id: String) {
-        tokio::time::sleep(GATHER).await;
         loop {
-            let batch = {
-                let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
-                let q = queues.entry(distribution_id.clone()).or_default();
-                let batch = take_batch(&mut q.waiting);
-                if batch.is_empty() {
-                    q.flushing = false;
-                    return;
+            // Let the requests that arrive together gather into one batch.
+            tokio::time::sleep(GATHER).await;
+            let mut batch = Vec::new();
+            if !self.top_up(&distribution_id, &mut batch) {
+                return;
+            }
+            let started = tokio::time::Instant::now();
+            let mut backoff = sender.backoff.max(Duration::from_millis(1));
+            let result = loop {
+                match create(&sender, &distribution_id, distinct_paths(&batch)).await {
+                    Err(Refused::AtLimit(e)) if started.elapsed() < sender.timeout => {
+                        tracing::info!(target: "vod_pipeline::apply", "distribution {distribution_id}: invalidations at CloudFront's limit ({e}); retrying in {backoff:?}");
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(sender.max_backoff.max(backoff));
+                        // Whatever arrived while waiting joins the batch, as far as the quotas allow:
+                        // the room that frees up is used by as few invalidations as possible.
+                        self.top_up(&distribution_id, &mut batch);
+                    }
+                    Err(Refused::AtLimit(e) | Refused::Other(e)) => break Err(e.to_string()),
+                    Ok(id) => break Ok(id),
                 }
-                batch
             };
-            let paths: BTreeSet<String> =
-                batch.iter().flat_map(|(p, _)| p.iter().cloned()).collect();
-            let result = create(&sender, &distribution_id, paths.into_iter().collect())
-                .await
-                .map_err(|e| e.to_string());
             for (_, reply) in batch {
                 let _ = reply.send(result.clone());
             }
         }
     }
+
+    /// Moves waiting requests into `batch` while they fit. Returns false (and marks the queue idle)
+    /// when both are empty.
+    fn top_up(&self, distribution_id: &str, batch: &mut Vec<(Vec<String>, Reply)>) -> bool {
+        let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        let q = queues.entry(distribution_id.to_owned()).or_default();
+        fill_batch(batch, &mut q.waiting);
+        if batch.is_empty() {
+            q.flushing = false;
+            return false;
+        }
+        true
+    }
 }
 
-/// The longest prefix of the waiting requests whose distinct paths fit in one invalidation within
-/// the quotas (at least one request, which the caller split to fit).
-fn take_batch(waiting: &mut Vec<(Vec<String>, Reply)>) -> Vec<(Vec<String>, Reply)> {
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
-    let (mut wild, mut files, mut n) = (0, 0, 0);
+fn distinct_paths(batch: &[(Vec<String>, Reply)]) -> Vec<String> {
+    let paths: BTreeSet<&String> = batch.iter().flat_map(|(p, _)| p).collect();
+    paths.into_iter().cloned().collect()
+}
+
+/// Moves the longest prefix of the waiting requests into `batch` whose distinct paths, with the
+/// batch's own, fit in one invalidation within the quotas (at least one request into an empty batch,
+/// which the caller split to fit).
+fn fill_batch(batch: &mut Vec<(Vec<String>, Reply)>, waiting: &mut Vec<(Vec<String>, Reply)>) {
+    let mut seen: BTreeSet<String> = batch.iter().flat_map(|(p, _)| p.iter().cloned()).collect();
+    let mut wild = seen.iter().filter(|p| p.ends_with('*')).count();
+    let mut files = seen.len() - wild;
+    let mut n = 0;
     for (paths, _) in waiting.iter() {
-        let new: BTreeSet<&str> = paths
-            .iter()
-            .map(String::as_str)
-            .filter(|p| !seen.contains(p))
-            .collect();
+        let new: BTreeSet<&String> = paths.iter().filter(|p| !seen.contains(*p)).collect();
         let w = new.iter().filter(|p| p.ends_with('*')).count();
         let f = new.len() - w;
-        if n > 0
+        if (n > 0 || !batch.is_empty())
             && (wild + w > MAX_WILDCARD_PATHS_IN_PROGRESS || files + f > MAX_FILE_PATHS_IN_PROGRESS)
         {
             break;
         }
         wild += w;
         files += f;
-        seen.extend(new);
+        seen.extend(new.into_iter().cloned());
         n += 1;
     }
-    waiting.drain(..n).collect()
+    batch.extend(waiting.drain(..n));
+}
+
+/// Why a `CreateInvalidation` did not create one.
+enum Refused {
+    /// `TooManyInvalidationsInProgress`: worth waiting for.
+    AtLimit(Error),
+    /// Anything else.
+    Other(Error),
 }
 
 async fn create(
     sender: &Sender,
     distribution_id: &str,
     paths: Vec<String>,
-) -> Result<String, Error> {
+) -> Result<String, Refused> {
     let mut text = format!("{}\0{:?}", sender.pipeline, std::time::SystemTime::now());
     for p in &paths {
         text.push('\0');
@@ -145,6 +176,9 @@ async fn create(
         sender.pipeline,
         crate::names::fnv1a64(text.as_bytes())
     );
+    let internal = |e: aws_sdk_cloudfront::error::BuildError| {
+        Refused::Other(Error::internal("invalidation batch", e.to_string()))
+    };
     let batch = InvalidationBatch::builder()
         .caller_reference(caller_reference)
         .paths(
@@ -152,46 +186,33 @@ async fn create(
                 .quantity(paths.len() as i32)
                 .set_items(Some(paths))
                 .build()
-                .map_err(|e| Error::internal("invalidation batch", e.to_string()))?,
+                .map_err(internal)?,
         )
         .build()
-        .map_err(|e| Error::internal("invalidation batch", e.to_string()))?;
-    let started = tokio::time::Instant::now();
-    let mut backoff = sender.backoff.max(Duration::from_millis(1));
-    loop {
-        match sender
-            .client
-            .create_invalidation()
-            .distribution_id(distribution_id)
-            .invalidation_batch(batch.clone())
-            .send()
-            .await
-        {
-            Ok(out) => {
-                return out
-                    .invalidation
-                    .map(|i| i.id)
-                    .ok_or_else(|| Error::IncompleteResponse {
-                        operation: "cloudfront:CreateInvalidation".into(),
-                        resource: distribution_id.to_owned(),
-                        field: "Invalidation".into(),
-                    });
-            }
-            Err(e)
-                if error_code(&e) == Some("TooManyInvalidationsInProgress")
-                    && started.elapsed() < sender.timeout =>
-            {
-                tracing::info!(target: "vod_pipeline::apply", "distribution {distribution_id}: invalidations at CloudFront's limit; retrying in {backoff:?}");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(sender.max_backoff.max(backoff));
-            }
-            Err(e) => {
-                return Err(aws_error(
-                    "cloudfront:CreateInvalidation",
-                    distribution_id,
-                    e,
-                ));
-            }
+        .map_err(internal)?;
+    match sender
+        .client
+        .create_invalidation()
+        .distribution_id(distribution_id)
+        .invalidation_batch(batch)
+        .send()
+        .await
+    {
+        Ok(out) => out.invalidation.map(|i| i.id).ok_or_else(|| {
+            Refused::Other(Error::IncompleteResponse {
+                operation: "cloudfront:CreateInvalidation".into(),
+                resource: distribution_id.to_owned(),
+                field: "Invalidation".into(),
+            })
+        }),
+        Err(e) => {
+            let at_limit = error_code(&e) == Some("TooManyInvalidationsInProgress");
+            let e = aws_error("cloudfront:CreateInvalidation", distribution_id, e);
+            Err(if at_limit {
+                Refused::AtLimit(e)
+            } else {
+                Refused::Other(e)
+            })
         }
     }
 }
@@ -244,6 +265,12 @@ mod tests {
             .collect()
     }
 
+    fn take_batch(waiting: &mut Vec<(Vec<String>, Reply)>) -> Vec<(Vec<String>, Reply)> {
+        let mut batch = Vec::new();
+        fill_batch(&mut batch, waiting);
+        batch
+    }
+
     #[test]
     fn batches_stay_within_the_wildcard_quota() {
         let ids: Vec<String> = (0..40).map(|i| format!("/a{i}/*")).collect();
@@ -267,5 +294,25 @@ mod tests {
         let mut waiting = requests(&[&files, &["/g1", "/g2"], &["/c/*"]]);
         assert_eq!(take_batch(&mut waiting).len(), 1);
         assert_eq!(take_batch(&mut waiting).len(), 2);
+    }
+
+    #[test]
+    fn a_waiting_batch_takes_in_what_arrives_until_full() {
+        let ids: Vec<String> = (0..20).map(|i| format!("/a{i}/*")).collect();
+        let each: Vec<Vec<&str>> = ids.iter().map(|p| vec![p.as_str()]).collect();
+        let each: Vec<&[&str]> = each.iter().map(Vec::as_slice).collect();
+        let mut waiting = requests(&each[..4]);
+        let mut batch = take_batch(&mut waiting);
+        assert_eq!(batch.len(), 4);
+        // A repeat of a path already in the batch costs nothing; new paths fill up to 15.
+        let mut more = requests(&[&["/a0/*"]]);
+        more.extend(requests(&each[4..]));
+        fill_batch(&mut batch, &mut more);
+        assert_eq!(batch.len(), 16);
+        assert_eq!(distinct_paths(&batch).len(), 15);
+        assert_eq!(more.len(), 5);
+        // A full batch takes nothing more, not even one request.
+        fill_batch(&mut batch, &mut more);
+        assert_eq!(batch.len(), 16);
     }
 }
