@@ -18,6 +18,11 @@ pub enum Error {
     #[error("{0}")]
     Invalid(Violations),
 
+    /// An input of the CloudFront signer is invalid: the key-pair id, the private key (never shown),
+    /// the URL or the policy. Every problem found is listed. Nothing was signed.
+    #[error("cannot sign: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidSigningInput(Vec<Violation>),
+
     /// A spec file could not be read.
     #[error("cannot read spec file {}: {source}", path.display())]
     SpecRead {
@@ -175,10 +180,11 @@ pub enum ErrorCategory {
 }
 
 impl Error {
-    /// The validation problems, when this is [`Error::Invalid`].
+    /// The validation problems, when this is [`Error::Invalid`] or [`Error::InvalidSigningInput`].
     pub fn violations(&self) -> &[Violation] {
         match self {
             Error::Invalid(v) => &v.0,
+            Error::InvalidSigningInput(v) => v,
             _ => &[],
         }
     }
@@ -191,9 +197,10 @@ impl Error {
     /// "Fix your input", "AWS said no", "retry later", or a local problem.
     pub fn category(&self) -> ErrorCategory {
         match self {
-            Error::Invalid(_) | Error::SpecRead { .. } | Error::SpecParse { .. } => {
-                ErrorCategory::Input
-            }
+            Error::Invalid(_)
+            | Error::InvalidSigningInput(_)
+            | Error::SpecRead { .. }
+            | Error::SpecParse { .. } => ErrorCategory::Input,
             Error::Aws(a) if a.retryable => ErrorCategory::Transient,
             Error::Timeout { .. } => ErrorCategory::Transient,
             Error::Aws(_)

@@ -74,6 +74,7 @@
 //! - [`plan`]: the plan of AWS calls, with `Display` and JSON;
 //! - [`apply`]: applying, refreshing and destroying a plan (the infrastructure, and the spec's files);
 //! - [`client`]: the runtime client a service keeps to publish assets one at a time ([`VodClient`]);
+//! - [`sign`]: CloudFront signed URLs and signed cookies for private content ([`Signer`]);
 //! - [`upload`]: fast, verified, resumable uploads of large files into S3 ([`Uploader`]);
 //! - [`verify`]: playback verification through the distribution ([`Deployment::verify`]).
 
@@ -87,6 +88,7 @@ mod error;
 mod names;
 pub mod plan;
 mod secret;
+pub mod sign;
 mod spec;
 pub mod types;
 pub mod upload;
@@ -100,6 +102,7 @@ pub use client::{AssetSource, AssetStatus, PublishHandle, PublishedAsset, Unpubl
 pub use error::{AwsError, Error, ErrorCategory, InvalidValue, Violation, Violations};
 pub use plan::{Plan, Step};
 pub use secret::Secret;
+pub use sign::{Policy, SignedCookies, Signer};
 pub use spec::VodPipelineBuilder;
 pub use spec::input::{
     AudioSpec, CaptionsSpec, CloudFrontSpec, Input, LadderSpec, MediaStoreSpec, ObjectCachingMode,

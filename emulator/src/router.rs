@@ -145,6 +145,10 @@ pub async fn dispatch(
         request_id: request_id.clone(),
         account_id: ACCOUNT_ID.to_string(),
         base_url: shared.config.base_url.clone(),
+        peer: parts
+            .extensions
+            .get::<crate::wire::PeerAddr>()
+            .map(|p| p.0.ip()),
     };
 
     let (latency, fault) = shared.knobs.decide(target.service());

@@ -6,6 +6,7 @@
 //! - The AWS-managed CloudFront policies and their ids: [`managed_cache_policy_ids`],
 //!   [`managed_origin_request_policy_ids`], [`managed_response_headers_policy_ids`], all of them in
 //!   [`managed_policy_ids`].
+//! - CloudFront key group quotas: [`MAX_PUBLIC_KEYS_PER_KEY_GROUP`], [`MAX_KEY_GROUPS_PER_CACHE_BEHAVIOR`].
 //! - The `Content-Type` the emulated MediaConvert writes for each output file extension: [`CONTENT_TYPES`],
 //!   [`DEFAULT_CONTENT_TYPE`], [`content_type`].
 
@@ -47,6 +48,14 @@ pub const MAX_FILE_INVALIDATIONS_IN_PROGRESS: usize = 3000;
 pub const MAX_WILDCARD_INVALIDATIONS_IN_PROGRESS: usize = 15;
 
 /// Prefixes (lowercase) of header names CloudFront refuses as origin custom headers.
+/// Public keys in one CloudFront key group (a quota AWS can raise; this is the default).
+/// CreateKeyGroup and UpdateKeyGroup answer `TooManyPublicKeysInKeyGroup` past it
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-key-groups>).
+pub const MAX_PUBLIC_KEYS_PER_KEY_GROUP: usize = 5;
+
+/// Key groups that one cache behavior may trust (`TooManyKeyGroupsAssociatedToDistribution`).
+pub const MAX_KEY_GROUPS_PER_CACHE_BEHAVIOR: usize = 4;
+
 pub const FORBIDDEN_ORIGIN_HEADER_PREFIXES: &[&str] = &["x-amz-", "x-edge-"];
 
 /// Whether CloudFront refuses `name` as an origin custom header name (compared without regard to ASCII case; an

@@ -167,7 +167,7 @@ async fn serve(listener: TcpListener, shared: SharedRef, mut shutdown: watch::Re
         tokio::select! {
             _ = shutdown.changed() => break,
             accepted = listener.accept() => {
-                let (stream, _peer) = match accepted {
+                let (stream, peer) = match accepted {
                     Ok(x) => x,
                     Err(e) => {
                         tracing::warn!("accept failed: {e}");
@@ -179,7 +179,8 @@ async fn serve(listener: TcpListener, shared: SharedRef, mut shutdown: watch::Re
                 let shared = shared.clone();
                 let mut shutdown = shutdown.clone();
                 conns.spawn(async move {
-                    let svc = service_fn(move |req| {
+                    let svc = service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
+                        req.extensions_mut().insert(crate::wire::PeerAddr(peer));
                         let shared = shared.clone();
                         async move { crate::router::dispatch(&shared, req).await }
                     });

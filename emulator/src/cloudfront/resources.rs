@@ -224,7 +224,8 @@ fn validate(inner: &Inner, kind: Kind, cfg: &mut El) -> Result<(), Fail> {
         }
         Kind::PublicKey => {
             require(cfg, "CallerReference")?;
-            require(cfg, "EncodedKey")?;
+            let key = require(cfg, "EncodedKey")?;
+            super::edge::check_public_key(key).map_err(|m| fail(400, "InvalidArgument", m))?;
         }
         Kind::KeyGroup => {
             let keys = cfg
@@ -241,6 +242,16 @@ fn validate(inner: &Inner, kind: Kind, cfg: &mut El) -> Result<(), Fail> {
                     400,
                     "InvalidArgument",
                     "A key group must contain at least one public key.",
+                ));
+            }
+            if keys.len() > crate::rules::MAX_PUBLIC_KEYS_PER_KEY_GROUP {
+                return Err(fail(
+                    400,
+                    "TooManyPublicKeysInKeyGroup",
+                    format!(
+                        "The number of public keys in this key group is more than the maximum allowed ({}).",
+                        crate::rules::MAX_PUBLIC_KEYS_PER_KEY_GROUP
+                    ),
                 ));
             }
             for k in keys {

@@ -52,7 +52,13 @@ pub struct RequestCtx {
     pub account_id: String,
     /// `http://127.0.0.1:PORT` of this emulator, for building endpoints in responses.
     pub base_url: String,
+    /// The address of the client that sent the request (the viewer, at the edge).
+    pub peer: Option<std::net::IpAddr>,
 }
+
+/// The connection's peer address, put in the request's extensions by the server.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub std::net::SocketAddr);
 
 /// A buffered response.
 pub type Resp = http::Response<Bytes>;

@@ -218,7 +218,25 @@ pub(super) fn validate(inner: &Inner, cfg: &El, own_id: Option<&str>) -> Result<
                 format!("The response headers policy does not exist: {rhp}"),
             ));
         }
-        for kg in b.item_texts("TrustedKeyGroups") {
+        let groups = b.item_texts("TrustedKeyGroups");
+        if groups.len() > crate::rules::MAX_KEY_GROUPS_PER_CACHE_BEHAVIOR {
+            return Err(fail(
+                400,
+                "TooManyKeyGroupsAssociatedToDistribution",
+                format!(
+                    "The number of key groups referenced by this distribution is more than the maximum allowed ({} per cache behavior).",
+                    crate::rules::MAX_KEY_GROUPS_PER_CACHE_BEHAVIOR
+                ),
+            ));
+        }
+        if b.bool_at("TrustedKeyGroups/Enabled") == Some(true) && groups.is_empty() {
+            return Err(fail(
+                400,
+                "InvalidArgument",
+                "TrustedKeyGroups is enabled but has no key group.",
+            ));
+        }
+        for kg in groups {
             if !inner.store(Kind::KeyGroup).contains_key(&kg) {
                 return Err(fail(
                     400,

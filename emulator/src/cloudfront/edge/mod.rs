@@ -11,6 +11,7 @@
 mod cache;
 mod headers;
 mod origin;
+mod signed;
 
 pub use cache::Cache;
 use cache::{
@@ -18,6 +19,7 @@ use cache::{
 };
 use headers::{apply_range, apply_response_headers_policy, policy_cors};
 use origin::{OriginReq, fetch_origin};
+pub(crate) use signed::check_public_key;
 
 use super::xml::El;
 use super::{EdgeDist, Kind};
@@ -279,6 +281,52 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
             "501 ERROR",
             "The emulator's edge forwards only GET, HEAD and OPTIONS to origins.",
         );
+    }
+    // Restricted viewer access: a valid signed URL or signed cookies, or 403.
+    let trusted = signed::trusted_key_groups(behavior);
+    let query: Vec<(String, String)> = query
+        .into_iter()
+        .filter(|(k, _)| !signed::RESERVED.contains(&k.as_str()))
+        .collect();
+    if !trusted.is_empty() {
+        let mut url = format!(
+            "http://{}{raw_path}",
+            header_str(&req.headers, "host").unwrap_or_default()
+        );
+        let kept: Vec<&str> = req
+            .uri
+            .query()
+            .unwrap_or_default()
+            .split('&')
+            .filter(|kv| {
+                let k = kv.split('=').next().unwrap_or_default();
+                !kv.is_empty() && !signed::RESERVED.contains(&k)
+            })
+            .collect();
+        if !kept.is_empty() {
+            url.push('?');
+            url.push_str(&kept.join("&"));
+        }
+        let all_query = crate::wire::parse_query(req.uri.query());
+        let viewer = signed::Viewer {
+            url,
+            query: &all_query,
+            headers: &req.headers,
+            ip: req.ctx.peer,
+        };
+        if let Err(denied) = signed::check(
+            &shared.cloudfront,
+            &trusted,
+            &viewer,
+            std::time::SystemTime::now(),
+        ) {
+            return viewer_resp(
+                denied.response(),
+                "Error from cloudfront",
+                None,
+                method == Method::HEAD,
+            );
+        }
     }
     let cache_policy = match behavior.str_at("CachePolicyId") {
         "" => None,
