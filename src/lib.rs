@@ -106,9 +106,12 @@ pub use sign::{Policy, SignedCookies, Signer};
 pub use spec::VodPipelineBuilder;
 pub use spec::input::{
     AudioSpec, CaptionsSpec, CloudFrontSpec, Input, LadderSpec, MediaStoreSpec, ObjectCachingMode,
-    RenditionSpec, S3OriginSpec, SourceSpec, ThumbnailsSpec, TranscodeSpec,
+    PrivateContentSpec, RenditionSpec, S3OriginSpec, SourceSpec, ThumbnailsSpec, TranscodeSpec,
 };
-pub use spec::model::{Asset, CloudFront, Origin, OriginKind, Source, Transcode, VodPipeline};
+pub use spec::model::{
+    Asset, CloudFront, Origin, OriginKind, PrivateContent, PublicKey, Source, Transcode,
+    VodPipeline,
+};
 pub use types::{AbrLadder, AssetId, LadderPreset, OutputFormat, VideoCodec};
 pub use upload::{PartSize, UploadJob, UploadReport, Uploader};
 pub use verify::{Check, CheckKind, Outcome, VerifyReport};

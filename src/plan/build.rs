@@ -348,6 +348,51 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
     if let Origin::MediaStore { .. } = p.origin {
         dist_deps.push(StepId::Container);
     }
+    // Private content: one step per public key, the key group, and the behaviors that trust it.
+    let trusted_key_group = cf.private_content.as_ref().map(|pc| {
+        let key_ids: Vec<Deferred<String>> = pc
+            .public_keys
+            .iter()
+            .map(|k| {
+                b.add(
+                    StepId::PublicKey(k.name.clone()),
+                    Service::Cloudfront,
+                    "CreatePublicKey",
+                    k.name.clone(),
+                    Params::PublicKey(PublicKeyParams {
+                        name: k.name.clone(),
+                        file: k.path.display().to_string(),
+                        algorithm: k.pem.algorithm(),
+                        encoded_key: k.pem.pem().to_owned(),
+                    }),
+                    &[],
+                )
+                .output(OutputKey::Id)
+            })
+            .collect();
+        let key_steps: Vec<StepId> = pc
+            .public_keys
+            .iter()
+            .map(|k| StepId::PublicKey(k.name.clone()))
+            .collect();
+        let key_steps: Vec<&StepId> = key_steps.iter().collect();
+        let group = b.add(
+            StepId::KeyGroup,
+            Service::Cloudfront,
+            "CreateKeyGroup",
+            format!("{name}-keys"),
+            Params::KeyGroup(KeyGroupParams {
+                name: format!("{name}-keys"),
+                public_key_ids: key_ids,
+            }),
+            &key_steps,
+        );
+        dist_deps.push(group.clone());
+        TrustedKeyGroupParams {
+            key_group_id: group.output(OutputKey::Id),
+            protect: pc.protect,
+        }
+    });
     let dist_deps_ref: Vec<&StepId> = dist_deps.iter().collect();
     let dist = b.add(
         StepId::Distribution,
@@ -404,6 +449,7 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
                     error_caching_min_ttl: cf.error_caching_min_ttl,
                 })
                 .collect(),
+            trusted_key_group,
             tags: tags.clone(),
         })),
         &dist_deps_ref,

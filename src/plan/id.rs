@@ -69,6 +69,10 @@ pub enum StepId {
     ResponseHeadersPolicy,
     /// `cloudfront.cache_policy`.
     CachePolicy,
+    /// `cloudfront.public_key.<name>`: one public key of the trusted key group.
+    PublicKey(String),
+    /// `cloudfront.key_group`: the trusted key group.
+    KeyGroup,
     /// `cloudfront.distribution`.
     Distribution,
     /// `cloudfront.invalidation`.
@@ -108,6 +112,8 @@ impl StepId {
             StepId::OriginAccessControl => f.write_str("cloudfront.origin_access_control"),
             StepId::ResponseHeadersPolicy => f.write_str("cloudfront.response_headers_policy"),
             StepId::CachePolicy => f.write_str("cloudfront.cache_policy"),
+            StepId::PublicKey(name) => write!(f, "cloudfront.public_key.{name}"),
+            StepId::KeyGroup => f.write_str("cloudfront.key_group"),
             StepId::Distribution => f.write_str("cloudfront.distribution"),
             StepId::Invalidation => f.write_str("cloudfront.invalidation"),
         }

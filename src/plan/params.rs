@@ -37,6 +37,10 @@ pub enum Params {
     CachePolicy(CachePolicyParams),
     /// `cloudfront:CreateResponseHeadersPolicy`.
     ResponseHeadersPolicy(ResponseHeadersPolicyParams),
+    /// `cloudfront:CreatePublicKey`: one public key of the trusted key group (private content).
+    PublicKey(PublicKeyParams),
+    /// `cloudfront:CreateKeyGroup`: the trusted key group (private content).
+    KeyGroup(KeyGroupParams),
     /// `cloudfront:CreateDistributionWithTags`.
     Distribution(Box<DistributionParams>),
     /// `cloudfront:CreateInvalidation`, only when assets were republished to an existing distribution.
@@ -393,6 +397,42 @@ pub struct OacParams {
     pub signing_protocol: SigningProtocol,
 }
 
+/// Upload a public key for signed URLs and cookies (private content). Public keys are immutable:
+/// a new key is a new name.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct PublicKeyParams {
+    /// Name, also the caller reference: `<pipeline>-key-<16 hex digits of the key>`.
+    pub name: String,
+    /// The PEM file it came from.
+    pub file: String,
+    /// `RSA-2048` or `ECDSA-P256`.
+    pub algorithm: crate::sign::KeyAlgorithm,
+    /// The PEM text (a public key: not a secret).
+    pub encoded_key: String,
+}
+
+/// Create or update the key group that the distribution trusts (private content).
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct KeyGroupParams {
+    /// Name: `<pipeline>-keys`.
+    pub name: String,
+    /// The ids of its public keys.
+    pub public_key_ids: Vec<Deferred<String>>,
+}
+
+/// Which cache behaviors trust the key group.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct TrustedKeyGroupParams {
+    /// The key group's id.
+    pub key_group_id: Deferred<String>,
+    /// `all`: the default cache behavior; `media`: one cache behavior per path pattern of
+    /// [`Protect::MEDIA_PATTERNS`], with the default behavior's settings.
+    pub protect: Protect,
+}
+
 /// Create a cache policy.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
@@ -459,6 +499,9 @@ pub struct DistributionParams {
     pub default_cache_behavior: CacheBehaviorParams,
     /// One per error code CloudFront caches, carrying the error caching minimum TTL.
     pub custom_error_responses: Vec<ErrorResponseParams>,
+    /// Private content: the trusted key group and the behaviors that trust it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trusted_key_group: Option<TrustedKeyGroupParams>,
     /// Tags.
     pub tags: Tags,
 }

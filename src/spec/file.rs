@@ -332,7 +332,21 @@ fn read_pipeline(doc: &toml::Table, p: &mut Vec<Violation>) -> PipelineSpec {
             .collect(),
         acm_certificate_arn: cf.input(p, "acm_certificate_arn", false),
         enabled: cf.boolean(p, "enabled"),
+        private_content: None,
     };
+    let mut pc = cf.sub(p, "private_content");
+    let cloudfront = CloudFrontSpec {
+        private_content: pc.exists().then(|| PrivateContentSpec {
+            public_keys: pc
+                .strings(p, "public_keys")
+                .into_iter()
+                .map(std::path::PathBuf::from)
+                .collect(),
+            protect: pc.input(p, "protect", false),
+        }),
+        ..cloudfront
+    };
+    pc.finish(p, &[]);
     cf.finish(p, &[]);
     top.finish(p, &[]);
 

@@ -68,6 +68,7 @@ input_from!(
     Alias,
     AcmCertificateArn,
     ObjectCachingMode,
+    Protect,
     Bitrate,
     HeaderName,
     VideoCodec,
@@ -350,6 +351,27 @@ pub struct CloudFrontSpec {
     pub acm_certificate_arn: Option<Input<AcmCertificateArn>>,
     /// Whether the distribution serves requests (default true).
     pub enabled: Option<bool>,
+    /// Private content: the public keys of the distribution's trusted key group, and which paths
+    /// need a signed URL or signed cookies (default: none, every path is public).
+    pub private_content: Option<PrivateContentSpec>,
+}
+
+/// Private content, as given: `[cloudfront.private_content]`.
+///
+/// ```toml
+/// [cloudfront.private_content]
+/// public_keys = ["keys/vod-2026-12.pub.pem"]   # PEM files, relative to the spec
+/// protect = "all"                               # or "media": manifests and segments only
+/// ```
+#[derive(Debug, Clone, Default, bon::Builder)]
+pub struct PrivateContentSpec {
+    /// PEM public key files (RSA 2048 or ECDSA P-256), at most 5 (CloudFront's quota of keys per
+    /// key group). To rotate, add the new key, deploy, sign with it, then remove the old one.
+    #[builder(default, with = |paths: impl IntoIterator<Item = impl Into<std::path::PathBuf>>| paths.into_iter().map(Into::into).collect())]
+    pub public_keys: Vec<std::path::PathBuf>,
+    /// `all` (default) or `media`.
+    #[builder(into)]
+    pub protect: Option<Input<Protect>>,
 }
 
 /// A whole pipeline as given, before validation. The builder and the spec loader both produce one.

@@ -228,4 +228,32 @@ pub struct CloudFront {
     pub acm_certificate_arn: Option<AcmCertificateArn>,
     /// Whether the distribution is enabled.
     pub enabled: bool,
+    /// Private content: the trusted key group and what it protects (none: public).
+    pub private_content: Option<PrivateContent>,
+}
+
+/// Private content: the distribution's cache behaviors trust a key group made of these public keys,
+/// and serve only requests with a valid signed URL or signed cookies
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html>).
+/// Sign with [`crate::sign::Signer`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PrivateContent {
+    /// The key group's public keys, in the spec's order.
+    pub public_keys: Vec<PublicKey>,
+    /// Every path, or manifests and segments only.
+    pub protect: crate::types::Protect,
+}
+
+/// One public key of the key group. The private key is never part of the spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PublicKey {
+    /// The name CloudFront knows it by: `<pipeline>-key-<16 hex digits of the key>`, the same for
+    /// the same key, so that adding a key keeps the others.
+    pub name: String,
+    /// The PEM file it was read from.
+    pub path: std::path::PathBuf,
+    /// The key, checked: RSA 2048 or ECDSA P-256.
+    pub pem: crate::sign::PublicKeyPem,
 }

@@ -413,6 +413,32 @@ text_enum!(
     [(Policies, "policies"), (Legacy, "legacy")]
 );
 
+/// Which requests of a private distribution must be signed
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-trusted-signers.html>).
+///
+/// [`Protect::All`] puts the trusted key group on the default cache behavior: every path needs a
+/// signed URL or signed cookies. [`Protect::Media`] adds cache behaviors for the manifests and
+/// segments ([`Protect::MEDIA_PATTERNS`]) that trust the key group, and leaves the rest (thumbnails,
+/// posters) public.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Protect {
+    /// Every path.
+    #[default]
+    All,
+    /// Manifests and segments only.
+    Media,
+}
+text_enum!(Protect, "protect", [(All, "all"), (Media, "media")]);
+
+impl Protect {
+    /// The path patterns of [`Protect::Media`]: HLS and DASH manifests, and every segment kind the
+    /// transcode writes (TS, fMP4 and CMAF, audio, WebVTT captions).
+    pub const MEDIA_PATTERNS: [&'static str; 8] = [
+        "*.m3u8", "*.mpd", "*.ts", "*.m4s", "*.mp4", "*.cmfv", "*.cmfa", "*.vtt",
+    ];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

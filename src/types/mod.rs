@@ -12,7 +12,8 @@ mod transcode;
 
 pub use cloudfront::{
     Alias, CacheSettings, CorsOrigin, CustomHeader, HeaderName, HttpVersion, MAX_CUSTOM_HEADERS,
-    MAX_CUSTOM_HEADERS_TOTAL_LEN, ObjectCaching, OriginPath, PriceClass, ViewerProtocolPolicy,
+    MAX_CUSTOM_HEADERS_TOTAL_LEN, ObjectCaching, OriginPath, PriceClass, Protect,
+    ViewerProtocolPolicy,
 };
 #[cfg(test)]
 pub(crate) use cloudfront::{FORBIDDEN_HEADER_PREFIXES, FORBIDDEN_HEADERS};

@@ -7,6 +7,7 @@ mod apply;
 mod cli;
 mod crash;
 mod faults;
+mod private;
 mod props;
 mod publish;
 mod real_aws;

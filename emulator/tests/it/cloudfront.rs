@@ -1491,7 +1491,42 @@ async fn tags_on_distributions() {
 #[tokio::test]
 async fn public_keys_and_key_groups() {
     let (_emu, cf) = start().await;
-    let pem = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAtest\n-----END PUBLIC KEY-----\n";
+    // CloudFront takes RSA 2048 or ECDSA P-256 keys: a PEM that is not one is refused.
+    let fake = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAtest\n-----END PUBLIC KEY-----\n";
+    for bad in [
+        fake.to_owned(),
+        std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/data/keys/rsa1024.pub.pem"
+        ))
+        .unwrap(),
+        std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/data/keys/ec256.pem"
+        ))
+        .unwrap(),
+    ] {
+        let e = cf
+            .create_public_key()
+            .public_key_config(
+                PublicKeyConfig::builder()
+                    .caller_reference("bad")
+                    .name("bad")
+                    .encoded_key(bad)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(code(e), "InvalidArgument");
+    }
+    let pem = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/keys/rsa2048.pub.pem"
+    ))
+    .unwrap();
+    let pem = pem.as_str();
     let pk = cf
         .create_public_key()
         .public_key_config(

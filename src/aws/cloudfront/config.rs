@@ -9,19 +9,19 @@
 #![allow(deprecated)]
 
 use aws_sdk_cloudfront::types::{
-    Aliases, AllowedMethods, CachedMethods, CookiePreference, CustomErrorResponse,
-    CustomErrorResponses, CustomHeaders, CustomOriginConfig, DefaultCacheBehavior,
-    DistributionConfig, ForwardedValues, Headers, HttpVersion, ItemSelection, Method,
-    MinimumProtocolVersion, Origin, OriginCustomHeader, OriginProtocolPolicy, OriginSslProtocols,
-    Origins, PriceClass, S3OriginConfig, SslProtocol, SslSupportMethod, ViewerCertificate,
-    ViewerProtocolPolicy,
+    Aliases, AllowedMethods, CacheBehavior, CacheBehaviors, CachedMethods, CookiePreference,
+    CustomErrorResponse, CustomErrorResponses, CustomHeaders, CustomOriginConfig,
+    DefaultCacheBehavior, DistributionConfig, ForwardedValues, Headers, HttpVersion, ItemSelection,
+    Method, MinimumProtocolVersion, Origin, OriginCustomHeader, OriginProtocolPolicy,
+    OriginSslProtocols, Origins, PriceClass, S3OriginConfig, SslProtocol, SslSupportMethod,
+    TrustedKeyGroups, ViewerCertificate, ViewerProtocolPolicy,
 };
 use aws_smithy_types::error::operation::BuildError;
 
 use super::diff::{cert_view, error_view};
 use crate::plan::DistributionParams;
 
-use crate::types::CacheSettings;
+use crate::types::{CacheSettings, Protect};
 
 /// The values of a distribution step that earlier steps produce (its `${…}` placeholders, filled in).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +34,8 @@ pub(crate) struct Resolved {
     pub cache_policy_id: Option<String>,
     /// The response headers policy's id (cache settings `policies`, with CORS origins).
     pub response_headers_policy_id: Option<String>,
+    /// The trusted key group's id (private content).
+    pub trusted_key_group_id: Option<String>,
 }
 
 /// A list's `Items`: left out when empty (`Quantity` 0), as the API reference shows it.
@@ -103,51 +105,86 @@ pub(crate) fn desired_config(
     let b = &p.default_cache_behavior;
     let allowed = methods(&b.allowed_methods);
     let cached = methods(&b.cached_methods);
-    let mut behavior = DefaultCacheBehavior::builder()
-        .target_origin_id(&o.id)
-        .viewer_protocol_policy(ViewerProtocolPolicy::from(
-            b.viewer_protocol_policy.to_string().as_str(),
-        ))
-        .allowed_methods(
-            AllowedMethods::builder()
-                .quantity(allowed.len() as i32)
-                .set_items(Some(allowed))
-                .cached_methods(
-                    CachedMethods::builder()
-                        .quantity(cached.len() as i32)
-                        .set_items(Some(cached))
-                        .build()?,
-                )
-                .build()?,
-        )
-        .compress(b.compress);
-    // A response headers policy (CORS) goes with either cache setting.
-    behavior = behavior.set_response_headers_policy_id(r.response_headers_policy_id.clone());
-    behavior = match b.cache_settings {
-        CacheSettings::Legacy => {
-            let names = b
-                .forwarded_values_headers
-                .clone()
-                .unwrap_or_else(|| b.cache_key_headers.clone());
-            behavior
-                .forwarded_values(
-                    ForwardedValues::builder()
-                        .query_string(false)
-                        .cookies(
-                            CookiePreference::builder()
-                                .forward(ItemSelection::None)
+    // The default cache behavior and, for private media, one cache behavior per media path
+    // pattern, with the same settings: the SDK has a builder type for each, with the same setters.
+    macro_rules! configure {
+        ($builder:expr) => {{
+            let behavior = $builder
+                .target_origin_id(&o.id)
+                .viewer_protocol_policy(ViewerProtocolPolicy::from(
+                    b.viewer_protocol_policy.to_string().as_str(),
+                ))
+                .allowed_methods(
+                    AllowedMethods::builder()
+                        .quantity(allowed.len() as i32)
+                        .set_items(Some(allowed.clone()))
+                        .cached_methods(
+                            CachedMethods::builder()
+                                .quantity(cached.len() as i32)
+                                .set_items(Some(cached.clone()))
                                 .build()?,
                         )
-                        .headers(headers(&names)?)
                         .build()?,
                 )
-                .min_ttl(b.min_ttl.secs() as i64)
-                .default_ttl(b.default_ttl.secs() as i64)
-                .max_ttl(b.max_ttl.secs() as i64)
-        }
-        _ => behavior
-            .set_cache_policy_id(r.cache_policy_id.clone())
-            .set_origin_request_policy_id(b.origin_request_policy.as_ref().map(|m| m.id.clone())),
+                .compress(b.compress)
+                // A response headers policy (CORS) goes with either cache setting.
+                .set_response_headers_policy_id(r.response_headers_policy_id.clone());
+            match b.cache_settings {
+                CacheSettings::Legacy => {
+                    let names = b
+                        .forwarded_values_headers
+                        .clone()
+                        .unwrap_or_else(|| b.cache_key_headers.clone());
+                    behavior
+                        .forwarded_values(
+                            ForwardedValues::builder()
+                                .query_string(false)
+                                .cookies(
+                                    CookiePreference::builder()
+                                        .forward(ItemSelection::None)
+                                        .build()?,
+                                )
+                                .headers(headers(&names)?)
+                                .build()?,
+                        )
+                        .min_ttl(b.min_ttl.secs() as i64)
+                        .default_ttl(b.default_ttl.secs() as i64)
+                        .max_ttl(b.max_ttl.secs() as i64)
+                }
+                _ => behavior
+                    .set_cache_policy_id(r.cache_policy_id.clone())
+                    .set_origin_request_policy_id(
+                        b.origin_request_policy.as_ref().map(|m| m.id.clone()),
+                    ),
+            }
+        }};
+    }
+    let trusted = match &r.trusted_key_group_id {
+        Some(id) => Some(
+            TrustedKeyGroups::builder()
+                .enabled(true)
+                .quantity(1)
+                .items(id)
+                .build()?,
+        ),
+        None => None,
+    };
+    let protect = p.trusted_key_group.as_ref().map(|t| t.protect);
+    let mut behavior = configure!(DefaultCacheBehavior::builder());
+    if protect == Some(Protect::All) {
+        behavior = behavior.set_trusted_key_groups(trusted.clone());
+    }
+    let media_behaviors = if protect == Some(Protect::Media) {
+        Protect::MEDIA_PATTERNS
+            .iter()
+            .map(|pattern| {
+                configure!(CacheBehavior::builder().path_pattern(*pattern))
+                    .set_trusted_key_groups(trusted.clone())
+                    .build()
+            })
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        Vec::new()
     };
 
     let errors = p
@@ -188,6 +225,16 @@ pub(crate) fn desired_config(
         .viewer_certificate(viewer_certificate)
         .origins(Origins::builder().quantity(1).items(origin).build()?)
         .default_cache_behavior(behavior.build()?)
+        .set_cache_behaviors(if media_behaviors.is_empty() {
+            None
+        } else {
+            Some(
+                CacheBehaviors::builder()
+                    .quantity(media_behaviors.len() as i32)
+                    .set_items(Some(media_behaviors))
+                    .build()?,
+            )
+        })
         .custom_error_responses(
             CustomErrorResponses::builder()
                 .quantity(errors.len() as i32)
@@ -240,6 +287,30 @@ pub(crate) fn overlay(
         (Some(l), Some(d)) => Some(merge_behavior(l, d)),
         (_, d) => d.clone(),
     };
+    // The media behaviors of private content are this crate's; any other cache behavior is kept.
+    let others: Vec<CacheBehavior> = live
+        .cache_behaviors
+        .take()
+        .map(|c| c.items.unwrap_or_default())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| !Protect::MEDIA_PATTERNS.contains(&c.path_pattern.as_str()))
+        .collect();
+    let ours: Vec<CacheBehavior> = desired
+        .cache_behaviors
+        .as_ref()
+        .and_then(|c| c.items.clone())
+        .unwrap_or_default();
+    let all: Vec<CacheBehavior> = ours.into_iter().chain(others).collect();
+    live.cache_behaviors = if all.is_empty() {
+        None
+    } else {
+        CacheBehaviors::builder()
+            .quantity(all.len() as i32)
+            .set_items(Some(all))
+            .build()
+            .ok()
+    };
     live
 }
 
@@ -283,6 +354,7 @@ fn merge_behavior(mut l: DefaultCacheBehavior, d: &DefaultCacheBehavior) -> Defa
     l.min_ttl = d.min_ttl;
     l.default_ttl = d.default_ttl;
     l.max_ttl = d.max_ttl;
+    l.trusted_key_groups = d.trusted_key_groups.clone();
     l
 }
 
@@ -310,6 +382,7 @@ mod tests {
             oac_id: "E1OAC".into(),
             cache_policy_id: policies.then(|| "cp-1".into()),
             response_headers_policy_id: Some("rhp-1".into()),
+            trusted_key_group_id: None,
         }
     }
 

@@ -216,6 +216,37 @@ struct BehaviorView {
     min_ttl: Option<i64>,
     default_ttl: Option<i64>,
     max_ttl: Option<i64>,
+    trusted_key_groups: BTreeSet<String>,
+}
+
+/// The key groups a behavior trusts (none when `Enabled` is false).
+fn trusted(t: Option<&aws_sdk_cloudfront::types::TrustedKeyGroups>) -> BTreeSet<String> {
+    t.filter(|t| t.enabled)
+        .and_then(|t| t.items.as_ref())
+        .map(|i| set(i.iter().map(String::as_str)))
+        .unwrap_or_default()
+}
+
+/// The private-media cache behaviors: path pattern to trusted key groups.
+fn media_behaviors(c: &DistributionConfig) -> BTreeMap<String, BTreeSet<String>> {
+    c.cache_behaviors
+        .as_ref()
+        .and_then(|c| c.items.as_ref())
+        .map(|items| {
+            items
+                .iter()
+                .filter(|b| {
+                    crate::types::Protect::MEDIA_PATTERNS.contains(&b.path_pattern.as_str())
+                })
+                .map(|b| {
+                    (
+                        b.path_pattern.clone(),
+                        trusted(b.trusted_key_groups.as_ref()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn behavior_view(b: &DefaultCacheBehavior) -> BehaviorView {
@@ -250,6 +281,7 @@ fn behavior_view(b: &DefaultCacheBehavior) -> BehaviorView {
         min_ttl: b.min_ttl,
         default_ttl: b.default_ttl,
         max_ttl: b.max_ttl,
+        trusted_key_groups: trusted(b.trusted_key_groups.as_ref()),
     }
 }
 
@@ -346,6 +378,23 @@ pub(crate) fn diff(old: &DistributionConfig, new: &DistributionConfig) -> Vec<St
         (Some(a), Some(b)) => diff_behavior(&mut d, &behavior_view(a), &behavior_view(b)),
         (None, Some(_)) => d.0.push("default_cache_behavior: (none) -> set".into()),
         _ => {}
+    }
+    let (old_m, new_m) = (media_behaviors(old), media_behaviors(new));
+    for (pattern, groups) in &new_m {
+        match old_m.get(pattern) {
+            None => d.0.push(format!(
+                "cache_behaviors[{pattern}]: added (trusted_key_groups {})",
+                groups.iter().cloned().collect::<Vec<_>>().join(", ")
+            )),
+            Some(o) => d.cmp_set(
+                &format!("cache_behaviors[{pattern}].trusted_key_groups"),
+                o,
+                groups,
+            ),
+        }
+    }
+    for pattern in old_m.keys().filter(|p| !new_m.contains_key(*p)) {
+        d.0.push(format!("cache_behaviors[{pattern}]: removed"));
     }
 
     let (old_e, new_e) = (error_view(old), error_view(new));
@@ -478,6 +527,11 @@ fn diff_behavior(d: &mut Lines, a: &BehaviorView, b: &BehaviorView) {
         &b.cached_methods,
     );
     d.cmp(&format!("{P}.compress"), a.compress, b.compress);
+    d.cmp_set(
+        &format!("{P}.trusted_key_groups"),
+        &a.trusted_key_groups,
+        &b.trusted_key_groups,
+    );
     d.cmp_opt(
         &format!("{P}.cache_policy_id"),
         &a.cache_policy_id,

@@ -282,6 +282,11 @@ fn resolve_all(
             .as_ref()
             .map(|t| resolve_value(ctx, step, t, mode))
             .transpose()?,
+        trusted_key_group_id: p
+            .trusted_key_group
+            .as_ref()
+            .map(|t| resolve_value(ctx, step, &t.key_group_id, mode))
+            .transpose()?,
     })
 }
 

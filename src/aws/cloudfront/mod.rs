@@ -1,5 +1,5 @@
-//! CloudFront: origin access control, cache and response headers policies, the distribution and
-//! invalidations of republished assets.
+//! CloudFront: origin access control, cache and response headers policies, the public keys and key
+//! group of private content, the distribution and invalidations of republished assets.
 //!
 //! Nothing is remembered locally. Policies and the origin access control are found by name; the
 //! distribution by its comment and the tag `vod-pipeline:pipeline`. Every update reads the live
@@ -12,6 +12,7 @@ mod config;
 pub(crate) mod diff;
 mod distribution;
 mod invalidation;
+mod key_group;
 mod oac;
 #[cfg(test)]
 mod policies_tests;
@@ -62,6 +63,12 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
             let policy = response_headers_policy::ResponseHeadersPolicy::new(ctx, step, p)?;
             reconcile::apply(ctx, &policy, mode).await
         }
+        Params::PublicKey(p) => {
+            reconcile::apply(ctx, &key_group::PublicKey::new(ctx, step, p)?, mode).await
+        }
+        Params::KeyGroup(p) => {
+            reconcile::apply(ctx, &key_group::KeyGroup::new(ctx, step, p, mode)?, mode).await
+        }
         Params::Distribution(p) => {
             reconcile::apply(ctx, &Distribution::new(ctx, step, p, mode)?, mode).await
         }
@@ -81,6 +88,13 @@ pub(crate) async fn destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error>
         Params::ResponseHeadersPolicy(p) => {
             let policy = response_headers_policy::ResponseHeadersPolicy::new(ctx, step, p)?;
             reconcile::destroy(ctx, &policy).await
+        }
+        Params::PublicKey(p) => {
+            reconcile::destroy(ctx, &key_group::PublicKey::new(ctx, step, p)?).await
+        }
+        Params::KeyGroup(p) => {
+            let group = key_group::KeyGroup::new(ctx, step, p, Mode::Refresh)?;
+            reconcile::destroy(ctx, &group).await
         }
         Params::Distribution(p) => {
             // Destroy does not need the values of other steps: a value not known shows as such.

@@ -141,6 +141,7 @@ fn live_config(plan: &Plan) -> DistributionConfig {
         oac_id: "E1OAC".into(),
         cache_policy_id: Some("cp-1".into()),
         response_headers_policy_id: Some("rhp-1".into()),
+        trusted_key_group_id: None,
     };
     desired_config(p, &r).unwrap()
 }

@@ -181,6 +181,7 @@ pub(super) fn section(
         aliases,
         acm_certificate_arn: cert?,
         enabled: s.enabled.unwrap_or(true),
+        private_content: None,
     })
 }
 

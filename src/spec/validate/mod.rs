@@ -8,6 +8,7 @@
 mod assets;
 mod cloudfront;
 mod origin;
+mod private_content;
 pub(crate) use origin::mediastore_folder_rule;
 mod source;
 mod transcode;
@@ -93,7 +94,13 @@ pub(crate) fn validate(
     let src = source::section(&mut c, spec.source);
     let mut transcode = transcode::section(&mut c, spec.transcode, spec.abr_ladder);
     let origin = origin::section(&mut c, spec.mediastore, spec.s3_origin);
-    let cloudfront = cloudfront::section(&mut c, spec.cloudfront, name.as_ref(), origin.as_ref());
+    let private = spec.cloudfront.private_content.clone();
+    let mut cloudfront =
+        cloudfront::section(&mut c, spec.cloudfront, name.as_ref(), origin.as_ref());
+    let private_content = private_content::section(&mut c, private, name.as_ref(), base_dir);
+    if let Some(cf) = cloudfront.as_mut() {
+        cf.private_content = private_content.flatten();
+    }
     let output = origin::output_location(
         &mut c,
         origin.as_ref(),

@@ -94,7 +94,7 @@ pub async fn get(url: impl AsRef<str>, headers: &[(&str, &str)]) -> Response {
         .expect("connect");
     let mut req = format!(
         "GET {} HTTP/1.1\r\nhost: {}:{port}\r\nconnection: close\r\n",
-        u.path(),
+        &u[url::Position::BeforePath..url::Position::AfterQuery],
         u.host_str().unwrap_or_default()
     );
     for (k, v) in headers {

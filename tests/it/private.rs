@@ -1,0 +1,374 @@
+//! Private content against the in-process emulator: a spec with `[cloudfront.private_content]`
+//! deploys public keys, a key group and trusted cache behaviors; the edge then serves only requests
+//! signed with `vod_pipeline::sign::Signer` (signed URLs and signed cookies), and refuses unsigned,
+//! expired, tampered, out-of-range and unknown-key requests with 403.
+
+use std::time::{Duration, SystemTime};
+
+use crate::common::*;
+use vod_emulator::EmulatorHandle;
+use vod_pipeline::sign::{Policy, Signer};
+use vod_pipeline::{Change, VodPipeline};
+
+fn key_file(name: &str) -> String {
+    format!("{}/tests/data/keys/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `s3-origin.toml` without files, with private content.
+fn private_spec(protect: &str, keys: &[&str]) -> VodPipeline {
+    let keys: Vec<String> = keys.iter().map(|k| format!("{:?}", key_file(k))).collect();
+    let text = format!(
+        "{}\n[cloudfront.private_content]\npublic_keys = [{}]\nprotect = \"{protect}\"\n",
+        spec_without_files("s3-origin.toml"),
+        keys.join(", ")
+    );
+    let dir = shared_spec("s3-origin.toml").parent().unwrap().to_owned();
+    VodPipeline::from_toml_str(&text, &dir).expect("a valid private spec")
+}
+
+struct Private {
+    emu: EmulatorHandle,
+    config: aws_config::SdkConfig,
+    base: String,
+}
+
+impl Private {
+    async fn deploy(pipeline: &VodPipeline) -> Private {
+        let emu = emulator().await;
+        let config = sdk_config(&emu).await;
+        let d = pipeline
+            .plan()
+            .apply(&config)
+            .options(options())
+            .start()
+            .join()
+            .await
+            .expect("the private infrastructure applies");
+        let domain = d.distribution.expect("a distribution").domain_name;
+        let p = Private {
+            emu,
+            config,
+            base: format!("http://{domain}"),
+        };
+        for key in [
+            "movie/index.m3u8",
+            "movie/seg-1.ts",
+            "movie/poster.jpg",
+            "other/index.m3u8",
+        ] {
+            p.put(key).await;
+        }
+        p
+    }
+
+    async fn put(&self, key: &str) {
+        crate::publish::s3_client(&self.config)
+            .put_object()
+            .bucket("s3-vod-origin")
+            .key(format!("assets/{key}"))
+            .body(format!("body of {key}").into_bytes().into())
+            .send()
+            .await
+            .expect("the origin object is written");
+    }
+
+    fn url(&self, path: &str) -> url::Url {
+        url::Url::parse(&format!("{}{path}", self.base)).unwrap()
+    }
+
+    /// CloudFront's id of the public key read from `file`.
+    async fn key_id(&self, pipeline: &VodPipeline, file: &str) -> String {
+        let pc = pipeline.cloudfront().private_content.as_ref().unwrap();
+        let name = &pc
+            .public_keys
+            .iter()
+            .find(|k| k.path.ends_with(file))
+            .expect("the key is in the spec")
+            .name;
+        let cf = aws_sdk_cloudfront::Client::new(&self.config);
+        let list = cf.list_public_keys().send().await.unwrap();
+        list.public_key_list
+            .unwrap()
+            .items()
+            .iter()
+            .find(|k| &k.name == name)
+            .map(|k| k.id.clone())
+            .expect("the public key was created")
+    }
+}
+
+fn in_an_hour() -> SystemTime {
+    SystemTime::now() + Duration::from_secs(3600)
+}
+
+async fn status(url: &url::Url, cookie: Option<&str>) -> (u16, String) {
+    let headers: Vec<(&str, &str)> = cookie.map(|c| vec![("cookie", c)]).unwrap_or_default();
+    let r = get(url.as_str(), &headers).await;
+    (r.status, String::from_utf8_lossy(&r.body).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_urls_and_cookies_on_a_private_distribution() {
+    let pipeline = private_spec("all", &["rsa2048.pub.pem", "ec256.pub.pem"]);
+    let plan = pipeline.plan();
+    assert!(plan.step("cloudfront.key_group").is_some());
+    assert_eq!(
+        plan.steps
+            .iter()
+            .filter(|s| s.operation == "CreatePublicKey")
+            .count(),
+        2
+    );
+    let p = Private::deploy(&pipeline).await;
+    let rsa = Signer::from_pem_file(
+        p.key_id(&pipeline, "rsa2048.pub.pem").await,
+        key_file("rsa2048.pem"),
+    )
+    .unwrap();
+    let ec = Signer::from_pem_file(
+        p.key_id(&pipeline, "ec256.pub.pem").await,
+        key_file("ec256.pem"),
+    )
+    .unwrap();
+    let manifest = p.url("/movie/index.m3u8");
+
+    // Unsigned: refused, with CloudFront's error body.
+    let (code, body) = status(&manifest, None).await;
+    assert_eq!(code, 403, "{body}");
+    assert!(body.contains("<Code>MissingKey</Code>"), "{body}");
+
+    // Canned policies, RSA and ECDSA: served.
+    for signer in [&rsa, &ec] {
+        let signed = signer.sign_url(&manifest, in_an_hour()).unwrap();
+        let (code, body) = status(&signed, None).await;
+        assert_eq!(
+            (code, body.as_str()),
+            (200, "body of movie/index.m3u8"),
+            "{signed}"
+        );
+    }
+
+    // Expired: refused.
+    let expired = rsa
+        .sign_url(&manifest, SystemTime::now() - Duration::from_secs(10))
+        .unwrap();
+    let (code, body) = status(&expired, None).await;
+    assert_eq!(code, 403);
+    assert!(body.contains("AccessDenied"), "{body}");
+
+    // A custom policy for the asset's folder, then tampered with: its policy widened to every path
+    // with the same signature.
+    let folder = Policy::builder()
+        .resource(format!("{}/movie/*", p.base))
+        .expires(in_an_hour())
+        .build()
+        .unwrap();
+    let signed = rsa
+        .sign_url_with_policy(&p.url("/other/index.m3u8"), &folder)
+        .unwrap();
+    assert_eq!(
+        status(&signed, None).await.0,
+        403,
+        "the policy covers /movie/* only"
+    );
+    let signed = rsa.sign_url_with_policy(&manifest, &folder).unwrap();
+    assert_eq!(status(&signed, None).await.0, 200);
+    let wide = Policy::builder()
+        .resource(format!("{}/*", p.base))
+        .expires(in_an_hour())
+        .build()
+        .unwrap();
+    let tampered = signed.as_str().replace(
+        &vod_pipeline::sign::cloudfront_base64(folder.to_json().as_bytes()),
+        &vod_pipeline::sign::cloudfront_base64(wide.to_json().as_bytes()),
+    );
+    assert_ne!(tampered, signed.as_str());
+    let tampered = url::Url::parse(&tampered.replace("/movie/", "/other/")).unwrap();
+    assert_eq!(status(&tampered, None).await.0, 403, "{tampered}");
+
+    // The viewer's address must be inside the policy's range (the tests connect from 127.0.0.1).
+    for (range, want) in [("192.0.2.0/24", 403), ("127.0.0.0/8", 200)] {
+        let policy = Policy::builder()
+            .resource(manifest.as_str())
+            .expires(in_an_hour())
+            .source_ip(range)
+            .build()
+            .unwrap();
+        let signed = ec.sign_url_with_policy(&manifest, &policy).unwrap();
+        assert_eq!(status(&signed, None).await.0, want, "{range}");
+    }
+
+    // A key that is not in the group: refused as unknown.
+    let stranger = Signer::from_pem_file("K00NOTINGROUP", key_file("rsa2048.pem")).unwrap();
+    let (code, body) = status(&stranger.sign_url(&manifest, in_an_hour()).unwrap(), None).await;
+    assert_eq!(code, 403);
+    assert!(body.contains("InvalidKey"), "{body}");
+
+    // Signed cookies for the asset's folder: the manifest and every segment are served, another
+    // asset is not; the signature parameters stay out of the cache key (a second signed URL for
+    // the same object is a cache hit).
+    let cookies = ec.cookies(&folder).unwrap().cookie_header();
+    for path in ["/movie/index.m3u8", "/movie/seg-1.ts", "/movie/poster.jpg"] {
+        assert_eq!(status(&p.url(path), Some(&cookies)).await.0, 200, "{path}");
+    }
+    assert_eq!(
+        status(&p.url("/other/index.m3u8"), Some(&cookies)).await.0,
+        403
+    );
+    let again = rsa
+        .sign_url(&p.url("/movie/seg-1.ts"), in_an_hour())
+        .unwrap();
+    let r = get(again.as_str(), &[]).await;
+    assert_eq!(r.header("x-cache"), Some("Hit from cloudfront"), "{again}");
+
+    // Re-applying changes nothing.
+    p.emu.reset_requests();
+    let refresh = pipeline.plan().refresh(&p.config).await.unwrap();
+    assert!(
+        refresh
+            .steps
+            .iter()
+            .all(|s| matches!(s.change, Change::NoOp)),
+        "{refresh}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_a_key_updates_the_group_in_place_and_destroy_removes_it() {
+    let both = private_spec("all", &["rsa2048.pub.pem", "ec256.pub.pem"]);
+    let p = Private::deploy(&both).await;
+    let ec = Signer::from_pem_file(
+        p.key_id(&both, "ec256.pub.pem").await,
+        key_file("ec256.pem"),
+    )
+    .unwrap();
+    let signed = ec
+        .sign_url(&p.url("/movie/index.m3u8"), in_an_hour())
+        .unwrap();
+    assert_eq!(status(&signed, None).await.0, 200);
+
+    let rsa_only = private_spec("all", &["rsa2048.pub.pem"]);
+    p.emu.reset_requests();
+    let d = rsa_only
+        .plan()
+        .apply(&p.config)
+        .options(options())
+        .start()
+        .join()
+        .await
+        .unwrap();
+    let changed: Vec<String> = d
+        .steps
+        .iter()
+        .filter(|s| !matches!(s.change, Change::NoOp))
+        .map(|s| s.id.to_string())
+        .collect();
+    assert_eq!(
+        changed,
+        ["cloudfront.key_group"],
+        "only the key group changes"
+    );
+    let ops: Vec<String> = p
+        .emu
+        .requests()
+        .iter()
+        .map(|e| e.operation.clone())
+        .collect();
+    assert!(ops.iter().any(|o| o == "UpdateKeyGroup"), "{ops:?}");
+    assert!(!ops.iter().any(|o| o == "UpdateDistribution"), "{ops:?}");
+    let (code, body) = status(&signed, None).await;
+    assert_eq!(code, 403, "a removed key no longer signs: {body}");
+
+    rsa_only
+        .plan()
+        .destroy(&p.config)
+        .options(options())
+        .start()
+        .join()
+        .await
+        .expect("destroy removes the distribution, then the key group and its key");
+    let cf = aws_sdk_cloudfront::Client::new(&p.config);
+    let groups = cf.list_key_groups().send().await.unwrap();
+    assert!(groups.key_group_list.unwrap().items().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protect_media_signs_manifests_and_segments_only() {
+    let pipeline = private_spec("media", &["ec256.pub.pem"]);
+    let p = Private::deploy(&pipeline).await;
+    assert_eq!(status(&p.url("/movie/poster.jpg"), None).await.0, 200);
+    for path in ["/movie/index.m3u8", "/movie/seg-1.ts"] {
+        assert_eq!(status(&p.url(path), None).await.0, 403, "{path}");
+    }
+    let ec = Signer::from_pem_file(
+        p.key_id(&pipeline, "ec256.pub.pem").await,
+        key_file("ec256.pem"),
+    )
+    .unwrap();
+    let signed = ec
+        .sign_url(&p.url("/movie/seg-1.ts"), in_an_hour())
+        .unwrap();
+    assert_eq!(status(&signed, None).await.0, 200);
+    // Switching to `all` moves the key group to the default behavior and removes the media ones.
+    let all = private_spec("all", &["ec256.pub.pem"]);
+    let refresh = all.plan().refresh(&p.config).await.unwrap();
+    let text = refresh.to_string();
+    assert!(
+        text.contains("default_cache_behavior.trusted_key_groups"),
+        "{text}"
+    );
+    assert!(text.contains("cache_behaviors[*.m3u8]: removed"), "{text}");
+}
+
+#[test]
+fn private_content_errors_name_the_field() {
+    let spec = |keys: &[&str], protect: &str| {
+        let keys: Vec<String> = keys.iter().map(|k| format!("{:?}", key_file(k))).collect();
+        format!(
+            "{}\n[cloudfront.private_content]\npublic_keys = [{}]\nprotect = \"{protect}\"\n",
+            spec_without_files("s3-origin.toml"),
+            keys.join(", ")
+        )
+    };
+    let dir = shared_spec("s3-origin.toml").parent().unwrap().to_owned();
+    let check = |text: String, field: &str, words: &str| {
+        let err = VodPipeline::from_toml_str(&text, &dir).unwrap_err();
+        let v = err
+            .violations()
+            .iter()
+            .find(|v| v.field == field)
+            .unwrap_or_else(|| panic!("no problem for {field}: {err}"));
+        assert!(v.rule.contains(words), "{field}: {}", v.rule);
+        // The key's text never reaches an error.
+        assert!(!err.to_string().contains("MII"), "{err}");
+    };
+    let f = "cloudfront.private_content.public_keys";
+    check(
+        spec(&["missing.pem"], "all"),
+        &format!("{f}[0]"),
+        "cannot read",
+    );
+    check(
+        spec(&["rsa2048.pem"], "all"),
+        &format!("{f}[0]"),
+        "private key",
+    );
+    check(
+        spec(&["rsa2048.pub.pem", "rsa1024.pub.pem"], "all"),
+        &format!("{f}[1]"),
+        "1024 bits",
+    );
+    check(spec(&["ec384.pub.pem"], "all"), &format!("{f}[0]"), "P-256");
+    check(
+        spec(&["rsa2048.pub.pem", "rsa2048.pub.pem"], "all"),
+        &format!("{f}[1]"),
+        "same key",
+    );
+    check(spec(&["ec256.pub.pem"; 6], "all"), f, "at most 5");
+    check(spec(&[], "all"), f, "at least one");
+    check(
+        spec(&["ec256.pub.pem"], "some"),
+        "cloudfront.private_content.protect",
+        "all",
+    );
+}
