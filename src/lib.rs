@@ -97,7 +97,10 @@ pub mod verify;
 #[cfg(test)]
 mod drift_tests;
 
-pub use apply::{ApplyOptions, Change, Deployment, Event, Handle, PlaybackUrl, Refresh};
+pub use apply::{
+    ApplyOptions, Change, Deployment, Event, Handle, KeyGroupInfo, PlaybackUrl, PublicKeyInfo,
+    Refresh,
+};
 pub use client::{AssetSource, AssetStatus, PublishHandle, PublishedAsset, Unpublished, VodClient};
 pub use error::{AwsError, Error, ErrorCategory, InvalidValue, Violation, Violations};
 pub use plan::{Plan, Step};

@@ -16,6 +16,7 @@
 //! vod unpublish  <spec.toml> <id> [--delete-source]
 //! vod upload-url <spec.toml> <id> --size BYTES [--content-type T] [--expires 1h] [--json]
 //! vod complete-upload <spec.toml> <id> --upload-id ID [--content-type T]
+//! vod sign       <spec.toml> <url-or-asset> --key <private.pem> --key-pair-id <id> [--expires 1h] [--ip CIDR] [--cookies] [--json]
 //! ```
 //!
 //! `apply` deploys the infrastructure (and publishes the spec's `files`, if any); `publish` and the
@@ -33,6 +34,7 @@ use std::process::ExitCode;
 
 mod content;
 mod progress;
+mod sign;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -150,6 +152,9 @@ enum Command {
     UploadUrl(content::UploadUrlArgs),
     /// Complete a presigned multipart upload started by `vod upload-url`.
     CompleteUpload(content::CompleteUploadArgs),
+    /// Sign a URL, or a published asset's manifests, for a private pipeline: signed URLs, or
+    /// signed cookies for the asset's folder (`--cookies`). Signing a URL makes no AWS call.
+    Sign(sign::SignArgs),
 }
 
 /// `s3://bucket/prefix`.
@@ -246,9 +251,13 @@ async fn run(cmd: Command) -> (PathBuf, Result<ExitCode, Error>) {
         } => {
             let r = async {
                 let plan = VodPipeline::from_toml_file(&spec)?.plan();
-                let report = plan.refresh(&aws_config().await).await?;
+                let report = plan.deployment(&aws_config().await).await?;
                 if as_json {
-                    out(&json(&report));
+                    out(&json(&serde_json::json!({
+                        "pipeline": report.pipeline,
+                        "steps": report.steps,
+                        "key_group": report.key_group,
+                    })));
                 } else {
                     out(&format!("Status of pipeline {:?}:", report.pipeline));
                     for s in &report.steps {
@@ -261,6 +270,25 @@ async fn run(cmd: Command) -> (PathBuf, Result<ExitCode, Error>) {
                             other => other.to_string(),
                         };
                         out(&format!("  {:<36} {:<45} {state}", s.id, s.action));
+                    }
+                    if let Some(g) = &report.key_group {
+                        let id = if g.id.is_empty() {
+                            "(not created)"
+                        } else {
+                            g.id.as_str()
+                        };
+                        out(&format!("Key group {} ({id}), sign with one of:", g.name));
+                        for k in &g.public_keys {
+                            let kid = if k.key_pair_id.is_empty() {
+                                "(not created)"
+                            } else {
+                                k.key_pair_id.as_str()
+                            };
+                            out(&format!(
+                                "  key-pair id {kid:<16} {} ({})",
+                                k.file, k.algorithm
+                            ));
+                        }
                     }
                 }
                 Ok(ExitCode::SUCCESS)
@@ -368,6 +396,7 @@ async fn run(cmd: Command) -> (PathBuf, Result<ExitCode, Error>) {
         Command::Unpublish(a) => (a.spec.clone(), content::unpublish(a).await),
         Command::UploadUrl(a) => (a.spec.clone(), content::upload_url(a).await),
         Command::CompleteUpload(a) => (a.spec.clone(), content::complete_upload(a).await),
+        Command::Sign(a) => (a.spec.clone(), sign::sign(a).await),
     }
 }
 

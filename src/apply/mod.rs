@@ -60,8 +60,38 @@ pub struct Deployment {
     pub jobs: Vec<JobInfo>,
     /// One URL per asset, format and manifest.
     pub playback: Vec<PlaybackUrl>,
+    /// Private content: the trusted key group and its public keys, with the ids that signed URLs
+    /// carry as `Key-Pair-Id`. `None` without `[cloudfront.private_content]`.
+    pub key_group: Option<KeyGroupInfo>,
     /// What each step did.
     pub steps: Vec<StepSummary>,
+}
+
+/// The key group of a private distribution.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct KeyGroupInfo {
+    /// The key group's id (empty while it does not exist).
+    pub id: String,
+    /// Its name, `<pipeline>-keys`.
+    pub name: String,
+    /// Its public keys, in the spec's order.
+    pub public_keys: Vec<PublicKeyInfo>,
+}
+
+/// One public key of the key group.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct PublicKeyInfo {
+    /// The key-pair id to sign with (`Signer::from_pem(key_pair_id, ..)`); empty while the key does
+    /// not exist.
+    pub key_pair_id: String,
+    /// CloudFront's name of the key.
+    pub name: String,
+    /// The PEM file of the spec.
+    pub file: String,
+    /// `RSA-2048` or `ECDSA-P256`.
+    pub algorithm: crate::sign::KeyAlgorithm,
 }
 
 /// The distribution apply created or found.
@@ -393,9 +423,30 @@ pub(crate) fn deployment(plan: &Plan, ctx: &Ctx, steps: Vec<StepSummary>) -> Dep
             _ => None,
         })
         .collect();
+    let key_group = plan.steps.iter().find_map(|s| match &s.params {
+        crate::plan::Params::KeyGroup(g) => Some(KeyGroupInfo {
+            id: ctx.output(&s.id, OutputKey::Id).unwrap_or_default(),
+            name: g.name.clone(),
+            public_keys: plan
+                .steps
+                .iter()
+                .filter_map(|k| match &k.params {
+                    crate::plan::Params::PublicKey(p) => Some(PublicKeyInfo {
+                        key_pair_id: ctx.output(&k.id, OutputKey::Id).unwrap_or_default(),
+                        name: p.name.clone(),
+                        file: p.file.clone(),
+                        algorithm: p.algorithm,
+                    }),
+                    _ => None,
+                })
+                .collect(),
+        }),
+        _ => None,
+    });
     Deployment {
         pipeline: plan.pipeline.clone(),
         distribution,
+        key_group,
         origin: plan.origin,
         container_endpoint: ctx.output(&StepId::Container, OutputKey::Endpoint),
         origin_bucket: ctx.output(

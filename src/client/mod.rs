@@ -29,6 +29,7 @@
 //! up once per client. [`VodClient::assets`] lists one small index object per asset.
 
 mod publish;
+mod signed;
 mod status;
 mod unpublish;
 mod upload_url;

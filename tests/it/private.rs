@@ -372,3 +372,119 @@ fn private_content_errors_name_the_field() {
         "all",
     );
 }
+
+/// `vod status` shows the key-pair ids; `vod sign` signs a URL (no AWS call) and makes cookies for
+/// the folder; both work through the edge. A bad key exits 2 with the field named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vod_status_and_sign() {
+    let pipeline = private_spec("all", &["ec256.pub.pem"]);
+    let p = Private::deploy(&pipeline).await;
+    let dir = std::env::temp_dir().join(format!("vod-private-cli-{}", p.emu.port()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("private.toml");
+    let keys = format!("{:?}", key_file("ec256.pub.pem"));
+    std::fs::write(
+        &spec,
+        format!(
+            "{}\n[cloudfront.private_content]\npublic_keys = [{keys}]\n",
+            spec_without_files("s3-origin.toml")
+        ),
+    )
+    .unwrap();
+    let vod = |args: &[&str]| {
+        std::process::Command::new(vod_bin())
+            .args(args)
+            .env("AWS_ENDPOINT_URL", p.emu.endpoint_url())
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .expect("vod runs")
+    };
+    let spec = spec.to_str().unwrap();
+    let key_id = p.key_id(&pipeline, "ec256.pub.pem").await;
+
+    let status = vod(&["status", spec]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        status.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert!(text.contains(&format!("key-pair id {key_id}")), "{text}");
+    assert!(text.contains("ECDSA P-256"), "{text}");
+
+    let manifest = p.url("/movie/index.m3u8");
+    let private = key_file("ec256.pem");
+    let signed = vod(&[
+        "sign",
+        spec,
+        manifest.as_str(),
+        "--key",
+        &private,
+        "--key-pair-id",
+        &key_id,
+        "--expires",
+        "10m",
+    ]);
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    let url = String::from_utf8_lossy(&signed.stdout).trim().to_owned();
+    assert_eq!(status_of(&url).await, 200, "{url}");
+
+    let cookies = vod(&[
+        "sign",
+        spec,
+        manifest.as_str(),
+        "--key",
+        &private,
+        "--key-pair-id",
+        &key_id,
+        "--cookies",
+        "--json",
+    ]);
+    assert!(
+        cookies.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cookies.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&cookies.stdout).unwrap();
+    assert_eq!(v["resource"], format!("{}/movie/*", p.base));
+    let header: Vec<String> = v["cookies"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap()))
+        .collect();
+    let header = header.join("; ");
+    let r = get(p.url("/movie/seg-1.ts").as_str(), &[("cookie", &header)]).await;
+    assert_eq!(r.status, 200);
+    let r = get(p.url("/other/index.m3u8").as_str(), &[("cookie", &header)]).await;
+    assert_eq!(r.status, 403);
+
+    // The public key where the private one belongs: exit 2, the field named, the key not echoed.
+    let public = key_file("ec256.pub.pem");
+    let bad = vod(&[
+        "sign",
+        spec,
+        manifest.as_str(),
+        "--key",
+        &public,
+        "--key-pair-id",
+        &key_id,
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("private_key") && err.contains("public key"),
+        "{err}"
+    );
+    assert!(!err.contains("MFkw"), "{err}");
+}
+
+async fn status_of(url: &str) -> u16 {
+    get(url, &[]).await.status
+}

@@ -359,4 +359,67 @@ mod tests {
         assert!(parse_cidr("192.0.2.0/33").is_none());
         assert_eq!(decode("-~8_").unwrap(), [0xfb, 0xff]);
     }
+
+    /// Signatures made by OpenSSL 3.0 (`openssl dgst -sha1|-sha256 -sign`) over the canned policy of
+    /// `https://d111111abcdef8.cloudfront.net/movie/index.m3u8` until 1767290400, with the test
+    /// keys of `tests/data/keys/`: SHA-1 is CloudFront's default (and what AWS CLI v1 signs with).
+    #[test]
+    fn openssl_signatures_verify_with_their_hash_algorithm_only() {
+        let key = |f: &str| {
+            std::fs::read_to_string(format!(
+                "{}/../tests/data/keys/{f}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap()
+        };
+        let policy = canned_policy(
+            "https://d111111abcdef8.cloudfront.net/movie/index.m3u8",
+            1767290400,
+        );
+        let (rsa, ec) = (key("rsa2048.pub.pem"), key("ec256.pub.pem"));
+        for (public, sha256, sig) in [
+            (
+                &rsa,
+                false,
+                "DUvbcxXVdqiBe-PE8IFgqgq7o28e1IJTjq43Z94-Z-IzsCXDJQ30wn6~FEo~tRSS2ICiegdDE312epWS537~r7kjGM0ZZcVslQc-7TZ27FxR5dFzAYSmYsAnFSsPfHj8464HdD8svUF7PHih3U7gq12CxYsq1XK--xIV7NgzQak8jkpUWkxuxNrg6u6NWHxc~mXaTz3oSF3HmNmTGwmmURvffftfOT5umdX-885yMlyf9YeceTkHKfwzusRavqke2Xaxjz3wtG2MqcsLg2QKEPG27RUmKlaf0pr3RgubbuEF-DnVMlkCmXWm5p7~72vwRyiMT1WHVtFbklg5wzb3Lg__",
+            ),
+            (
+                &ec,
+                false,
+                "MEYCIQDljAcJRjP-WVCarxy6CYnBVaf45UxW7t82ZlSdbnUToAIhAKX3xYDSSih4s1l~wq27Zs-8P4UC2c0FvHmUy8BYR2u2",
+            ),
+            (
+                &rsa,
+                true,
+                "USRiMHVrdiG1~7luYvcg2J-kpw82o3rAKStux9ofMNXdKpg1EOiIuSCqrejzhwLrReu-zGHlkRK4OaTZi4qIYGhAeoJ-NgPQzFzRO7vuhyqoOoCEwMTO1Hw4S9jgV5c7FMNWi-o8qTHCRhhZvOl82pu3gvnBWC9yb5zP51U9kjUQa3nRr8apWc0OR5VvJbBQ-GInNoNPumnnJl8QoWKa85gKGJb-d2sVGlm1EfwxI8R2UTpBra6EFYdxhKO9uzeSQnx6m7EAUtQYjhNm0j3URdAwKU-8rGZFFzv8z9iX9zL~5oVeuryPzl9a0MhcGi39v5Oj11Lh98UP0UpNwL-lag__",
+            ),
+            (
+                &ec,
+                true,
+                "MEQCIDI6bMiEEZUDjVAgbwM8IjWiaZ~Hjv59yg3f~i0PpKb~AiBmX1C8JJvqPBS7RWlkOTcrQGhshgVxy81gi1DBEQbxmQ__",
+            ),
+        ] {
+            let sig = decode(sig).unwrap();
+            assert!(
+                verify(public, sha256, policy.as_bytes(), &sig),
+                "sha256={sha256}"
+            );
+            assert!(
+                !verify(public, !sha256, policy.as_bytes(), &sig),
+                "the other hash must fail"
+            );
+            let other = canned_policy(
+                "https://d111111abcdef8.cloudfront.net/movie/other.m3u8",
+                1767290400,
+            );
+            assert!(
+                !verify(public, sha256, other.as_bytes(), &sig),
+                "another policy must fail"
+            );
+        }
+        assert!(check_public_key(&rsa).is_ok() && check_public_key(&ec).is_ok());
+        assert!(check_public_key(&key("rsa1024.pub.pem")).is_err());
+        assert!(check_public_key(&key("ec384.pub.pem")).is_err());
+        assert!(check_public_key(&key("rsa2048.pem")).is_err());
+    }
 }
