@@ -6,7 +6,7 @@
 //!                                               create or update it; prints the playback URLs last
 //! vod status  <spec.toml> [--json]               what exists, and whether it matches the spec
 //! vod destroy <spec.toml> [--json] [--delete-buckets]
-//! vod verify  <spec.toml> [--json] [--origin URL] [--disallowed-origin URL]
+//! vod verify  <spec.toml> [--json] [--origin URL] [--disallowed-origin URL] [--key PEM --key-pair-id ID]
 //!                                               fetch the playback URLs as a player does and check them
 //! vod upload  <file-or-dir> s3://bucket/prefix [--part-size 16MiB] [--concurrency N] [--read-mode buffered|direct] [--json]
 //!
@@ -117,6 +117,13 @@ enum Command {
         /// How far above a rung's cap an advertised bandwidth may be, in percent.
         #[arg(long, default_value_t = 10)]
         bandwidth_tolerance: u32,
+        /// For a private pipeline: the private key (PEM) of a public key in the key group. Every
+        /// GET then carries signed cookies, and an unsigned GET must be refused.
+        #[arg(long, requires = "key_pair_id")]
+        key: Option<PathBuf>,
+        /// For a private pipeline: the key-pair id of that key (`vod status` shows it).
+        #[arg(long, requires = "key")]
+        key_pair_id: Option<String>,
     },
     /// Upload a file, or a directory's files, into S3: multipart, checksummed, resumable.
     Upload {
@@ -346,15 +353,22 @@ async fn run(cmd: Command) -> (PathBuf, Result<ExitCode, Error>) {
             origin,
             disallowed_origin,
             bandwidth_tolerance,
+            key,
+            key_pair_id,
         } => {
             let r = async {
                 let pipeline = VodPipeline::from_toml_file(&spec)?;
+                let signer = match (key, key_pair_id) {
+                    (Some(key), Some(id)) => Some(vod_pipeline::Signer::from_pem_file(id, key)?),
+                    _ => None,
+                };
                 let deployment = pipeline.plan().deployment(&aws_config().await).await?;
                 let report = deployment
                     .verify(&pipeline)
                     .maybe_allowed_origin(origin)
                     .maybe_disallowed_origin(disallowed_origin)
                     .bandwidth_tolerance_percent(bandwidth_tolerance)
+                    .maybe_signer(signer)
                     .run()
                     .await?;
                 out(&if as_json {

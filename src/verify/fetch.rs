@@ -33,6 +33,8 @@ impl Resolve for LocalhostFirst {
 /// A viewer: GETs with an optional `Origin` header, whole bodies, no cookies, no redirects.
 pub(crate) struct Fetcher {
     client: reqwest::Client,
+    /// The `Cookie` header of every request (signed cookies, for a private distribution).
+    cookie: Option<String>,
 }
 
 impl Fetcher {
@@ -51,7 +53,21 @@ impl Fetcher {
                 message: "cannot build the HTTP client".into(),
                 source: Box::new(e),
             })?;
-        Ok(Fetcher { client })
+        Ok(Fetcher {
+            client,
+            cookie: None,
+        })
+    }
+
+    /// Sends `cookie` (signed cookies) with every request.
+    pub(crate) fn with_cookie(mut self, cookie: Option<String>) -> Self {
+        self.cookie = cookie;
+        self
+    }
+
+    /// One GET without the signed cookies: what a viewer without access gets.
+    pub(crate) async fn get_unsigned(&self, url: &str) -> Result<Response, String> {
+        self.send(self.client.get(url), url).await
     }
 
     /// One GET. A transport failure (refused, reset, timed out) is an `Err` with its description;
@@ -61,7 +77,14 @@ impl Fetcher {
         if let Some(o) = origin {
             req = req.header("origin", o);
         }
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c);
+        }
         tracing::debug!(url, origin, "verify: GET");
+        self.send(req, url).await
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder, url: &str) -> Result<Response, String> {
         let resp = req.send().await.map_err(|e| describe(&e))?;
         let status = resp.status().as_u16();
         let mut headers = BTreeMap::new();

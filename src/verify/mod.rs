@@ -74,6 +74,8 @@ pub enum CheckKind {
     CacheTtl,
     /// A missing object is answered from the error cache within `error_caching_min_ttl`.
     ErrorCache,
+    /// A private distribution refuses a request without a signature (403).
+    Private,
 }
 
 impl fmt::Display for CheckKind {
@@ -86,6 +88,7 @@ impl fmt::Display for CheckKind {
             CheckKind::CorsDisallowed => "cors-disallowed",
             CheckKind::CacheTtl => "cache-ttl",
             CheckKind::ErrorCache => "error-cache",
+            CheckKind::Private => "private",
         })
     }
 }
@@ -250,6 +253,10 @@ impl Deployment {
         /// playback URLs, rounded up, are verified at a time. Default 4.
         #[builder(default = 4)]
         concurrency: usize,
+        /// For a private pipeline (`[cloudfront.private_content]`), required: a signer whose key is
+        /// in the key group. Every GET then carries signed cookies for the distribution (valid 10
+        /// minutes), and one GET without them must be refused with 403.
+        signer: Option<crate::sign::Signer>,
     ) -> Result<VerifyReport, Error> {
         let expect = expectations(
             pipeline,
@@ -266,7 +273,30 @@ impl Deployment {
                 },
             });
         }
-        let fetcher = Fetcher::new(request_timeout)?;
+        let private = pipeline.cloudfront().private_content.is_some();
+        let cookie = match (&signer, private) {
+            (None, true) => {
+                return Err(Error::Invalid(crate::error::Violations(vec![
+                    crate::error::Violation {
+                        field: "signer".into(),
+                        value: String::new(),
+                        rule: "the pipeline serves private content: give a signer (vod verify --key <private.pem> --key-pair-id <id>)".into(),
+                    },
+                ])));
+            }
+            (Some(signer), _) => {
+                let first = &self.playback[0].url;
+                let host = first.host_str().unwrap_or_default();
+                let port = first.port().map(|p| format!(":{p}")).unwrap_or_default();
+                let policy = crate::sign::Policy::builder()
+                    .resource(format!("{}://{host}{port}/*", first.scheme()))
+                    .expires(std::time::SystemTime::now() + Duration::from_secs(600))
+                    .build()?;
+                Some(signer.cookies(&policy)?.cookie_header())
+            }
+            (None, false) => None,
+        };
+        let fetcher = Fetcher::new(request_timeout)?.with_cookie(cookie);
         let concurrency = concurrency.max(1);
         let v = Verifier {
             fetcher: &fetcher,
@@ -280,12 +310,16 @@ impl Deployment {
             .collect::<Vec<_>>()
             .await;
         let mut checks: Vec<Check> = per_url.into_iter().flatten().collect();
-        // One error-cache check per distribution host.
+        // One error-cache check per distribution host, and for private content one unsigned GET.
         let mut hosts = BTreeSet::new();
         for p in &self.playback {
             if hosts.insert(p.url.origin().ascii_serialization()) {
                 let f = v.error_cache(&p.url).await;
                 checks.push(attach(f, "", ""));
+                if private {
+                    let f = v.unsigned_refused(&p.url).await;
+                    checks.push(attach(f, &p.asset, p.format.as_str()));
+                }
             }
         }
         Ok(VerifyReport {
@@ -520,6 +554,30 @@ impl Verifier<'_> {
             .buffered(self.concurrency)
             .collect()
             .await
+    }
+
+    /// GETs a playback URL without signed cookies: a private distribution must answer 403.
+    async fn unsigned_refused(&self, playback: &url::Url) -> Finding {
+        match self.fetcher.get_unsigned(playback.as_str()).await {
+            Ok(r) if r.status == 403 => Finding::pass(
+                CheckKind::Private,
+                playback.as_str(),
+                "an unsigned request is refused (403)",
+            ),
+            Ok(r) => Finding::fail(
+                CheckKind::Private,
+                playback.as_str(),
+                format!(
+                    "an unsigned request got {}, not 403: the content is public",
+                    r.status
+                ),
+            ),
+            Err(e) => Finding::fail(
+                CheckKind::Private,
+                playback.as_str(),
+                format!("GET failed: {e}"),
+            ),
+        }
     }
 
     /// GETs an object that cannot exist, twice, beside the playback URL.

@@ -488,3 +488,53 @@ async fn vod_status_and_sign() {
 async fn status_of(url: &str) -> u16 {
     get(url, &[]).await.status
 }
+
+/// A private pipeline with a published asset verifies with a signer (every GET with signed
+/// cookies, and an unsigned GET refused), and without one is an input error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_a_private_pipeline() {
+    let text = format!(
+        "{}\n[cloudfront.private_content]\npublic_keys = [{:?}]\nprotect = \"media\"\n",
+        std::fs::read_to_string(shared_spec("s3-origin.toml")).unwrap(),
+        key_file("rsa2048.pub.pem")
+    );
+    let dir = shared_spec("s3-origin.toml").parent().unwrap().to_owned();
+    let pipeline = VodPipeline::from_toml_str(&text, &dir).unwrap();
+    let emu = emulator().await;
+    let config = sdk_config(&emu).await;
+    let d = pipeline
+        .plan()
+        .apply(&config)
+        .options(options())
+        .start()
+        .join()
+        .await
+        .expect("apply with the sample file");
+    let unsigned = get(d.playback[0].url.as_str(), &[]).await;
+    assert_eq!(unsigned.status, 403);
+
+    let err = d.verify(&pipeline).run().await.unwrap_err();
+    assert!(err.is_input_error(), "{err}");
+    assert_eq!(err.violations()[0].field, "signer");
+
+    let key_id = d.key_group.as_ref().unwrap().public_keys[0]
+        .key_pair_id
+        .clone();
+    assert!(!key_id.is_empty());
+    let signer = Signer::from_pem_file(key_id, key_file("rsa2048.pem")).unwrap();
+    let report = d
+        .verify(&pipeline)
+        .signer(signer)
+        .request_timeout(Duration::from_secs(10))
+        .run()
+        .await
+        .unwrap();
+    assert!(report.passed(), "{report}");
+    assert!(
+        report
+            .checks
+            .iter()
+            .any(|c| c.kind == vod_pipeline::CheckKind::Private),
+        "{report}"
+    );
+}
