@@ -8,6 +8,9 @@
 //                  "ladder": [[1920, 1080], ...],
 //                  "playback": [ { "asset": "sample", "format": "hls", "manifest": "m3u8", "url": "..." } ] } ] }
 //
+// A case with "signature" (private content) is played with that query string appended to every
+// request, and first played without it, which must fail with 403s.
+//
 // For every playback URL, the player page is served from the spec's allowed origin, and the test
 // asserts that currentTime passes 2 s, that no CORS or media error was raised, that the renditions the
 // player reports match the ladder, and it asks the player to switch rendition. It saves a screenshot
@@ -15,6 +18,7 @@
 // the pipeline does not allow must fail with a CORS error. Results go to <out-dir>/results.json; the exit
 // code is 0 only when every assertion held.
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -66,7 +70,7 @@ const sameLadder = (levels, ladder) => {
 };
 const isCors = (m) => /CORS|Access-Control-Allow-Origin/i.test(m);
 
-async function open(origin, url) {
+async function open(origin, url, signature) {
   const page = await browser.newPage();
   const consoleErrors = [];
   page.on('console', (m) => {
@@ -79,8 +83,26 @@ async function open(origin, url) {
   page.on('response', (r) => {
     if (r.status() >= 400 && new URL(r.url()).host === cdn) httpErrors.push(`${r.status()} ${r.url()}`);
   });
-  await page.goto(`${origin}/?src=${encodeURIComponent(url)}`);
+  const sig = signature ? `&sig=${encodeURIComponent(signature)}` : '';
+  await page.goto(`${origin}/?src=${encodeURIComponent(url)}${sig}`);
   return { page, consoleErrors, httpErrors };
+}
+
+// The status of a GET from outside the browser (a 403 without CORS headers reaches a page as a
+// network error with status 0, so the page alone cannot tell a refusal from an outage).
+function statusOf(url) {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const req = http.request(
+      { host: '127.0.0.1', port: u.port || 80, path: u.pathname + u.search, headers: { host: u.host } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      },
+    );
+    req.on('error', () => resolve(0));
+    req.end();
+  });
 }
 
 const results = [];
@@ -115,11 +137,41 @@ const fail = (r, why) => {
   );
 }
 
+// Private content: without the signature, every playback URL of a private case is refused (403) and
+// nothing plays.
+for (const c of cases.filter((c) => c.signature)) {
+  for (const p of c.playback) {
+    const name = `${path.basename(c.spec, '.toml')}-${p.asset}-${p.format}-${p.manifest}-unsigned`;
+    const r = { name, spec: c.spec, origin: c.origin, url: p.url, failures: [] };
+    const { page, httpErrors } = await open(c.origin, p.url);
+    await page
+      .waitForFunction(() => window.vodSnapshot && window.vodSnapshot().errors.length > 0, null, { timeout: 20_000 })
+      .catch(() => {});
+    await page.waitForTimeout(500);
+    const s = await page.evaluate(() => window.vodSnapshot());
+    const direct = await statusOf(p.url);
+    Object.assign(r, { current_time: s.currentTime, errors: s.errors, http_errors: httpErrors, unsigned_status: direct });
+    if (direct !== 403) fail(r, `an unsigned GET of the manifest got ${direct}, not 403`);
+    if (httpErrors.length && !httpErrors.every((e) => e.startsWith('403 '))) {
+      fail(r, `the distribution answered other errors: ${JSON.stringify(httpErrors)}`);
+    }
+    if (!s.errors.length) fail(r, 'the player raised no error');
+    if (s.currentTime > 0) fail(r, `it played (${s.currentTime} s) without a signature`);
+    await page.close();
+    if (r.failures.length) failed++;
+    results.push(r);
+    console.log(
+      `${r.failures.length ? 'FAIL' : 'PASS'} ${name}: unsigned GET ${direct}, player: ${JSON.stringify(s.errors[0] ?? null)}` +
+        (r.failures.length ? `\n     ${r.failures.join('\n     ')}` : ''),
+    );
+  }
+}
+
 for (const c of cases) {
   for (const p of c.playback) {
     const name = `${path.basename(c.spec, '.toml')}-${p.asset}-${p.format}-${p.manifest}`;
     const r = { name, spec: c.spec, origin: c.origin, url: p.url, failures: [] };
-    const { page, consoleErrors, httpErrors } = await open(c.origin, p.url);
+    const { page, consoleErrors, httpErrors } = await open(c.origin, p.url, c.signature);
     try {
       await page.waitForFunction(
         (t) => {

@@ -4,6 +4,14 @@
   'use strict';
   var params = new URLSearchParams(location.search);
   var src = params.get('src');
+  // Private content: the query string of a custom-policy signature for the asset's folder
+  // (Policy=..&Signature=..&Key-Pair-Id=..&Hash-Algorithm=SHA256), appended to every request the
+  // player makes, manifests and segments alike.
+  var sig = params.get('sig');
+  function signed(url) {
+    if (!sig) return url;
+    return url + (url.indexOf('?') < 0 ? '?' : '&') + sig;
+  }
   var video = document.getElementById('video');
   var state = (window.vodPlayer = {
     src: src,
@@ -41,6 +49,12 @@
 
   if (/\.mpd$/i.test(new URL(src, location.href).pathname)) {
     var player = dashjs.MediaPlayer().create();
+    if (sig) {
+      player.addRequestInterceptor(function (request) {
+        request.url = signed(request.url);
+        return Promise.resolve(request);
+      });
+    }
     state.engine = 'dash.js ' + player.getVersion();
     var events = dashjs.MediaPlayer.events;
     player.on(events.ERROR, function (e) {
@@ -68,7 +82,15 @@
       state.errors.push({ source: 'hls.js', message: 'Media Source Extensions are not supported' });
       return;
     }
-    var hls = new Hls();
+    var hls = new Hls(
+      sig
+        ? {
+            xhrSetup: function (xhr, url) {
+              xhr.open('GET', signed(url), true);
+            },
+          }
+        : {},
+    );
     state.engine = 'hls.js ' + Hls.version;
     hls.on(Hls.Events.MANIFEST_PARSED, function () {
       state.levels = hls.levels.map(function (l) {
