@@ -279,6 +279,36 @@ async fn removing_a_key_updates_the_group_in_place_and_destroy_removes_it() {
     let (code, body) = status(&signed, None).await;
     assert_eq!(code, 403, "a removed key no longer signs: {body}");
 
+    // The key group cannot be deleted while the distribution trusts it (so destroy deletes the
+    // distribution first).
+    let cf = aws_sdk_cloudfront::Client::new(&p.config);
+    let groups = cf.list_key_groups().send().await.unwrap();
+    let kg_id = groups.key_group_list.unwrap().items()[0]
+        .key_group
+        .as_ref()
+        .unwrap()
+        .id
+        .clone();
+    let etag = cf
+        .get_key_group()
+        .id(&kg_id)
+        .send()
+        .await
+        .unwrap()
+        .e_tag
+        .unwrap();
+    let e = cf
+        .delete_key_group()
+        .id(&kg_id)
+        .if_match(etag)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&e),
+        Some("ResourceInUse")
+    );
+
     rsa_only
         .plan()
         .destroy(&p.config)

@@ -1622,6 +1622,44 @@ async fn public_keys_and_key_groups() {
         .unwrap();
     let e = cf.get_public_key().id(&pk_id).send().await.unwrap_err();
     assert_eq!(code(e), "NoSuchPublicKey");
+
+    // At most 5 public keys in a key group (CloudFront's quota).
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let k = cf
+            .create_public_key()
+            .public_key_config(
+                PublicKeyConfig::builder()
+                    .caller_reference(format!("q{i}"))
+                    .name(format!("quota-{i}"))
+                    .encoded_key(pem)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        ids.push(k.public_key().unwrap().id().to_string());
+    }
+    let group = |n: usize| {
+        KeyGroupConfig::builder()
+            .name(format!("quota-{n}"))
+            .set_items(Some(ids[..n].to_vec()))
+            .build()
+            .unwrap()
+    };
+    let e = cf
+        .create_key_group()
+        .key_group_config(group(6))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(e), "TooManyPublicKeysInKeyGroup");
+    cf.create_key_group()
+        .key_group_config(group(5))
+        .send()
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
