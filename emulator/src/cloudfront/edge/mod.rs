@@ -123,6 +123,18 @@ fn edge_error(status: u16, title: &str, detail: &str) -> Resp {
     viewer_resp(r, "Error from cloudfront", None, false)
 }
 
+/// The account's key groups and public keys, as the signed-request check reads them.
+struct AccountKeys<'a>(&'a super::State);
+
+impl signed::Keys for AccountKeys<'_> {
+    fn key_group(&self, id: &str) -> Option<El> {
+        self.0.policy_config(Kind::KeyGroup, id)
+    }
+    fn public_key(&self, id: &str) -> Option<El> {
+        self.0.policy_config(Kind::PublicKey, id)
+    }
+}
+
 fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
@@ -315,7 +327,7 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
             ip: req.ctx.peer,
         };
         if let Err(denied) = signed::check(
-            &shared.cloudfront,
+            &AccountKeys(&shared.cloudfront),
             &trusted,
             &viewer,
             std::time::SystemTime::now(),

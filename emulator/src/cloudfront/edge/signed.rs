@@ -22,9 +22,8 @@ use aws_lc_rs::signature::{self, ParsedPublicKey, VerificationAlgorithm};
 use bytes::Bytes;
 use http::HeaderMap;
 
-use super::super::xml::El;
-use super::super::{Kind, State};
 use super::OriginResp;
+use crate::cloudfront::xml::El;
 
 /// Query parameters CloudFront reserves for signed URLs.
 pub(super) const RESERVED: &[&str] = &[
@@ -95,9 +94,17 @@ pub(crate) fn trusted_key_groups(behavior: &El) -> Vec<String> {
     }
 }
 
+/// What the edge needs to know of the account's key groups and public keys.
+pub(crate) trait Keys {
+    /// A key group's config (`KeyGroupConfig`), by id.
+    fn key_group(&self, id: &str) -> Option<El>;
+    /// A public key's config (`PublicKeyConfig`), by id.
+    fn public_key(&self, id: &str) -> Option<El>;
+}
+
 /// Checks a request against the behavior's trusted key groups.
 pub(crate) fn check(
-    state: &State,
+    keys: &impl Keys,
     groups: &[String],
     viewer: &Viewer,
     now: SystemTime,
@@ -128,9 +135,9 @@ pub(crate) fn check(
         .ok_or(MISSING_KEY)?;
     let encoded_key = groups
         .iter()
-        .filter_map(|g| state.policy_config(Kind::KeyGroup, g))
+        .filter_map(|g| keys.key_group(g))
         .find(|g| items(g).contains(&key_id))
-        .and_then(|_| state.policy_config(Kind::PublicKey, &key_id))
+        .and_then(|_| keys.public_key(&key_id))
         .map(|k| k.str_at("EncodedKey").to_string())
         .ok_or(UNKNOWN_KEY)?;
     let signature = get("Signature", "CloudFront-Signature")
