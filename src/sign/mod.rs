@@ -132,14 +132,7 @@ impl Signer {
     /// Signs `url` with a canned policy: exactly this URL (with its own query string, if any) until
     /// `expires`. Appends `Expires`, `Signature`, `Key-Pair-Id` and `Hash-Algorithm`.
     pub fn sign_url(&self, url: &Url, expires: SystemTime) -> Result<Url, Error> {
-        let mut problems = Vec::new();
-        check_url(url, &mut problems);
-        let expires = policy::epoch("expires", expires, &mut |f, v, r| {
-            problems.push(violation(f, v, r))
-        });
-        let Some(expires) = expires.filter(|_| problems.is_empty()) else {
-            return Err(Error::InvalidSigningInput(problems));
-        };
+        let expires = canned_expiry(url, expires)?;
         let signature = self.signature(canned_json(url.as_str(), expires).as_bytes())?;
         Ok(with_params(
             url,
@@ -190,14 +183,7 @@ impl Signer {
     /// Signed cookies with a canned policy for exactly one URL: `CloudFront-Expires` instead of
     /// `CloudFront-Policy`. (For a player, which requests many files, use [`Signer::cookies`].)
     pub fn canned_cookies(&self, url: &Url, expires: SystemTime) -> Result<SignedCookies, Error> {
-        let mut problems = Vec::new();
-        check_url(url, &mut problems);
-        let expires = policy::epoch("expires", expires, &mut |f, v, r| {
-            problems.push(violation(f, v, r))
-        });
-        let Some(expires) = expires.filter(|_| problems.is_empty()) else {
-            return Err(Error::InvalidSigningInput(problems));
-        };
+        let expires = canned_expiry(url, expires)?;
         Ok(SignedCookies {
             policy: None,
             expires: Some(expires),
@@ -278,6 +264,19 @@ fn check_key_pair_id(id: &str) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// The URL and expiry of a canned policy, checked: the expiry in epoch seconds.
+fn canned_expiry(url: &Url, expires: SystemTime) -> Result<u64, Error> {
+    let mut problems = Vec::new();
+    check_url(url, &mut problems);
+    let expires = policy::epoch("expires", expires, &mut |f, v, r| {
+        problems.push(violation(f, v, r))
+    });
+    match expires {
+        Some(e) if problems.is_empty() => Ok(e),
+        _ => Err(Error::InvalidSigningInput(problems)),
+    }
 }
 
 fn check_url(url: &Url, problems: &mut Vec<Violation>) {
