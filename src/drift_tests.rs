@@ -78,3 +78,74 @@ fn content_types_agree_where_both_know_the_extension() {
         rules::content_type("noext")
     );
 }
+
+#[test]
+fn largest_output_resolution_per_codec_agrees() {
+    use crate::types::{Bitrate, Rendition, VideoCodec};
+    let sizes = [
+        32, 1080, 2160, 2162, 3840, 4096, 4098, 4320, 4322, 7680, 8192,
+    ];
+    let mut refused = 0;
+    for codec in [VideoCodec::H264, VideoCodec::H265] {
+        for w in sizes {
+            for h in sizes {
+                let ours =
+                    Rendition::with_codec(codec, w, h, Bitrate::new(20_000_000).unwrap(), None)
+                        .is_ok();
+                let theirs = rules::fits_output_resolution(codec.mediaconvert_name(), w, h);
+                assert_eq!(ours, theirs, "{codec} {w}x{h}");
+                refused += usize::from(!ours);
+            }
+        }
+    }
+    assert!(
+        refused > 20,
+        "the grid reaches past the limits ({refused} refused)"
+    );
+}
+
+#[test]
+fn language_codes_agree() {
+    let mut taken = 0;
+    for a in b'A'..=b'Z' {
+        for b in b'A'..=b'Z' {
+            for c in b'A'..=b'Z' {
+                let code = String::from_utf8(vec![a, b, c]).unwrap();
+                let ours = code.parse::<crate::types::LanguageCode>().is_ok();
+                let theirs = rules::mediaconvert_language_codes().contains(&code.as_str());
+                assert_eq!(ours, theirs, "{code}");
+                taken += usize::from(ours);
+            }
+        }
+    }
+    assert_eq!(taken, rules::mediaconvert_language_codes().len());
+    for refused in ["FRE", "CHI", "DUT"] {
+        assert!(!rules::mediaconvert_language_codes().contains(&refused));
+    }
+}
+
+#[test]
+fn aac_lc_table_agrees() {
+    use crate::types::{AacCodingMode, AudioRendition, Bitrate};
+    let mut rows = 0;
+    for mode in [AacCodingMode::Mono, AacCodingMode::Stereo] {
+        for rate in AudioRendition::SAMPLE_RATES {
+            for bps in (8_000..=576_000).step_by(8_000) {
+                let ours = AudioRendition::new(Bitrate::new(bps).unwrap(), mode, rate).is_ok();
+                let (theirs, _) = rules::aac_lc_bitrate_allowed(mode.as_str(), rate, bps)
+                    .expect("the emulator has a row for each rate the crate takes");
+                assert_eq!(ours, theirs, "{mode} {rate} Hz {bps} bits/s");
+                rows += usize::from(ours);
+            }
+        }
+    }
+    assert!(rows > 50, "{rows}");
+}
+
+#[test]
+fn mediastore_object_size_limit_agrees() {
+    assert_eq!(
+        crate::aws::mediastore::MAX_OBJECT_BYTES,
+        rules::MEDIASTORE_MAX_STANDARD_OBJECT as u64
+    );
+}

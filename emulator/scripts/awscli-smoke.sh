@@ -153,7 +153,7 @@ sleep 0.4
 check_output "mediastore describe-container (ACTIVE, endpoint)" "data.mediastore.us-east-1.localhost" "$AWS" mediastore describe-container --container-name smoke_container
 check_output "mediastore list-containers" "smoke_container" "$AWS" mediastore list-containers
 check "mediastore put-container-policy" "$AWS" mediastore put-container-policy --container-name smoke_container \
-    --policy '{"Version":"2012-10-17","Statement":[{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":["mediastore:GetObject","mediastore:DescribeObject"],"Resource":"arn:aws:mediastore:us-east-1:123456789012:container/smoke_container/*"}]}'
+    --policy '{"Version":"2012-10-17","Statement":[{"Sid":"MediaStoreFullAccess","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"mediastore:*","Resource":"arn:aws:mediastore:us-east-1:123456789012:container/smoke_container/*","Condition":{"Bool":{"aws:SecureTransport":"true"}}},{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":["mediastore:GetObject","mediastore:DescribeObject"],"Resource":"arn:aws:mediastore:us-east-1:123456789012:container/smoke_container/*"}]}'
 check_output "mediastore get-container-policy" "PublicRead" "$AWS" mediastore get-container-policy --container-name smoke_container
 check_fails "mediastore get-cors-policy before put" "CorsPolicyNotFoundException" "$AWS" mediastore get-cors-policy --container-name smoke_container
 check "mediastore put-cors-policy" "$AWS" mediastore put-cors-policy --container-name smoke_container \

@@ -5,7 +5,7 @@
 //! an origin access control. Condition keys: `aws:SourceArn`, `aws:SourceAccount`, `aws:UserAgent`, `aws:Referer`,
 //! `aws:SecureTransport`; operators `String*`, `Arn*`, `Bool`, each with `IfExists`.
 
-use crate::wire::{ACCOUNT_ID, glob};
+use crate::wire::glob;
 
 /// Who calls, as a policy's `Principal` and `Condition` keys see it (the edge calling an origin, or an anonymous
 /// viewer of a MediaStore data endpoint).
@@ -19,6 +19,9 @@ pub(crate) struct Caller {
     /// The origin's custom headers (lowercase names), as CloudFront adds them to origin requests; they
     /// feed the `aws:Referer` / `aws:UserAgent` condition keys (a common "secret Referer" setup).
     pub origin_headers: Vec<(String, String)>,
+    /// A request signed by an account (its id): the principal `{"AWS": "arn:aws:iam::<account>:root"}` (or the bare
+    /// account id) matches it.
+    pub account: Option<String>,
 }
 
 impl Caller {
@@ -29,6 +32,17 @@ impl Caller {
             dist_arn: String::new(),
             secure_transport: false,
             origin_headers: Vec::new(),
+            account: None,
+        }
+    }
+
+    /// A request signed by `account`. The emulator serves plain HTTP on loopback in place of AWS's HTTPS
+    /// endpoints, so such a request counts as `aws:SecureTransport`.
+    pub(crate) fn account(account: &str) -> Caller {
+        Caller {
+            secure_transport: true,
+            account: Some(account.to_string()),
+            ..Caller::anonymous()
         }
     }
 }
@@ -86,7 +100,13 @@ fn principal_matches(p: Option<&serde_json::Value>, caller: &Caller) -> bool {
         serde_json::Value::Object(m) => m.iter().any(|(k, v)| {
             let vals = as_list(v);
             match k.as_str() {
-                "AWS" => vals.iter().any(|x| x == "*"),
+                "AWS" => vals.iter().any(|x| {
+                    x == "*"
+                        || caller
+                            .account
+                            .as_deref()
+                            .is_some_and(|a| x == a || *x == format!("arn:aws:iam::{a}:root"))
+                }),
                 "Service" => caller.oac && vals.iter().any(|x| x == "cloudfront.amazonaws.com"),
                 _ => false,
             }
@@ -105,7 +125,8 @@ fn condition_value(key: &str, caller: &Caller) -> Option<String> {
     };
     match key.to_ascii_lowercase().as_str() {
         "aws:sourcearn" if caller.oac => Some(caller.dist_arn.clone()),
-        "aws:sourceaccount" if caller.oac => Some(ACCOUNT_ID.to_string()),
+        // The distribution's account, from its ARN (`arn:aws:cloudfront::<account>:distribution/<id>`).
+        "aws:sourceaccount" if caller.oac => caller.dist_arn.split(':').nth(4).map(str::to_string),
         "aws:useragent" => {
             Some(header("user-agent").unwrap_or_else(|| "Amazon CloudFront".to_string()))
         }
@@ -223,6 +244,7 @@ mod tests {
             dist_arn: "arn:aws:cloudfront::123456789012:distribution/EDIST".into(),
             secure_transport: true,
             origin_headers: vec![],
+            account: None,
         }
     }
 

@@ -23,6 +23,10 @@ pub struct ServiceKnobs {
     /// `edge` only: viewer responses carry no `Access-Control-*` header, as if the distribution had
     /// no CORS policy and the origin no CORS rules. For testing what a player sees when CORS breaks.
     pub drop_cors: bool,
+    /// `s3` only: for this many milliseconds after CreateBucket, every other request on the new bucket gets
+    /// `NoSuchBucket`, as S3 may answer while a new bucket propagates (it is eventually consistent,
+    /// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html>). 0 (the default) is off.
+    pub new_bucket_window_ms: u64,
 }
 
 /// All knobs: service name (or `*`) to its knobs. This is the JSON body of `PUT /_emulator/knobs`.
@@ -93,6 +97,17 @@ impl Knobs {
             .get(service)
             .or_else(|| config.get("*"))
             .is_some_and(|k| k.drop_cors)
+    }
+
+    /// The `s3` knob [`ServiceKnobs::new_bucket_window_ms`] (or that of `*`).
+    pub fn new_bucket_window(&self) -> Duration {
+        let config = self.config.lock().unwrap_or_else(|e| e.into_inner());
+        Duration::from_millis(
+            config
+                .get("s3")
+                .or_else(|| config.get("*"))
+                .map_or(0, |k| k.new_bucket_window_ms),
+        )
     }
 
     /// Draws the latency and fault for one request to `service`.

@@ -17,6 +17,18 @@ struct Args {
     /// How long CloudFront distributions stay InProgress, e.g. `1s`, `250ms`, `0s`.
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     deploy_delay: Duration,
+    /// The account of callers whose access key id is not a 12-digit account id (a caller whose access key id
+    /// is 12 digits acts as that account).
+    #[arg(long, default_value = "123456789012", value_parser = parse_account)]
+    account_id: String,
+}
+
+fn parse_account(s: &str) -> Result<String, String> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("an AWS account id is 12 digits, got `{s}`"))
+    }
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -65,7 +77,8 @@ async fn main() -> std::process::ExitCode {
     }
     let mut builder = vod_emulator::Emulator::builder()
         .listen(args.listen)
-        .deploy_delay(args.deploy_delay);
+        .deploy_delay(args.deploy_delay)
+        .default_account_id(args.account_id);
     if let Some(dir) = args.data_dir {
         builder = builder.data_dir(dir);
     }

@@ -4,8 +4,8 @@ use crate::SharedRef;
 use crate::knobs::Fault;
 use crate::log::LogEntry;
 use crate::wire::{
-    self, ACCOUNT_ID, OPERATION_HEADER, Req, RequestCtx, Resp, host_of, is_edge_host,
-    mediastore_data_host, s3_xml_error,
+    self, OPERATION_HEADER, Req, RequestCtx, Resp, host_of, is_edge_host, mediastore_data_host,
+    s3_xml_error,
 };
 use bytes::Bytes;
 use http::{HeaderValue, Method, StatusCode};
@@ -135,15 +135,16 @@ pub async fn dispatch(
         .map(|s| s.region.clone())
         .or(ms_host)
         .unwrap_or_else(|| "us-east-1".to_string());
+    let access_key = scope
+        .as_ref()
+        .map(|s| s.access_key.clone())
+        .unwrap_or_default();
     let ctx = RequestCtx {
-        access_key: scope
-            .as_ref()
-            .map(|s| s.access_key.clone())
-            .unwrap_or_default(),
+        account_id: crate::wire::account_for(&access_key, &shared.config.default_account_id),
+        access_key,
         region,
         service: target.service().to_string(),
         request_id: request_id.clone(),
-        account_id: ACCOUNT_ID.to_string(),
         base_url: shared.config.base_url.clone(),
         peer: parts
             .extensions

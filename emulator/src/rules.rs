@@ -7,6 +7,8 @@
 //!   [`managed_origin_request_policy_ids`], [`managed_response_headers_policy_ids`], all of them in
 //!   [`managed_policy_ids`].
 //! - CloudFront key group quotas: [`MAX_PUBLIC_KEYS_PER_KEY_GROUP`], [`MAX_KEY_GROUPS_PER_CACHE_BEHAVIOR`].
+//! - MediaConvert: the largest output resolution per codec ([`fits_output_resolution`]), the `LanguageCode` enum
+//!   ([`mediaconvert_language_codes`]) and the AAC-LC bitrate table ([`aac_lc_bitrate_allowed`]).
 //! - The `Content-Type` the emulated MediaConvert writes for each output file extension: [`CONTENT_TYPES`],
 //!   [`DEFAULT_CONTENT_TYPE`], [`content_type`].
 
@@ -47,7 +49,6 @@ pub const MAX_FILE_INVALIDATIONS_IN_PROGRESS: usize = 3000;
 /// apart from the paths without one.
 pub const MAX_WILDCARD_INVALIDATIONS_IN_PROGRESS: usize = 15;
 
-/// Prefixes (lowercase) of header names CloudFront refuses as origin custom headers.
 /// Public keys in one CloudFront key group (a quota AWS can raise; this is the default).
 /// CreateKeyGroup and UpdateKeyGroup answer `TooManyPublicKeysInKeyGroup` past it
 /// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-key-groups>).
@@ -56,7 +57,76 @@ pub const MAX_PUBLIC_KEYS_PER_KEY_GROUP: usize = 5;
 /// Key groups that one cache behavior may trust (`TooManyKeyGroupsAssociatedToDistribution`).
 pub const MAX_KEY_GROUPS_PER_CACHE_BEHAVIOR: usize = 4;
 
+/// The largest object MediaStore's PutObject stores with standard upload availability (25 MB), and with streaming
+/// upload availability (10 MB); a larger body gets `ValidationException`
+/// (<https://docs.aws.amazon.com/mediastore/latest/ug/objects-upload.html>).
+pub const MEDIASTORE_MAX_STANDARD_OBJECT: usize = 25 * 1024 * 1024;
+/// See [`MEDIASTORE_MAX_STANDARD_OBJECT`].
+pub const MEDIASTORE_MAX_STREAMING_OBJECT: usize = 10 * 1024 * 1024;
+
+/// Prefixes (lowercase) of header names CloudFront refuses as origin custom headers.
 pub const FORBIDDEN_ORIGIN_HEADER_PREFIXES: &[&str] = &["x-amz-", "x-edge-"];
+
+/// The largest output resolution MediaConvert encodes per video codec (`VideoCodec` value), landscape; the same
+/// size turned is allowed in portrait
+/// (<https://docs.aws.amazon.com/mediaconvert/latest/ug/supported-output-resolution-maximums-by-codec.html>).
+pub const MAX_OUTPUT_RESOLUTION: &[(&str, (u32, u32))] =
+    &[("H_264", (4096, 2160)), ("H_265", (8192, 4320))];
+
+/// Whether MediaConvert encodes a `width` x `height` output with `codec` (a codec not in
+/// [`MAX_OUTPUT_RESOLUTION`] has only the general 32 to 8192 pixel bounds).
+pub fn fits_output_resolution(codec: &str, width: u32, height: u32) -> bool {
+    match MAX_OUTPUT_RESOLUTION.iter().find(|(c, _)| *c == codec) {
+        Some((_, (long, short))) => {
+            (width <= *long && height <= *short) || (width <= *short && height <= *long)
+        }
+        None => true,
+    }
+}
+
+/// MediaConvert's `LanguageCode` enum, as AWS's service model lists it (the MediaConvert SDK carries the model's
+/// values, so the emulator takes them from there rather than from a copy of its own). `customLanguageCode` is free
+/// text and not checked against it.
+pub fn mediaconvert_language_codes() -> &'static [&'static str] {
+    aws_sdk_mediaconvert::types::LanguageCode::values()
+}
+
+/// AAC-LC bitrates (bits/s) MediaConvert takes with CBR, by coding mode and sample rate, for the sample rates of
+/// streaming outputs (<https://docs.aws.amazon.com/mediaconvert/latest/ug/aac-support.html>): `(coding mode, sample
+/// rate, lowest, highest)`. Between the bounds, only the bitrates of [`AAC_BITRATES`].
+pub const AAC_LC_TABLE: &[(&str, u32, u64, u64)] = &[
+    ("CODING_MODE_1_0", 32_000, 32_000, 192_000),
+    ("CODING_MODE_1_0", 44_100, 56_000, 256_000),
+    ("CODING_MODE_1_0", 48_000, 56_000, 288_000),
+    ("CODING_MODE_2_0", 32_000, 40_000, 384_000),
+    ("CODING_MODE_2_0", 44_100, 64_000, 512_000),
+    ("CODING_MODE_2_0", 48_000, 64_000, 512_000),
+];
+
+/// The AAC bitrates AWS's table lists, bits/s.
+pub const AAC_BITRATES: &[u64] = &[
+    32_000, 40_000, 48_000, 56_000, 64_000, 80_000, 96_000, 112_000, 128_000, 160_000, 192_000,
+    224_000, 256_000, 288_000, 320_000, 384_000, 448_000, 512_000,
+];
+
+/// Whether MediaConvert takes an AAC-LC CBR output of `bitrate` at `sample_rate` in `coding_mode`: `None` when
+/// [`AAC_LC_TABLE`] has no row for the pair (the emulator then checks only the sample rate's range), otherwise
+/// `Some` with the answer and the allowed bitrates.
+pub fn aac_lc_bitrate_allowed(
+    coding_mode: &str,
+    sample_rate: u32,
+    bitrate: u64,
+) -> Option<(bool, Vec<u64>)> {
+    let &(_, _, lo, hi) = AAC_LC_TABLE
+        .iter()
+        .find(|(m, r, _, _)| *m == coding_mode && *r == sample_rate)?;
+    let allowed: Vec<u64> = AAC_BITRATES
+        .iter()
+        .copied()
+        .filter(|b| (lo..=hi).contains(b))
+        .collect();
+    Some((allowed.contains(&bitrate), allowed))
+}
 
 /// Whether CloudFront refuses `name` as an origin custom header name (compared without regard to ASCII case; an
 /// empty name is refused too).

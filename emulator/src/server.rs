@@ -24,6 +24,8 @@ pub struct Config {
     pub port: u16,
     /// `http://127.0.0.1:PORT` (the address it listens on).
     pub base_url: String,
+    /// The account of a caller whose access key id is not an account id ([`crate::wire::account_for`]).
+    pub default_account_id: String,
 }
 
 /// Errors starting the emulator.
@@ -57,6 +59,7 @@ pub struct EmulatorBuilder {
     data_dir: Option<PathBuf>,
     deploy_delay: Duration,
     listen: SocketAddr,
+    default_account_id: String,
 }
 
 impl Default for EmulatorBuilder {
@@ -65,6 +68,7 @@ impl Default for EmulatorBuilder {
             data_dir: None,
             deploy_delay: Duration::from_secs(1),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            default_account_id: crate::wire::ACCOUNT_ID.to_string(),
         }
     }
 }
@@ -84,6 +88,12 @@ impl EmulatorBuilder {
     /// Port on 127.0.0.1 (0, the default, picks a free one).
     pub fn port(mut self, port: u16) -> Self {
         self.listen = SocketAddr::from(([127, 0, 0, 1], port));
+        self
+    }
+    /// The account of callers whose access key id is not a 12-digit account id (default `123456789012`). A
+    /// caller whose access key id is 12 digits is that account, as in other AWS emulators.
+    pub fn default_account_id(mut self, account: impl Into<String>) -> Self {
+        self.default_account_id = account.into();
         self
     }
     /// Full listen address (default `127.0.0.1:0`).
@@ -130,6 +140,7 @@ impl EmulatorBuilder {
             data_dir: data_dir.clone(),
             port: addr.port(),
             base_url: base_url.clone(),
+            default_account_id: self.default_account_id.clone(),
         };
         let s3_dir = data_dir.join("s3");
         let s3 = crate::s3::Store::new(&s3_dir).map_err(dd_err(&s3_dir))?;

@@ -345,8 +345,12 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
         }
         CacheSettings::Legacy => (None, None, Some(cache_key_headers.clone())),
     };
-    if let Origin::MediaStore { .. } = p.origin {
-        dist_deps.push(StepId::Container);
+    // The distribution reads from its origin: it waits for the container, or for the origin
+    // bucket, so that an origin that cannot be used (another account's bucket, one in another
+    // Region) stops the apply before a distribution is created.
+    match p.origin {
+        Origin::MediaStore { .. } => dist_deps.push(StepId::Container),
+        Origin::S3 { .. } => dist_deps.push(output_bucket.clone()),
     }
     // Private content: one step per public key, the key group, and the behaviors that trust it.
     let trusted_key_group = cf.private_content.as_ref().map(|pc| {

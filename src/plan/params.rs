@@ -162,11 +162,18 @@ pub enum OriginReadPolicy {
 impl OriginReadPolicy {
     /// The policy document, each deferred value written by `value`; `Ok(None)` as soon as `value`
     /// has none (in refresh, a value the run would only create).
+    ///
+    /// Beside the statement that lets the distribution read, a Deny keeps the crate's own state
+    /// objects (job markers, claims, the published index, the copy marker: every name with
+    /// `vod-pipeline` in it) from being served through the distribution. A MediaStore container
+    /// policy also keeps MediaStore's default statement, the account's full access over HTTPS
+    /// (<https://docs.aws.amazon.com/mediastore/latest/ug/policies-default.html>), so that the
+    /// account's later applies and destroys are not locked out.
     pub(crate) fn document<E>(
         &self,
         value: impl Fn(&Deferred<String>) -> Result<Option<String>, E>,
     ) -> Result<Option<serde_json::Value>, E> {
-        let statement = match self {
+        let statements = match self {
             OriginReadPolicy::MediaStore {
                 container_arn,
                 source_arn,
@@ -174,17 +181,40 @@ impl OriginReadPolicy {
                 let (Some(arn), Some(source)) = (value(container_arn)?, value(source_arn)?) else {
                     return Ok(None);
                 };
-                serde_json::json!({
-                    "Sid": "AllowCloudFrontServicePrincipalReadOnly",
-                    "Effect": "Allow",
-                    "Principal": { "Service": "cloudfront.amazonaws.com" },
-                    "Action": ["mediastore:GetObject", "mediastore:DescribeObject"],
-                    "Resource": format!("{arn}/*"),
-                    "Condition": {
-                        "StringEquals": { "AWS:SourceArn": source },
-                        "Bool": { "aws:SecureTransport": "true" }
+                // arn:aws:mediastore:<region>:<account>:container/<name>; in the plan's text the
+                // ARN is still `${…}`, and so is the account.
+                let account = match arn.split(':').nth(4) {
+                    Some(a) if !a.is_empty() => a.to_owned(),
+                    _ => format!("<account of {arn}>"),
+                };
+                serde_json::json!([
+                    {
+                        "Sid": "MediaStoreFullAccess",
+                        "Effect": "Allow",
+                        "Principal": { "AWS": format!("arn:aws:iam::{account}:root") },
+                        "Action": "mediastore:*",
+                        "Resource": format!("{arn}/*"),
+                        "Condition": { "Bool": { "aws:SecureTransport": "true" } }
+                    },
+                    {
+                        "Sid": "AllowCloudFrontServicePrincipalReadOnly",
+                        "Effect": "Allow",
+                        "Principal": { "Service": "cloudfront.amazonaws.com" },
+                        "Action": ["mediastore:GetObject", "mediastore:DescribeObject"],
+                        "Resource": format!("{arn}/*"),
+                        "Condition": {
+                            "StringEquals": { "AWS:SourceArn": source },
+                            "Bool": { "aws:SecureTransport": "true" }
+                        }
+                    },
+                    {
+                        "Sid": "DenyCloudFrontPipelineState",
+                        "Effect": "Deny",
+                        "Principal": { "Service": "cloudfront.amazonaws.com" },
+                        "Action": ["mediastore:GetObject", "mediastore:DescribeObject"],
+                        "Resource": state_resources(&format!("{arn}/"))
                     }
-                })
+                ])
             }
             OriginReadPolicy::S3 {
                 resource,
@@ -193,21 +223,47 @@ impl OriginReadPolicy {
                 let Some(source) = value(source_arn)? else {
                     return Ok(None);
                 };
-                serde_json::json!({
-                    "Sid": "AllowCloudFrontServicePrincipalReadOnly",
-                    "Effect": "Allow",
-                    "Principal": { "Service": "cloudfront.amazonaws.com" },
-                    "Action": "s3:GetObject",
-                    "Resource": resource,
-                    "Condition": { "StringEquals": { "AWS:SourceArn": source } }
-                })
+                serde_json::json!([
+                    {
+                        "Sid": "AllowCloudFrontServicePrincipalReadOnly",
+                        "Effect": "Allow",
+                        "Principal": { "Service": "cloudfront.amazonaws.com" },
+                        "Action": "s3:GetObject",
+                        "Resource": resource,
+                        "Condition": { "StringEquals": { "AWS:SourceArn": source } }
+                    },
+                    {
+                        "Sid": "DenyCloudFrontPipelineState",
+                        "Effect": "Deny",
+                        "Principal": { "Service": "cloudfront.amazonaws.com" },
+                        "Action": "s3:GetObject",
+                        "Resource": state_resources(resource.trim_end_matches('*'))
+                    }
+                ])
             }
         };
         Ok(Some(serde_json::json!({
             "Version": "2012-10-17",
-            "Statement": [statement],
+            "Statement": statements,
         })))
     }
+}
+
+/// The resource patterns of the crate's state objects under `prefix` (a resource ARN ending in `/`):
+/// job markers, claims, the published index and the copy marker. No asset id may contain these
+/// names ([`crate::types::AssetId`]), so no media object matches.
+fn state_resources(prefix: &str) -> Vec<String> {
+    use crate::names::{CLAIM_PREFIX, COPY_MARKER, JOB_MARKER, PUBLISHED_INDEX};
+    let index = PUBLISHED_INDEX.split('/').next().unwrap_or(PUBLISHED_INDEX);
+    [
+        format!("*{JOB_MARKER}"),
+        format!("*{CLAIM_PREFIX}*"),
+        format!("*{index}/*"),
+        format!("*{COPY_MARKER}"),
+    ]
+    .into_iter()
+    .map(|pattern| format!("{prefix}{pattern}"))
+    .collect()
 }
 
 impl Serialize for OriginReadPolicy {

@@ -174,6 +174,24 @@ impl VideoCodec {
             Self::H265 => Rendition::MAX_BITRATE_H265,
         }
     }
+
+    /// The largest output resolution MediaConvert encodes with this codec, as (width, height) in
+    /// landscape: 4096x2160 for H.264 and 8192x4320 for H.265. A portrait output may take the
+    /// same size turned (2160x4096, 4320x8192)
+    /// (<https://docs.aws.amazon.com/mediaconvert/latest/ug/supported-output-resolution-maximums-by-codec.html>).
+    pub const fn max_resolution(self) -> (u32, u32) {
+        match self {
+            Self::H264 => (4096, 2160),
+            Self::H265 => (8192, 4320),
+        }
+    }
+
+    /// Whether MediaConvert encodes a `width` x `height` output with this codec: it fits within
+    /// [`VideoCodec::max_resolution`], either way round.
+    pub const fn fits(self, width: u32, height: u32) -> bool {
+        let (long, short) = self.max_resolution();
+        (width <= long && height <= short) || (width <= short && height <= long)
+    }
 }
 
 /// One rung of the ladder: an H.264 or H.265 output with its resolution, maximum bitrate and QVBR
@@ -240,6 +258,22 @@ impl Rendition {
             if let Err(e) = check_dimension(v) {
                 errs.push((name, e));
             }
+        }
+        if errs.is_empty() && !codec.fits(width, height) {
+            let (long, short) = codec.max_resolution();
+            errs.push((
+                "width",
+                InvalidValue::new(
+                    format!("{width}x{height}"),
+                    format!(
+                        "MediaConvert encodes {} up to {long}x{short} (or {short}x{long} in portrait) (https://docs.aws.amazon.com/mediaconvert/latest/ug/supported-output-resolution-maximums-by-codec.html)",
+                        match codec {
+                            VideoCodec::H264 => "H.264",
+                            VideoCodec::H265 => "H.265",
+                        }
+                    ),
+                ),
+            ));
         }
         let bps = max_bitrate.bps();
         if !(Self::MIN_BITRATE..=codec.max_bitrate()).contains(&bps) {
@@ -667,10 +701,38 @@ mod tests {
     }
 
     #[test]
+    fn largest_resolution_per_codec() {
+        let b = |s: &str| s.parse::<Bitrate>().unwrap();
+        let h264 = |w, h| Rendition::with_codec(VideoCodec::H264, w, h, b("20M"), None);
+        let h265 = |w, h| Rendition::with_codec(VideoCodec::H265, w, h, b("20M"), None);
+        for (w, h) in [(4096, 2160), (2160, 4096), (3840, 2160), (1080, 1920)] {
+            assert!(h264(w, h).is_ok(), "{w}x{h}");
+        }
+        for (w, h) in [
+            (4098, 2160),
+            (4096, 2162),
+            (2162, 4096),
+            (4096, 4096),
+            (8192, 8192),
+        ] {
+            let e = h264(w, h).unwrap_err();
+            assert_eq!(e[0].0, "width", "{w}x{h}");
+            assert!(e[0].1.to_string().contains("4096x2160"), "{}", e[0].1);
+        }
+        for (w, h) in [(8192, 4320), (4320, 8192), (4096, 4096), (7680, 4320)] {
+            assert!(h265(w, h).is_ok(), "{w}x{h}");
+        }
+        for (w, h) in [(8192, 4322), (4322, 8192), (8192, 8192)] {
+            let e = h265(w, h).unwrap_err();
+            assert!(e[0].1.to_string().contains("8192x4320"), "{}", e[0].1);
+        }
+    }
+
+    #[test]
     fn rendition_bounds() {
         let b = |s: &str| s.parse::<Bitrate>().unwrap();
         assert!(Rendition::new(32, 32, b("1000"), None).is_ok());
-        assert!(Rendition::new(8192, 8192, b("1152000000"), Some(10)).is_ok());
+        assert!(Rendition::new(4096, 2160, b("1152000000"), Some(10)).is_ok());
         let e = Rendition::new(30, 8194, b("999"), Some(11)).unwrap_err();
         let fields: Vec<_> = e.iter().map(|(f, _)| *f).collect();
         assert_eq!(

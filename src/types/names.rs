@@ -284,7 +284,8 @@ impl AcmCertificateArn {
 ///
 /// Rule (this crate's, so that the id is safe as an S3 key segment, a URL path segment and a
 /// CloudFront invalidation path): 1 to 255 characters of ASCII letters, digits and `-`, `.`, `_`,
-/// `~`, starting with a letter or digit. A MediaStore origin adds its folder-name rule
+/// `~`, starting with a letter or digit, and without `.vod-pipeline` or `vod-pipeline-copy` in it
+/// (the names of the crate's state objects, which the origin policy keeps from viewers). A MediaStore origin adds its folder-name rule
 /// (<https://docs.aws.amazon.com/mediastore/latest/ug/folders-rules-for-names.html>), checked where
 /// the origin is known.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -296,14 +297,16 @@ impl AssetId {
     pub const MAX_LEN: usize = 255;
 
     /// The rule, for error messages.
-    pub(crate) const RULE: &'static str = "an asset id names the asset's folder and URL: 1 to 255 letters, digits and - . _ ~, starting with a letter or digit";
+    pub(crate) const RULE: &'static str = "an asset id names the asset's folder and URL: 1 to 255 letters, digits and - . _ ~, starting with a letter or digit, without \".vod-pipeline\" or \"vod-pipeline-copy\" (reserved for the pipeline's state objects)";
 
     fn check(s: &str) -> Result<(), String> {
         let ok = !s.is_empty()
             && s.len() <= Self::MAX_LEN
             && s.starts_with(|ch: char| ch.is_ascii_alphanumeric())
             && s.chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || "-._~".contains(ch));
+                .all(|ch| ch.is_ascii_alphanumeric() || "-._~".contains(ch))
+            && !s.contains(".vod-pipeline")
+            && !s.contains("vod-pipeline-copy");
         if ok { Ok(()) } else { Err(Self::RULE.into()) }
     }
 }
@@ -314,6 +317,15 @@ mod tests {
 
     fn ok<T: std::str::FromStr>(s: &str) -> bool {
         s.parse::<T>().is_ok()
+    }
+
+    #[test]
+    fn asset_ids_cannot_take_the_state_objects_names() {
+        assert!(ok::<AssetId>("vod-pipeline-demo"));
+        assert!(ok::<AssetId>("movie.v2"));
+        assert!(!ok::<AssetId>("a.vod-pipeline"));
+        assert!(!ok::<AssetId>("x.vod-pipeline-job.json"));
+        assert!(!ok::<AssetId>("vod-pipeline-copy.json"));
     }
 
     #[test]

@@ -156,10 +156,15 @@ impl fmt::Display for AudioRendition {
     }
 }
 
-/// An ISO 639-2 language code such as `ENG`, as MediaConvert's `LanguageCode` takes it
+/// A language code such as `ENG`, as MediaConvert's `LanguageCode` takes it
 /// (<https://docs.aws.amazon.com/mediaconvert/latest/apireference/jobs.html#jobs-prop-captiondescription-languagecode>).
 ///
-/// Rule: three ASCII letters; stored in upper case (`"eng"` is read as `ENG`).
+/// Rule: one of the values of MediaConvert's `LanguageCode` enum, which are ISO 639-2/T codes
+/// (`FRA`, `DEU`, `ZHO`, `NLD`) and a few others (`GER`, `QPC`, `ORJ`, ...); letter case is ignored
+/// and the code is stored in upper case (`"fra"` is read as `FRA`). The ISO 639-2/B forms that the
+/// enum lacks (`FRE`, `CHI`, `DUT`, ...) are refused with their /T form named. The list is the one
+/// in AWS's service model, as the MediaConvert SDK carries it
+/// ([`aws_sdk_mediaconvert::types::LanguageCode::values`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LanguageCode(String);
 
@@ -168,19 +173,54 @@ impl LanguageCode {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Every code MediaConvert takes.
+    pub fn values() -> &'static [&'static str] {
+        aws_sdk_mediaconvert::types::LanguageCode::values()
+    }
 }
+
+/// ISO 639-2/B codes and their /T forms, for the codes whose two forms differ (ISO 639-2, section
+/// 2.2); `GER` is in MediaConvert's enum besides `DEU`.
+const BIBLIOGRAPHIC: [(&str, &str); 19] = [
+    ("ALB", "SQI"),
+    ("ARM", "HYE"),
+    ("BAQ", "EUS"),
+    ("BUR", "MYA"),
+    ("CHI", "ZHO"),
+    ("CZE", "CES"),
+    ("DUT", "NLD"),
+    ("FRE", "FRA"),
+    ("GEO", "KAT"),
+    ("GRE", "ELL"),
+    ("ICE", "ISL"),
+    ("MAC", "MKD"),
+    ("MAO", "MRI"),
+    ("MAY", "MSA"),
+    ("PER", "FAS"),
+    ("RUM", "RON"),
+    ("SLO", "SLK"),
+    ("TIB", "BOD"),
+    ("WEL", "CYM"),
+];
 
 impl FromStr for LanguageCode {
     type Err = InvalidValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.len() == 3 && s.chars().all(|c| c.is_ascii_alphabetic()) {
-            Ok(Self(s.to_ascii_uppercase()))
-        } else {
-            Err(InvalidValue::new(
-                s,
-                "must be an ISO 639-2 language code of three letters, such as ENG (https://docs.aws.amazon.com/mediaconvert/latest/apireference/jobs.html#jobs-prop-captiondescription-languagecode)",
-            ))
+        const PAGE: &str = "https://docs.aws.amazon.com/mediaconvert/latest/apireference/jobs.html#jobs-prop-captiondescription-languagecode";
+        let upper = s.to_ascii_uppercase();
+        if Self::values().contains(&upper.as_str()) {
+            return Ok(Self(upper));
         }
+        let rule = match BIBLIOGRAPHIC.iter().find(|(b, _)| *b == upper) {
+            Some((b, t)) => format!(
+                "MediaConvert takes the ISO 639-2/T code {t}, not the bibliographic form {b} ({PAGE})"
+            ),
+            None => format!(
+                "must be one of MediaConvert's LanguageCode values, ISO 639-2/T codes such as ENG, FRA, DEU or ZHO ({PAGE})"
+            ),
+        };
+        Err(InvalidValue::new(s, rule))
     }
 }
 
@@ -591,6 +631,21 @@ mod tests {
         );
         assert_eq!("eng".parse::<LanguageCode>().unwrap().as_str(), "ENG");
         assert!("en".parse::<LanguageCode>().is_err());
+        for ok in ["FRA", "deu", "ZHO", "NLD", "GER", "QPC", "srp"] {
+            assert!(ok.parse::<LanguageCode>().is_ok(), "{ok}");
+        }
+        // Three letters that MediaConvert's enum lacks: the bibliographic forms name their /T form.
+        for (b, t) in [("FRE", "FRA"), ("chi", "ZHO"), ("DUT", "NLD")] {
+            let e = b.parse::<LanguageCode>().unwrap_err().to_string();
+            assert!(e.contains(&format!("ISO 639-2/T code {t}")), "{e}");
+        }
+        let e = "XYZ".parse::<LanguageCode>().unwrap_err().to_string();
+        assert!(e.contains("LanguageCode values"), "{e}");
+        // Every /T form named in a hint is itself accepted, and no /B form is.
+        for (b, t) in BIBLIOGRAPHIC {
+            assert!(t.parse::<LanguageCode>().is_ok(), "{t}");
+            assert!(b.parse::<LanguageCode>().is_err(), "{b}");
+        }
         assert!("PREFERRED".parse::<Acceleration>().is_ok());
         assert!("preferred".parse::<Acceleration>().is_err());
     }

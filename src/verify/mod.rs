@@ -76,6 +76,8 @@ pub enum CheckKind {
     ErrorCache,
     /// A private distribution refuses a request without a signature (403).
     Private,
+    /// The pipeline's own state objects (job marker, copy marker) are not served to viewers.
+    StateHidden,
 }
 
 impl fmt::Display for CheckKind {
@@ -89,6 +91,7 @@ impl fmt::Display for CheckKind {
             CheckKind::CacheTtl => "cache-ttl",
             CheckKind::ErrorCache => "error-cache",
             CheckKind::Private => "private",
+            CheckKind::StateHidden => "state-hidden",
         })
     }
 }
@@ -310,6 +313,15 @@ impl Deployment {
             .collect::<Vec<_>>()
             .await;
         let mut checks: Vec<Check> = per_url.into_iter().flatten().collect();
+        // Per asset: its state objects are not served.
+        let mut assets = BTreeSet::new();
+        for p in &self.playback {
+            if assets.insert(p.asset.clone()) {
+                for f in v.state_hidden(&p.url, &p.asset).await {
+                    checks.push(attach(f, &p.asset, ""));
+                }
+            }
+        }
         // One error-cache check per distribution host, and for private content one unsigned GET.
         let mut hosts = BTreeSet::new();
         for p in &self.playback {
@@ -578,6 +590,36 @@ impl Verifier<'_> {
                 format!("GET failed: {e}"),
             ),
         }
+    }
+
+    /// GETs the asset's job marker and copy marker through the distribution (with the signed
+    /// cookies of a private pipeline): neither may be served. The origin policy denies them to the
+    /// distribution whether they exist or not.
+    async fn state_hidden(&self, playback: &url::Url, asset: &str) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for name in [crate::names::JOB_MARKER, crate::names::COPY_MARKER] {
+            let mut url = playback.clone();
+            url.set_query(None);
+            url.set_path(&format!("/{asset}/{name}"));
+            let f = match self.get(url.as_str(), None).await {
+                Ok(r) if r.status == 200 => Finding::fail(
+                    CheckKind::StateHidden,
+                    url.as_str(),
+                    "the pipeline's state object is served to viewers (200): the origin policy must deny it",
+                ),
+                Ok(r) => Finding::pass(
+                    CheckKind::StateHidden,
+                    url.as_str(),
+                    format!("not served ({})", r.status),
+                ),
+                Err(mut f) => {
+                    f.kind = CheckKind::StateHidden;
+                    f
+                }
+            };
+            out.push(f);
+        }
+        out
     }
 
     /// GETs an object that cannot exist, twice, beside the playback URL.

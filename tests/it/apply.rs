@@ -268,6 +268,38 @@ async fn verify_playback(
             "no {kind} check: {report}"
         );
     }
+    // The pipeline's state objects are not served (issue 16): one check per marker and asset.
+    let hidden: Vec<_> = report
+        .checks
+        .iter()
+        .filter(|c| c.kind == CheckKind::StateHidden)
+        .collect();
+    assert_eq!(hidden.len(), 2, "{report}");
+    assert!(
+        hidden.iter().all(|c| c.outcome == Outcome::Pass),
+        "{report}"
+    );
+    if spec == "s3-origin.toml" {
+        // The job marker is in the origin bucket, under the origin path: only the bucket policy's
+        // Deny keeps it from viewers.
+        let marker = crate::publish::s3_client(config)
+            .get_object()
+            .bucket("s3-vod-origin")
+            .key("assets/sample/.vod-pipeline-job.json")
+            .send()
+            .await
+            .expect("the job marker is at the origin");
+        assert!(marker.content_length().unwrap_or(0) > 0);
+        let edge = get(
+            format!(
+                "{}/sample/.vod-pipeline-job.json",
+                live.playback[0].url.origin().ascii_serialization()
+            ),
+            &[],
+        )
+        .await;
+        assert_eq!(edge.status, 403, "{}", String::from_utf8_lossy(&edge.body));
+    }
     let cli = |args: &[&str]| {
         vod_command(&emu.endpoint_url())
             .args(args)

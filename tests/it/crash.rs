@@ -37,10 +37,15 @@ fn is(event: &'static str, step: &'static str) -> impl Fn(&serde_json::Value) ->
     move |e| e["event"] == event && e["step"] == step
 }
 
-async fn count_everything(emu: &EmulatorHandle) -> Vec<(&'static str, usize)> {
+async fn count_everything(emu: &EmulatorHandle, region: &str) -> Vec<(&'static str, usize)> {
     let config = sdk_config(emu).await;
     let cf = aws_sdk_cloudfront::Client::new(&config);
-    let mc = aws_sdk_mediaconvert::Client::new(&config);
+    // MediaConvert jobs are regional: count them in the pipeline's Region.
+    let mc = aws_sdk_mediaconvert::Client::from_conf(
+        aws_sdk_mediaconvert::config::Builder::from(&config)
+            .region(aws_sdk_mediaconvert::config::Region::new(region.to_owned()))
+            .build(),
+    );
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(true)
@@ -98,9 +103,8 @@ async fn count_everything(emu: &EmulatorHandle) -> Vec<(&'static str, usize)> {
 async fn crash_then_recover(spec: &str, at: impl Fn(&serde_json::Value) -> bool) {
     let emu = emulator().await;
     let killed_at = apply_and_kill(&emu, spec, at).await;
-    let plan = VodPipeline::from_toml_file(shared_spec(spec))
-        .unwrap()
-        .plan();
+    let pipeline = VodPipeline::from_toml_file(shared_spec(spec)).unwrap();
+    let plan = pipeline.plan();
     let config = sdk_config(&emu).await;
     let d = plan
         .apply(&config)
@@ -110,7 +114,7 @@ async fn crash_then_recover(spec: &str, at: impl Fn(&serde_json::Value) -> bool)
         .await
         .unwrap_or_else(|e| panic!("apply after a kill at {killed_at}: {e}"));
     assert_eq!(
-        count_everything(&emu).await,
+        count_everything(&emu, pipeline.region().as_str()).await,
         [
             ("distributions", 1),
             ("origin access controls", 1),

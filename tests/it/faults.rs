@@ -15,7 +15,12 @@ async fn inventory(emu: &EmulatorHandle) -> Vec<(&'static str, usize)> {
             .force_path_style(true)
             .build(),
     );
-    let mc = aws_sdk_mediaconvert::Client::new(&config);
+    // MediaConvert jobs are regional: count them in the spec's Region (s3-origin.toml: eu-west-1).
+    let mc = aws_sdk_mediaconvert::Client::from_conf(
+        aws_sdk_mediaconvert::config::Builder::from(&config)
+            .region(aws_sdk_mediaconvert::config::Region::new("eu-west-1"))
+            .build(),
+    );
     let q = |n: Option<i32>| n.unwrap_or(0) as usize;
     let mut out = vec![
         (
@@ -95,6 +100,10 @@ async fn apply_completes_under_throttling_and_5xx() {
         .await
         .expect("clean apply");
     let expected = inventory(&clean).await;
+    assert!(
+        expected.contains(&("mediaconvert jobs", 1)),
+        "the clean apply ran one job: {expected:?}"
+    );
 
     let faulty = emulator().await;
     faulty

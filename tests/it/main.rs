@@ -5,6 +5,7 @@ mod common;
 
 mod apply;
 mod cli;
+mod conformance;
 mod crash;
 mod faults;
 mod private;

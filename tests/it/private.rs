@@ -554,7 +554,7 @@ async fn verify_a_private_pipeline() {
     let signer = Signer::from_pem_file(key_id, key_file("rsa2048.pem")).unwrap();
     let report = d
         .verify(&pipeline)
-        .signer(signer)
+        .signer(signer.clone())
         .request_timeout(Duration::from_secs(10))
         .run()
         .await
@@ -567,4 +567,50 @@ async fn verify_a_private_pipeline() {
             .any(|c| c.kind == vod_pipeline::CheckKind::Private),
         "{report}"
     );
+
+    // Signed cookies for the asset's folder serve the HLS playlists and every segment they list;
+    // the same segments without cookies are refused.
+    let hls = d
+        .playback
+        .iter()
+        .find(|p| p.manifest == vod_pipeline::types::ManifestKind::M3u8)
+        .expect("an HLS playback URL");
+    let mut folder = hls.url.clone();
+    folder.set_path(&format!("/{}/*", hls.asset));
+    let policy = Policy::builder()
+        .resource(folder.to_string())
+        .expires(in_an_hour())
+        .build()
+        .unwrap();
+    let cookies = signer.cookies(&policy).unwrap().cookie_header();
+    let (code, master) = status(&hls.url, Some(&cookies)).await;
+    assert_eq!(code, 200, "{master}");
+    let mut segments = Vec::new();
+    for media in playlist_uris(&master) {
+        let media = hls.url.join(&media).unwrap();
+        let (code, body) = status(&media, Some(&cookies)).await;
+        assert_eq!(code, 200, "{media}: {body}");
+        segments.extend(playlist_uris(&body).map(|s| media.join(&s).unwrap()));
+    }
+    assert!(segments.len() >= 4, "{segments:?}");
+    for segment in &segments {
+        assert_eq!(status(segment, Some(&cookies)).await.0, 200, "{segment}");
+        assert_eq!(status(segment, None).await.0, 403, "{segment}");
+    }
+}
+
+/// The URIs a playlist lists: its non-comment lines, and the `URI="..."` of its tags (such as
+/// `EXT-X-MAP` and `EXT-X-MEDIA`).
+fn playlist_uris(playlist: &str) -> impl Iterator<Item = String> + '_ {
+    playlist.lines().filter_map(|line| {
+        let line = line.trim();
+        if line.is_empty() {
+            None
+        } else if let Some(tag) = line.strip_prefix('#') {
+            let (_, rest) = tag.split_once("URI=\"")?;
+            rest.split_once('"').map(|(uri, _)| uri.to_string())
+        } else {
+            Some(line.to_string())
+        }
+    })
 }

@@ -112,13 +112,40 @@ fn mediastore_spec_plan_graph() {
         assert_eq!(r["error_caching_min_ttl"], 5);
     }
     // The container policy is OAC: the CloudFront service principal, the distribution's ARN, HTTPS.
-    let policy = &by_id(&j, "mediastore.container_policy")["params"]["policy"]["Statement"][0];
+    let statements = by_id(&j, "mediastore.container_policy")["params"]["policy"]["Statement"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let sid = |sid: &str| {
+        statements
+            .iter()
+            .find(|s| s["Sid"] == sid)
+            .unwrap_or_else(|| panic!("no statement {sid}: {statements:?}"))
+            .clone()
+    };
+    let policy = &sid("AllowCloudFrontServicePrincipalReadOnly");
     assert_eq!(policy["Principal"]["Service"], "cloudfront.amazonaws.com");
     assert_eq!(
         policy["Condition"]["StringEquals"]["AWS:SourceArn"],
         "${cloudfront.distribution.arn}"
     );
     assert_eq!(policy["Condition"]["Bool"]["aws:SecureTransport"], "true");
+    // MediaStore's default statement stays (the account keeps its access), and the pipeline's state
+    // objects are denied to the distribution (issue 16).
+    let account = sid("MediaStoreFullAccess");
+    assert_eq!(account["Effect"], "Allow");
+    assert_eq!(account["Action"], "mediastore:*");
+    let deny = sid("DenyCloudFrontPipelineState");
+    assert_eq!(deny["Effect"], "Deny");
+    assert_eq!(deny["Principal"]["Service"], "cloudfront.amazonaws.com");
+    assert!(
+        deny["Resource"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().ends_with("/*vod-pipeline-copy.json")),
+        "{deny}"
+    );
     assert!(
         plan.warnings.iter().any(|w| w.contains("discontinued")),
         "{:?}",
@@ -148,7 +175,7 @@ fn s3_origin_spec_plan_graph() {
             "s3.bucket_cors.origin s3:PutBucketCors <- [s3.bucket.origin]",
             "cloudfront.origin_access_control cloudfront:CreateOriginAccessControl <- []",
             "cloudfront.response_headers_policy cloudfront:CreateResponseHeadersPolicy <- []",
-            "cloudfront.distribution cloudfront:CreateDistributionWithTags <- [cloudfront.origin_access_control, cloudfront.response_headers_policy]",
+            "cloudfront.distribution cloudfront:CreateDistributionWithTags <- [cloudfront.origin_access_control, cloudfront.response_headers_policy, s3.bucket.origin]",
             "cloudfront.invalidation cloudfront:CreateInvalidation <- [cloudfront.distribution, mediaconvert.job.sample]",
             "s3.bucket_policy.origin s3:PutBucketPolicy <- [s3.bucket.origin, cloudfront.distribution]",
         ]

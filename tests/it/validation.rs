@@ -1143,3 +1143,103 @@ fn a_pipeline_without_files_is_infrastructure_only() {
         .expect("a pipeline without files is valid");
     assert!(pipeline.plan().playback.is_empty());
 }
+
+/// Rules AWS documents that a spec alone can break (issue 16): each one is an input error that
+/// names the field, the value and the AWS page, before any AWS call.
+#[test]
+fn documented_aws_rules_in_a_spec() {
+    let spec = |ladder: &str, captions: &str, cloudfront: &str| {
+        format!(
+            r#"
+name = "c-vod"
+region = "eu-west-1"
+[source]
+bucket = "c-vod-source"
+[transcode]
+role_arn = "arn:aws:iam::123456789012:role/r"
+formats = ["hls", "cmaf"]
+abr_ladder = [{ladder}]
+{captions}
+[s3_origin]
+bucket = "c-vod-origin"
+[cloudfront]
+{cloudfront}
+"#
+        )
+    };
+    let violations = |text: String| -> Vec<(String, String, String)> {
+        match VodPipeline::from_toml_str(&text, std::env::temp_dir()) {
+            Ok(_) => Vec::new(),
+            Err(e) => {
+                assert!(e.is_input_error(), "{e}");
+                e.violations()
+                    .iter()
+                    .map(|v| (v.field.clone(), v.value.clone(), v.rule.clone()))
+                    .collect()
+            }
+        }
+    };
+    let hd = r#"{ width = 1280, height = 720, max_bitrate = "3M" }"#;
+    assert_eq!(violations(spec(hd, "", "")), vec![]);
+
+    // The largest output resolution per codec.
+    let v = violations(spec(
+        r#"{ width = 4096, height = 2304, max_bitrate = "20M" }, { width = 2160, height = 3840, max_bitrate = "20M" }, { width = 8192, height = 4320, max_bitrate = "40M", codec = "h265" }, { width = 8192, height = 4608, max_bitrate = "40M", codec = "h265" }"#,
+        "",
+        "",
+    ));
+    let fields: Vec<&str> = v.iter().map(|(f, _, _)| f.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "transcode.abr_ladder[0].width",
+            "transcode.abr_ladder[3].width"
+        ]
+    );
+    assert_eq!(v[0].1, "4096x2304");
+    assert!(
+        v[0].2.contains("4096x2160")
+            && v[0]
+                .2
+                .contains("supported-output-resolution-maximums-by-codec"),
+        "{}",
+        v[0].2
+    );
+    assert!(v[1].2.contains("H.265 up to 8192x4320"), "{}", v[1].2);
+
+    // Caption languages: MediaConvert's LanguageCode enum, not any three letters.
+    let captions =
+        |lang: &str| format!("[transcode.captions]\nformat = \"srt\"\nlanguage = \"{lang}\"");
+    assert_eq!(violations(spec(hd, &captions("fra"), "")), vec![]);
+    for (given, hint) in [("fre", "FRA"), ("CHI", "ZHO"), ("dut", "NLD")] {
+        let v = violations(spec(hd, &captions(given), ""));
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].0, "transcode.captions.language");
+        assert_eq!(v[0].1, given);
+        assert!(
+            v[0].2.contains(hint) && v[0].2.contains("languagecode"),
+            "{}",
+            v[0].2
+        );
+    }
+    let v = violations(spec(hd, &captions("xyz"), ""));
+    assert!(v[0].2.contains("LanguageCode values"), "{v:?}");
+
+    // A max_ttl of 0 disables caching, which a cache policy with Origin in its key cannot do;
+    // the legacy form (ForwardedValues) can.
+    let uncached =
+        "object_caching = \"customize\"\nmin_ttl = \"0s\"\ndefault_ttl = \"0s\"\nmax_ttl = \"0s\"";
+    let v = violations(spec(hd, "", uncached));
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(
+        (v[0].0.as_str(), v[0].1.as_str()),
+        ("cloudfront.max_ttl", "0s")
+    );
+    assert!(
+        v[0].2.contains("disables caching") && v[0].2.contains("cache-key-understand-cache-policy"),
+        "{}",
+        v[0].2
+    );
+    let legacy = format!("{uncached}\ncache_settings = \"legacy\"");
+    assert_eq!(violations(spec(hd, "", &legacy)), vec![]);
+}

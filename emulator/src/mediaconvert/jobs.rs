@@ -21,7 +21,7 @@ pub(super) fn create_job(shared: &SharedRef, req: &Req) -> ApiResult {
         let g = state.lock();
         if let Some((id, at)) = g.tokens.get(t)
             && at.elapsed() < IDEMPOTENCY_WINDOW
-            && let Some(job) = g.jobs.get(id)
+            && let Some(job) = g.jobs.get(id).filter(|j| visible_to(j, req))
         {
             return Ok((StatusCode::CREATED, json!({ "job": job_json(job) })));
         }
@@ -31,7 +31,7 @@ pub(super) fn create_job(shared: &SharedRef, req: &Req) -> ApiResult {
         Some(_) => return Err(err(ErrorKind::BadRequest, "/role: Should be a string")),
         None => return Err(err(ErrorKind::BadRequest, "/role: Required")),
     };
-    check_role(&role)?;
+    check_role(&role, &req.ctx.account_id)?;
     let mut settings = match body.get("settings") {
         Some(Value::Object(_)) => body["settings"].clone(),
         Some(_) => return Err(err(ErrorKind::BadRequest, "/settings: Should be an object")),
@@ -111,12 +111,12 @@ pub(super) fn create_job(shared: &SharedRef, req: &Req) -> ApiResult {
     echo.insert("settings".into(), settings);
     echo.insert(
         "queue".into(),
-        Value::String(queue_arn(&region, &queue_name)),
+        Value::String(queue_arn(&req.ctx, &queue_name)),
     );
     let job = Job {
         arn: format!(
             "arn:aws:mediaconvert:{region}:{}:jobs/{id}",
-            crate::wire::ACCOUNT_ID
+            req.ctx.account_id
         ),
         id: id.clone(),
         created_ms,
@@ -246,9 +246,18 @@ pub(super) fn job_json(j: &Job) -> Value {
     Value::Object(o)
 }
 
-pub(super) fn get_job(shared: &SharedRef, id: &str) -> ApiResult {
+/// Whether the job belongs to the caller's Region and account: MediaConvert jobs are regional, and one account
+/// never sees another's (its ARN names both).
+fn visible_to(j: &Job, req: &Req) -> bool {
+    j.arn.starts_with(&format!(
+        "arn:aws:mediaconvert:{}:{}:jobs/",
+        req.ctx.region, req.ctx.account_id
+    ))
+}
+
+pub(super) fn get_job(shared: &SharedRef, req: &Req, id: &str) -> ApiResult {
     let g = shared.mediaconvert.lock();
-    match g.jobs.get(id) {
+    match g.jobs.get(id).filter(|j| visible_to(j, req)) {
         Some(j) => Ok((StatusCode::OK, json!({ "job": job_json(j) }))),
         None => Err(err(
             ErrorKind::NotFound,
@@ -257,9 +266,9 @@ pub(super) fn get_job(shared: &SharedRef, id: &str) -> ApiResult {
     }
 }
 
-pub(super) fn cancel_job(shared: &SharedRef, id: &str) -> ApiResult {
+pub(super) fn cancel_job(shared: &SharedRef, req: &Req, id: &str) -> ApiResult {
     let mut g = shared.mediaconvert.lock();
-    let Some(j) = g.jobs.get_mut(id) else {
+    let Some(j) = g.jobs.get_mut(id).filter(|j| visible_to(j, req)) else {
         return Err(err(
             ErrorKind::NotFound,
             format!("The job [{id}] does not exist"),
@@ -311,6 +320,7 @@ pub(super) fn list_jobs(shared: &SharedRef, req: &Req) -> ApiResult {
     }
     let jobs: Vec<Value> = jobs
         .into_iter()
+        .filter(|j| visible_to(j, req))
         .filter(|j| status.as_deref().is_none_or(|s| j.status == s))
         .filter(|j| queue.as_deref().is_none_or(|qn| j.queue_name == qn))
         .map(job_json)

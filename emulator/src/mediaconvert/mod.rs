@@ -328,8 +328,8 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
     let (op, result) = match (segs.as_slice(), m) {
         ([API_PREFIX, "jobs"], &Method::POST) => ("CreateJob", create_job(shared, &req)),
         ([API_PREFIX, "jobs"], &Method::GET) => ("ListJobs", list_jobs(shared, &req)),
-        ([API_PREFIX, "jobs", id], &Method::GET) => ("GetJob", get_job(shared, id)),
-        ([API_PREFIX, "jobs", id], &Method::DELETE) => ("CancelJob", cancel_job(shared, id)),
+        ([API_PREFIX, "jobs", id], &Method::GET) => ("GetJob", get_job(shared, &req, id)),
+        ([API_PREFIX, "jobs", id], &Method::DELETE) => ("CancelJob", cancel_job(shared, &req, id)),
         ([API_PREFIX, "jobTemplates"], &Method::POST) => {
             ("CreateJobTemplate", create_template(shared, &req))
         }
@@ -375,10 +375,11 @@ fn body_object(req: &Req) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-fn queue_arn(region: &str, name: &str) -> String {
+/// The ARN of queue `name` in the caller's Region and account.
+fn queue_arn(ctx: &crate::wire::RequestCtx, name: &str) -> String {
     format!(
-        "arn:aws:mediaconvert:{region}:{}:queues/{name}",
-        crate::wire::ACCOUNT_ID
+        "arn:aws:mediaconvert:{}:{}:queues/{name}",
+        ctx.region, ctx.account_id
     )
 }
 
@@ -395,7 +396,9 @@ fn resolve_queue(q: &str) -> Result<String, ApiError> {
     }
 }
 
-fn check_role(role: &str) -> Result<(), ApiError> {
+/// The role must be an IAM role ARN of the caller's account: MediaConvert's caller needs `iam:PassRole` on it, which
+/// the emulator grants for the caller's own account only.
+fn check_role(role: &str, account_id: &str) -> Result<(), ApiError> {
     let Some(rest) = role.strip_prefix("arn:aws:iam::") else {
         return Err(err(
             ErrorKind::BadRequest,
@@ -420,12 +423,11 @@ fn check_role(role: &str) -> Result<(), ApiError> {
             format!("/role: [{role}] is not a valid IAM role ARN"),
         ));
     }
-    if account != crate::wire::ACCOUNT_ID {
+    if account != account_id {
         return Err(err(
             ErrorKind::Forbidden,
             format!(
-                "User: arn:aws:iam::{}:user/test is not authorized to perform: iam:PassRole on resource: {role}",
-                crate::wire::ACCOUNT_ID
+                "User: arn:aws:iam::{account_id}:user/test is not authorized to perform: iam:PassRole on resource: {role} (the emulator acts as account {account_id}: the access key id when it is 12 digits, else its --account-id)"
             ),
         ));
     }
@@ -549,19 +551,25 @@ mod tests {
 
     #[test]
     fn roles_and_queues() {
-        assert!(check_role("arn:aws:iam::123456789012:role/MediaConvert").is_ok());
+        assert!(
+            check_role(
+                "arn:aws:iam::123456789012:role/MediaConvert",
+                "123456789012"
+            )
+            .is_ok()
+        );
         assert_eq!(
-            check_role("arn:aws:iam::999999999999:role/X")
+            check_role("arn:aws:iam::999999999999:role/X", "123456789012")
                 .unwrap_err()
                 .0,
             ErrorKind::Forbidden
         );
         assert_eq!(
-            check_role("not-an-arn").unwrap_err().0,
+            check_role("not-an-arn", "123456789012").unwrap_err().0,
             ErrorKind::BadRequest
         );
         assert_eq!(
-            check_role("arn:aws:iam::123456789012:user/x")
+            check_role("arn:aws:iam::123456789012:user/x", "123456789012")
                 .unwrap_err()
                 .0,
             ErrorKind::BadRequest

@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) fn default_queue(shared: &SharedRef, region: &str) -> Value {
+pub(super) fn default_queue(shared: &SharedRef, ctx: &crate::wire::RequestCtx) -> Value {
     let g = shared.mediaconvert.lock();
     let count = |s: &str| {
         g.jobs
@@ -11,7 +11,7 @@ pub(super) fn default_queue(shared: &SharedRef, region: &str) -> Value {
             .count()
     };
     json!({
-        "arn": queue_arn(region, "Default"),
+        "arn": queue_arn(ctx, "Default"),
         "name": "Default",
         "createdAt": g.queue_created,
         "lastUpdated": g.queue_created,
@@ -28,7 +28,7 @@ pub(super) fn get_queue(shared: &SharedRef, req: &Req, name: &str) -> ApiResult 
     resolve_queue(name)?;
     Ok((
         StatusCode::OK,
-        json!({ "queue": default_queue(shared, &req.ctx.region) }),
+        json!({ "queue": default_queue(shared, &req.ctx) }),
     ))
 }
 
@@ -44,7 +44,7 @@ pub(super) fn list_queues(shared: &SharedRef, req: &Req) -> ApiResult {
             format!("/listBy: [{lb}] should be one of [NAME, CREATION_DATE]"),
         ));
     }
-    let (page, next) = paginate(vec![default_queue(shared, &req.ctx.region)], &q, max)?;
+    let (page, next) = paginate(vec![default_queue(shared, &req.ctx)], &q, max)?;
     let mut out = json!({
         "queues": page,
         "totalConcurrentJobs": shared.mediaconvert.concurrency,

@@ -2,7 +2,8 @@
 
 use super::*;
 
-pub(super) fn template_json(t: &Template, region: &str) -> Value {
+pub(super) fn template_json(t: &Template, ctx: &crate::wire::RequestCtx) -> Value {
+    let region = &ctx.region;
     let mut o = t.body.clone();
     o.remove("tags");
     o.insert("name".into(), json!(t.name));
@@ -10,8 +11,7 @@ pub(super) fn template_json(t: &Template, region: &str) -> Value {
         "arn".into(),
         json!(format!(
             "arn:aws:mediaconvert:{region}:{}:jobTemplates/{}",
-            crate::wire::ACCOUNT_ID,
-            t.name
+            ctx.account_id, t.name
         )),
     );
     o.insert("createdAt".into(), json!(t.created));
@@ -25,9 +25,9 @@ pub(super) fn template_json(t: &Template, region: &str) -> Value {
             .rsplit_once(":queues/")
             .map(|(_, n)| n.to_string())
             .unwrap_or(q);
-        o.insert("queue".into(), json!(queue_arn(region, &name)));
+        o.insert("queue".into(), json!(queue_arn(ctx, &name)));
     } else {
-        o.insert("queue".into(), json!(queue_arn(region, "Default")));
+        o.insert("queue".into(), json!(queue_arn(ctx, "Default")));
     }
     Value::Object(o)
 }
@@ -74,7 +74,7 @@ pub(super) fn create_template(shared: &SharedRef, req: &Req) -> ApiResult {
         created_ms: now_ms(),
         body,
     };
-    let out = json!({ "jobTemplate": template_json(&t, &req.ctx.region) });
+    let out = json!({ "jobTemplate": template_json(&t, &req.ctx) });
     g.templates.insert(name, t);
     Ok((StatusCode::CREATED, out))
 }
@@ -84,7 +84,7 @@ pub(super) fn get_template(shared: &SharedRef, req: &Req, name: &str) -> ApiResu
     match g.templates.get(name) {
         Some(t) => Ok((
             StatusCode::OK,
-            json!({ "jobTemplate": template_json(t, &req.ctx.region) }),
+            json!({ "jobTemplate": template_json(t, &req.ctx) }),
         )),
         None => Err(err(
             ErrorKind::NotFound,
@@ -130,10 +130,7 @@ pub(super) fn list_templates(shared: &SharedRef, req: &Req) -> ApiResult {
     if desc {
         ts.reverse();
     }
-    let items: Vec<Value> = ts
-        .iter()
-        .map(|t| template_json(t, &req.ctx.region))
-        .collect();
+    let items: Vec<Value> = ts.iter().map(|t| template_json(t, &req.ctx)).collect();
     let (page, next) = paginate(items, &q, max)?;
     let mut out = json!({ "jobTemplates": page });
     if let Some(n) = next {

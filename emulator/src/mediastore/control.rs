@@ -81,7 +81,16 @@ pub(super) fn control(shared: &SharedRef, req: Req) -> Resp {
             );
         }
     };
-    let r = control_op(st, static_op, &input, &region, port, &rid, name_of);
+    let r = control_op(
+        st,
+        static_op,
+        &input,
+        &region,
+        &req.ctx.account_id,
+        port,
+        &rid,
+        name_of,
+    );
     let read_only = ["Describe", "List", "Get"]
         .iter()
         .any(|p| static_op.starts_with(p));
@@ -128,6 +137,7 @@ pub(super) fn control_op(
     op: &'static str,
     input: &Value,
     region: &str,
+    account: &str,
     port: u16,
     rid: &str,
     name_of: impl Fn(&Value) -> Option<String>,
@@ -171,6 +181,7 @@ pub(super) fn control_op(
             let c = Container {
                 name,
                 region: region.to_string(),
+                account: account.to_string(),
                 id: new_id(),
                 created: SystemTime::now(),
                 created_at: Instant::now(),

@@ -17,6 +17,29 @@ pub(super) fn policy_allows_anonymous(policy: Option<&str>, action: &str) -> boo
     )
 }
 
+/// Whether a request signed by `caller` may perform `op` on `resource` of a container owned by `owner`: without a
+/// container policy, MediaStore's default policy applies (the owner account has full access); with one, the policy
+/// decides, an explicit Deny first
+/// (<https://docs.aws.amazon.com/mediastore/latest/ug/policies-default.html>).
+pub(super) fn signed_request_allowed(
+    policy: Option<&str>,
+    owner: &str,
+    caller: &str,
+    op: &str,
+    resource: &str,
+) -> bool {
+    match policy {
+        None => owner == caller,
+        Some(p) => iam::allows(
+            Some(p),
+            &format!("mediastore:{op}"),
+            resource,
+            &iam::Caller::account(caller),
+            iam::Checks::ALL,
+        ),
+    }
+}
+
 /// Resolves the container a data-plane request addresses, and the object path (no leading slash).
 pub(super) fn resolve_target(st: &State, req: &Req) -> Result<(String, String, String), String> {
     let host = crate::wire::host_of(&req.headers, &req.uri);
@@ -115,10 +138,10 @@ pub(super) async fn data(shared: &SharedRef, req: Req) -> Resp {
             );
         }
     };
-    let (policy, cors) = {
+    let (policy, cors, owner) = {
         let cs = st.lock();
         match cs.iter().find(|c| c.name == name && c.region == region) {
-            Some(c) => (c.policy.clone(), c.cors.clone()),
+            Some(c) => (c.policy.clone(), c.cors.clone(), c.account.clone()),
             None => {
                 return with_op(
                     err(
@@ -164,6 +187,28 @@ pub(super) async fn data(shared: &SharedRef, req: Req) -> Resp {
                 StatusCode::FORBIDDEN,
                 "AccessDeniedException",
                 &format!("Anonymous {op} is not allowed by the container policy of {name}"),
+                &rid,
+            ),
+            op,
+        );
+    }
+    if signed
+        && !signed_request_allowed(
+            policy.as_deref(),
+            &owner,
+            &req.ctx.account_id,
+            op,
+            &format!("arn:aws:mediastore:{region}:{owner}:container/{name}/{path}"),
+        )
+    {
+        return with_op(
+            err(
+                StatusCode::FORBIDDEN,
+                "AccessDeniedException",
+                &format!(
+                    "User: arn:aws:iam::{}:root is not authorized to perform: mediastore:{op} on the container {name}: its container policy does not allow it",
+                    req.ctx.account_id
+                ),
                 &rid,
             ),
             op,

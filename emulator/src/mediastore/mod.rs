@@ -61,6 +61,8 @@ struct ObjMeta {
 struct Container {
     name: String,
     region: String,
+    /// The account that created it (its ARN's).
+    account: String,
     id: String,
     created: SystemTime,
     created_at: Instant,
@@ -84,9 +86,7 @@ impl Container {
     fn arn(&self) -> String {
         format!(
             "arn:aws:mediastore:{}:{}:container/{}",
-            self.region,
-            crate::wire::ACCOUNT_ID,
-            self.name
+            self.region, self.account, self.name
         )
     }
     fn host(&self) -> String {
@@ -157,6 +157,7 @@ impl State {
             .map(|c| SavedContainer {
                 name: c.name.clone(),
                 region: c.region.clone(),
+                account: c.account.clone(),
                 id: c.id.clone(),
                 created_ms: c
                     .created

@@ -6,9 +6,9 @@ use super::*;
 use crate::wire::parse_range;
 
 /// Object size limits (MediaStore quotas): 25 MB with standard upload availability, 10 MB with streaming.
-pub const MAX_STANDARD_OBJECT: usize = 25 * 1024 * 1024;
+pub const MAX_STANDARD_OBJECT: usize = crate::rules::MEDIASTORE_MAX_STANDARD_OBJECT;
 /// See [`MAX_STANDARD_OBJECT`].
-pub const MAX_STREAMING_OBJECT: usize = 10 * 1024 * 1024;
+pub const MAX_STREAMING_OBJECT: usize = crate::rules::MEDIASTORE_MAX_STREAMING_OBJECT;
 
 /// MediaStore's ContentType pattern: `^[\w\-\/\.\+]{1,255}$`.
 pub(super) fn valid_content_type(ct: &str) -> bool {

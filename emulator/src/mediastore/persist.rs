@@ -9,6 +9,9 @@ pub(super) const META_DIR: &str = ".meta";
 pub(super) struct SavedContainer {
     pub(super) name: String,
     pub(super) region: String,
+    /// Absent in state written before accounts were kept: the default account.
+    #[serde(default = "default_account")]
+    pub(super) account: String,
     pub(super) id: String,
     pub(super) created_ms: u64,
     pub(super) access_logging: bool,
@@ -26,6 +29,10 @@ pub(super) struct SavedObject {
     pub(super) etag: String,
     pub(super) size: u64,
     pub(super) last_modified_ms: u64,
+}
+
+fn default_account() -> String {
+    crate::wire::ACCOUNT_ID.to_string()
 }
 
 pub(super) fn from_ms(ms: u64) -> SystemTime {
@@ -56,6 +63,7 @@ pub(super) fn load_containers(dir: &Path) -> Vec<Container> {
                     .unwrap_or_else(Instant::now),
                 name: c.name,
                 region: c.region,
+                account: c.account,
                 id: c.id,
                 access_logging: c.access_logging,
                 policy: c.policy,

@@ -66,6 +66,11 @@ impl Emu {
         if constraint.is_some() {
             self.meta_update(&bucket, |m| m.location = constraint);
         }
+        self.0
+            .created
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(bucket.clone(), std::time::Instant::now());
         resp.output.location = Some(format!("/{bucket}"));
         Ok(resp)
     }
@@ -104,7 +109,19 @@ impl Emu {
         req: S3Request<HeadBucketInput>,
     ) -> S3Result<S3Response<HeadBucketOutput>> {
         set_op(&req, "HeadBucket");
-        self.0.fs.head_bucket(req).await
+        let bucket = req.input.bucket.clone();
+        let mut resp = self.0.fs.head_bucket(req).await?;
+        resp.output.bucket_region = Some(self.region_of(&bucket));
+        Ok(resp)
+    }
+
+    /// The bucket's Region: its LocationConstraint, or us-east-1 without one.
+    fn region_of(&self, bucket: &str) -> String {
+        match self.meta_get(bucket).location.as_deref() {
+            None | Some("") => "us-east-1".to_string(),
+            Some("EU") => "eu-west-1".to_string(),
+            Some(r) => r.to_string(),
+        }
     }
 
     pub(super) async fn list_buckets(
@@ -112,9 +129,33 @@ impl Emu {
         req: S3Request<ListBucketsInput>,
     ) -> S3Result<S3Response<ListBucketsOutput>> {
         set_op(&req, "ListBuckets");
+        // S3 gives each bucket's Region when the request has a parameter, and filters by Region and
+        // name prefix (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html).
+        let i = &req.input;
+        let with_region = i.bucket_region.is_some()
+            || i.prefix.is_some()
+            || i.max_buckets.is_some()
+            || i.continuation_token.is_some();
+        let (want_region, prefix) = (i.bucket_region.clone(), i.prefix.clone());
         let mut resp = self.0.fs.list_buckets(req).await?;
         if let Some(b) = resp.output.buckets.as_mut() {
             b.sort_by(|x, y| x.name.cmp(&y.name));
+            if with_region {
+                for bucket in b.iter_mut() {
+                    bucket.bucket_region = bucket.name.as_deref().map(|n| self.region_of(n));
+                }
+            }
+            b.retain(|bucket| {
+                want_region
+                    .as_ref()
+                    .is_none_or(|r| bucket.bucket_region.as_ref() == Some(r))
+                    && prefix.as_ref().is_none_or(|p| {
+                        bucket
+                            .name
+                            .as_deref()
+                            .is_some_and(|n| n.starts_with(p.as_str()))
+                    })
+            });
         }
         Ok(resp)
     }

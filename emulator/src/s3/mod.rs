@@ -97,6 +97,8 @@ struct Inner {
     /// Held across the check and the write of a conditional PutObject, so that of two racing
     /// `If-None-Match: *` writes exactly one succeeds, as S3 guarantees.
     conditional_writes: tokio::sync::Mutex<()>,
+    /// When each bucket was created by this process (for the `new_bucket_window_ms` knob).
+    created: Mutex<HashMap<String, std::time::Instant>>,
 }
 
 /// The S3 implementation handed to s3s: s3s-fs plus the additions listed in the module docs.

@@ -250,6 +250,21 @@ fn guess_operation(method: &http::Method, uri: &http::Uri) -> &'static str {
 }
 
 /// Serves an S3 request.
+/// The bucket a request addresses (virtual-hosted or path style), and whether it addresses the bucket itself
+/// rather than an object in it.
+fn addressed_bucket(req: &Req) -> Option<(String, bool)> {
+    let host = crate::wire::host_of(&req.headers, &req.uri);
+    let path = req.uri.path();
+    if let Ok(vh) = s3s::host::S3Host::parse_host_header(&super::store::EmuHost, &host)
+        && let Some(bucket) = vh.bucket()
+    {
+        return Some((bucket.to_string(), path.trim_start_matches('/').is_empty()));
+    }
+    let rest = path.trim_start_matches('/');
+    let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+    (!bucket.is_empty()).then(|| (crate::wire::percent_decode(bucket), key.is_empty()))
+}
+
 pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
     let request_id = req.ctx.request_id.clone();
     if let Some((status, code, message)) = presign_refusal(&req.uri, std::time::SystemTime::now()) {
@@ -262,6 +277,28 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
         r.headers_mut().insert(
             crate::wire::OPERATION_HEADER,
             HeaderValue::from_static("Presigned"),
+        );
+        return r;
+    }
+    // The `new_bucket_window_ms` knob: a bucket just created is not yet visible to the other requests.
+    let window = shared.knobs.new_bucket_window();
+    if !window.is_zero()
+        && let Some((bucket, whole_bucket)) = addressed_bucket(&req)
+        && !(whole_bucket && req.method == http::Method::PUT && req.uri.query().is_none())
+        && shared
+            .s3
+            .bucket_age(&bucket)
+            .is_some_and(|age| age < window)
+    {
+        let mut r = crate::wire::s3_xml_error(
+            StatusCode::NOT_FOUND,
+            "NoSuchBucket",
+            "The specified bucket does not exist",
+            &request_id,
+        );
+        r.headers_mut().insert(
+            crate::wire::OPERATION_HEADER,
+            HeaderValue::from_static("NewBucketWindow"),
         );
         return r;
     }

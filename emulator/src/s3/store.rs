@@ -69,6 +69,7 @@ impl Store {
             uploads: Mutex::new(HashMap::new()),
             upload_seq: Default::default(),
             conditional_writes: Default::default(),
+            created: Default::default(),
         }));
         let mut builder = s3s::service::S3ServiceBuilder::new(emu.clone());
         builder.set_host(EmuHost);
@@ -149,6 +150,16 @@ impl Store {
         keys.sort();
         keys.dedup();
         keys
+    }
+    /// How long ago this process created `bucket`; `None` for a bucket it did not create (or one since deleted).
+    pub fn bucket_age(&self, bucket: &str) -> Option<std::time::Duration> {
+        self.emu
+            .0
+            .created
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(bucket)
+            .map(|t| t.elapsed())
     }
     /// Whether the bucket exists.
     pub async fn bucket_exists(&self, bucket: &str) -> bool {

@@ -48,7 +48,8 @@ pub struct RequestCtx {
     pub service: String,
     /// A fresh request id for this request.
     pub request_id: String,
-    /// The emulated account id (always [`ACCOUNT_ID`]).
+    /// The caller's account: its access key id when that is 12 digits, else the emulator's default account
+    /// ([`account_for`]).
     pub account_id: String,
     /// `http://127.0.0.1:PORT` of this emulator, for building endpoints in responses.
     pub base_url: String,
@@ -63,8 +64,18 @@ pub struct PeerAddr(pub std::net::SocketAddr);
 /// A buffered response.
 pub type Resp = http::Response<Bytes>;
 
-/// The account id the emulator answers as.
+/// The emulator's default account id (`--account-id` changes it).
 pub const ACCOUNT_ID: &str = "123456789012";
+
+/// The account a request acts as: an access key id of 12 digits is that account (as LocalStack and moto take it),
+/// any other is `default`.
+pub fn account_for(access_key: &str, default: &str) -> String {
+    if access_key.len() == 12 && access_key.bytes().all(|b| b.is_ascii_digit()) {
+        access_key.to_string()
+    } else {
+        default.to_string()
+    }
+}
 
 /// An object as stored by S3 or MediaStore, as the edge and MediaConvert need it.
 #[derive(Debug, Clone)]

@@ -244,6 +244,20 @@ async fn distribution(env: &Env, spec: DistSpec<'_>) -> (String, String, String,
     )
 }
 
+/// MediaStore's default container policy statement: the account's full access over HTTPS
+/// (<https://docs.aws.amazon.com/mediastore/latest/ug/policies-default.html>). A policy without it
+/// locks the account's own signed requests out.
+fn account_access(container_arn: &str) -> serde_json::Value {
+    serde_json::json!({
+        "Sid": "MediaStoreFullAccess",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+        "Action": "mediastore:*",
+        "Resource": format!("{container_arn}/*"),
+        "Condition": {"Bool": {"aws:SecureTransport": "true"}}
+    })
+}
+
 fn oac_policy(container_arn: &str, dist_arn: &str) -> String {
     serde_json::json!({
         "Version": "2012-10-17",
@@ -465,7 +479,8 @@ async fn origin_policy_must_allow_this_distribution() {
     );
 
     // The legacy MediaStore form: Principal * with aws:UserAgent "Amazon CloudFront".
-    let legacy = serde_json::json!({"Version":"2012-10-17","Statement":[{"Sid":"CloudFrontRead","Effect":"Allow","Principal":"*",
+    // With MediaStore's default statement beside it: the account keeps its own access.
+    let legacy = serde_json::json!({"Version":"2012-10-17","Statement":[account_access(&arn), {"Sid":"CloudFrontRead","Effect":"Allow","Principal":"*",
         "Action":["mediastore:GetObject","mediastore:DescribeObject"],"Resource":format!("{arn}/*"),
         "Condition":{"StringEquals":{"aws:UserAgent":"Amazon CloudFront"},"Bool":{"aws:SecureTransport":"true"}}}]});
     env.ms
@@ -623,7 +638,7 @@ async fn response_headers_policy_cors_and_preflight() {
     )
     .await;
     let arn = container_arn(&env, "rhp").await;
-    let public = serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"mediastore:GetObject","Resource":format!("{arn}/*"),
+    let public = serde_json::json!({"Version":"2012-10-17","Statement":[account_access(&arn), {"Effect":"Allow","Principal":"*","Action":"mediastore:GetObject","Resource":format!("{arn}/*"),
         "Condition":{"StringEquals":{"aws:UserAgent":"Amazon CloudFront"}}}]});
     env.ms
         .put_container_policy()
@@ -768,7 +783,7 @@ async fn errors_are_cached_then_invalidation_clears_the_cache() {
     let env = start().await;
     let (endpoint, host) = container(&env, "errs").await;
     let arn = container_arn(&env, "errs").await;
-    let public = serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"mediastore:GetObject","Resource":format!("{arn}/*"),
+    let public = serde_json::json!({"Version":"2012-10-17","Statement":[account_access(&arn), {"Effect":"Allow","Principal":"*","Action":"mediastore:GetObject","Resource":format!("{arn}/*"),
         "Condition":{"StringEquals":{"aws:UserAgent":"Amazon CloudFront"}}}]});
     env.ms
         .put_container_policy()
@@ -983,7 +998,7 @@ async fn custom_error_response_page() {
     )
     .await;
     let arn = container_arn(&env, "pages").await;
-    let public = serde_json::json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"mediastore:GetObject","Resource":format!("{arn}/*"),
+    let public = serde_json::json!({"Version":"2012-10-17","Statement":[account_access(&arn), {"Effect":"Allow","Principal":"*","Action":"mediastore:GetObject","Resource":format!("{arn}/*"),
         "Condition":{"StringEquals":{"aws:UserAgent":"Amazon CloudFront"}}}]});
     env.ms
         .put_container_policy()

@@ -617,6 +617,198 @@ async fn create_job_validation_errors() {
     assert_eq!(e.code(), Some("BadRequestException"));
 }
 
+/// The caller's account comes from its access key id: with `210987654321` a role of that account
+/// passes and the job's ARN names it; with `test` the emulator is its default account, and the
+/// PassRole refusal names that account.
+#[tokio::test]
+async fn the_account_is_the_access_key_id_when_it_is_one() {
+    let emu = crate::common::start().await;
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "210987654321",
+            "test",
+            None,
+            None,
+            "test",
+        ))
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(emu.endpoint_url())
+        .load()
+        .await;
+    let theirs = mc::Client::new(&conf);
+    let settings = || {
+        JobSettings::builder()
+            .inputs(input("s3://in/x.mp4"))
+            .output_groups(hls_group("s3://out/x/", &[(320, 180, 300_000, "_a")]))
+            .build()
+    };
+    let role = "arn:aws:iam::210987654321:role/MediaConvertRole";
+    let job = theirs
+        .create_job()
+        .role(role)
+        .settings(settings())
+        .send()
+        .await
+        .expect("the caller's own role")
+        .job
+        .unwrap();
+    assert!(
+        job.arn()
+            .unwrap_or_default()
+            .contains(":210987654321:jobs/"),
+        "{:?}",
+        job.arn()
+    );
+    let e = mc_client(&emu)
+        .await
+        .create_job()
+        .role(role)
+        .settings(settings())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("ForbiddenException"), "{e:?}");
+    let msg = e.message().unwrap_or_default();
+    assert!(
+        msg.contains("arn:aws:iam::123456789012:user/") && msg.contains("iam:PassRole"),
+        "{msg}"
+    );
+}
+
+/// MediaConvert jobs are regional: a job created in us-east-1 is neither found, cancelled nor listed
+/// from eu-west-1, and is from us-east-1.
+#[tokio::test]
+async fn jobs_are_kept_per_region() {
+    let emu = crate::common::start().await;
+    let here = mc_client(&emu).await;
+    let there =
+        mc::Client::new(&crate::common::sdk_config_region(&emu.endpoint_url(), "eu-west-1").await);
+    let job = here
+        .create_job()
+        .role(ROLE)
+        .settings(
+            JobSettings::builder()
+                .inputs(input("s3://in/x.mp4"))
+                .output_groups(hls_group("s3://out/r/", &[(320, 180, 300_000, "_a")]))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .job
+        .unwrap();
+    let id = job.id().unwrap();
+    assert!(
+        job.arn()
+            .unwrap()
+            .starts_with("arn:aws:mediaconvert:us-east-1:")
+    );
+    let e = there.get_job().id(id).send().await.unwrap_err();
+    assert_eq!(e.code(), Some("NotFoundException"), "{e:?}");
+    let e = there.cancel_job().id(id).send().await.unwrap_err();
+    assert_eq!(e.code(), Some("NotFoundException"), "{e:?}");
+    assert!(there.list_jobs().send().await.unwrap().jobs().is_empty());
+    here.get_job()
+        .id(id)
+        .send()
+        .await
+        .expect("found in its Region");
+    let listed = here.list_jobs().send().await.unwrap();
+    assert!(listed.jobs().iter().any(|j| j.id() == Some(id)));
+}
+
+/// MediaConvert's documented output rules, sent with the official SDK: the largest resolution per
+/// codec, the `LanguageCode` enum and the AAC-LC bitrate table each get `BadRequestException`
+/// naming the member.
+#[tokio::test]
+async fn output_resolution_language_and_aac_rules() {
+    let emu = crate::common::start().await;
+    let client = mc_client(&emu).await;
+    let create = |group: OutputGroup, input: Input| {
+        client
+            .create_job()
+            .role(ROLE)
+            .settings(
+                JobSettings::builder()
+                    .inputs(input)
+                    .output_groups(group)
+                    .build(),
+            )
+            .send()
+    };
+    let refused = |e: mc::error::SdkError<mc::operation::create_job::CreateJobError>| {
+        assert_eq!(e.code(), Some("BadRequestException"), "{e:?}");
+        e.message().unwrap_or_default().to_string()
+    };
+
+    // H.264 stops at 4096x2160 (2160x4096 in portrait).
+    for (w, h) in [(4096, 2304), (4098, 2160), (2304, 4096), (8192, 4320)] {
+        let group = hls_group("s3://out/big/", &[(w, h, 20_000_000, "_big")]);
+        let msg = refused(create(group, input("s3://in/x.mp4")).await.unwrap_err());
+        assert!(
+            msg.contains("videoDescription") && msg.contains("4096x2160"),
+            "{msg}"
+        );
+    }
+    let portrait = hls_group("s3://out/portrait/", &[(2160, 3840, 20_000_000, "_p")]);
+    create(portrait, input("s3://in/x.mp4"))
+        .await
+        .expect("2160x3840 H.264 is within 2160x4096");
+
+    // A caption language outside the enum: FRE is ISO 639-2/B, MediaConvert takes FRA.
+    let captioned = |code: &str| {
+        let mut g = with_caption_output(hls_group("s3://out/cc/", &[(320, 180, 300_000, "_a")]));
+        let outputs = g.outputs.as_mut().unwrap();
+        let cd = outputs
+            .last_mut()
+            .unwrap()
+            .caption_descriptions
+            .as_mut()
+            .unwrap();
+        cd[0].language_code = Some(LanguageCode::from(code));
+        g
+    };
+    let msg = refused(
+        create(
+            captioned("FRE"),
+            captioned_input("s3://in/x.mp4", "s3://in/x.srt"),
+        )
+        .await
+        .unwrap_err(),
+    );
+    assert!(msg.contains("languageCode") && msg.contains("FRE"), "{msg}");
+    create(
+        captioned("FRA"),
+        captioned_input("s3://in/x.mp4", "s3://in/x.srt"),
+    )
+    .await
+    .expect("FRA is a LanguageCode value");
+
+    // AAC-LC stereo at 48 kHz takes 64 to 512 kb/s, from AWS's list.
+    for (bitrate, mode) in [
+        (32_000, AacCodingMode::CodingMode20),
+        (72_000, AacCodingMode::CodingMode20),
+        (320_000, AacCodingMode::CodingMode10),
+    ] {
+        let mut g = hls_group("s3://out/aac/", &[(320, 180, 300_000, "_a")]);
+        let out = &mut g.outputs.as_mut().unwrap()[0];
+        let aac = out.audio_descriptions.as_mut().unwrap()[0]
+            .codec_settings
+            .as_mut()
+            .unwrap()
+            .aac_settings
+            .as_mut()
+            .unwrap();
+        aac.bitrate = Some(bitrate);
+        aac.coding_mode = Some(mode);
+        let msg = refused(create(g, input("s3://in/x.mp4")).await.unwrap_err());
+        assert!(
+            msg.contains("aacSettings/bitrate") && msg.contains(&bitrate.to_string()),
+            "{msg}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn idempotency_listing_and_cancel() {
     let emu = crate::common::start().await;

@@ -809,3 +809,98 @@ async fn containers_and_objects_survive_a_restart_with_the_same_data_dir() {
     drop(emu);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A container policy decides signed data-plane requests too: without one the owner account has
+/// full access (MediaStore's default policy); a policy with only a CloudFront statement locks the
+/// account out (AccessDeniedException), and one that keeps MediaStore's default statement does not.
+/// Another account gets in only if the policy names it.
+#[tokio::test]
+async fn the_container_policy_decides_signed_requests() {
+    let emu = crate::common::start().await;
+    let ms = control(&emu).await;
+    ms.create_container()
+        .container_name("guarded")
+        .send()
+        .await
+        .unwrap();
+    let described = loop {
+        let d = ms
+            .describe_container()
+            .container_name("guarded")
+            .send()
+            .await
+            .unwrap();
+        let c = d.container().unwrap().clone();
+        if c.status().map(|s| s.as_str()) == Some("ACTIVE") {
+            break c;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let arn = described.arn().unwrap().to_string();
+    let endpoint = described.endpoint().unwrap().to_string();
+    let data_as = |key: &'static str| {
+        let endpoint = endpoint.clone();
+        async move {
+            let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                    key, "test", None, None, "test",
+                ))
+                .region(aws_config::Region::new("us-east-1"))
+                .endpoint_url(&endpoint)
+                .http_client(crate::common::localhost_http_client())
+                .load()
+                .await;
+            aws_sdk_mediastoredata::Client::new(&conf)
+        }
+    };
+    let owner = data_as("test").await;
+    let stranger = data_as("210987654321").await;
+    let put = |c: &aws_sdk_mediastoredata::Client, path: &str| {
+        c.put_object()
+            .path(path)
+            .content_type("text/plain")
+            .body(aws_sdk_mediastoredata::primitives::ByteStream::from_static(
+                b"x",
+            ))
+            .send()
+    };
+    let code = |e: &aws_sdk_mediastoredata::error::SdkError<
+        aws_sdk_mediastoredata::operation::put_object::PutObjectError,
+    >| { e.raw_response().map(|r| r.status().as_u16()) };
+    put(&owner, "a/one.txt")
+        .await
+        .expect("no policy: the owner has full access");
+    let e = put(&stranger, "a/two.txt").await.unwrap_err();
+    assert_eq!(code(&e), Some(403), "{e:?}");
+
+    let cloudfront_only = serde_json::json!({"Version":"2012-10-17","Statement":[{
+        "Sid":"AllowCloudFrontServicePrincipalReadOnly","Effect":"Allow",
+        "Principal":{"Service":"cloudfront.amazonaws.com"},
+        "Action":["mediastore:GetObject","mediastore:DescribeObject"],"Resource":format!("{arn}/*")}]});
+    ms.put_container_policy()
+        .container_name("guarded")
+        .policy(cloudfront_only.to_string())
+        .send()
+        .await
+        .unwrap();
+    let e = put(&owner, "a/three.txt").await.unwrap_err();
+    assert_eq!(code(&e), Some(403), "locked out: {e:?}");
+
+    let mut with_default = cloudfront_only.clone();
+    with_default["Statement"].as_array_mut().unwrap().push(
+        serde_json::json!({"Sid":"MediaStoreFullAccess","Effect":"Allow",
+            "Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"mediastore:*",
+            "Resource":format!("{arn}/*"),"Condition":{"Bool":{"aws:SecureTransport":"true"}}}),
+    );
+    ms.put_container_policy()
+        .container_name("guarded")
+        .policy(with_default.to_string())
+        .send()
+        .await
+        .unwrap();
+    put(&owner, "a/three.txt")
+        .await
+        .expect("the default statement keeps the account's access");
+    let e = put(&stranger, "a/four.txt").await.unwrap_err();
+    assert_eq!(code(&e), Some(403), "{e:?}");
+}

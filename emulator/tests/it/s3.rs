@@ -1742,3 +1742,61 @@ async fn put_object_full_object_crc64nvme_is_stored_and_returned() {
         .unwrap();
     assert_eq!(got.checksum_crc64_nvme(), None);
 }
+
+/// The `new_bucket_window_ms` knob: right after CreateBucket, other requests on the new bucket get
+/// `NoSuchBucket` (as S3 may answer while a new bucket propagates); other buckets are unaffected, and
+/// after the window the bucket answers. ListBuckets lists it, with its Region when asked with a
+/// parameter; HeadBucket gives the Region.
+#[tokio::test]
+async fn new_buckets_can_be_briefly_invisible_and_report_their_region() {
+    let emu = crate::common::start().await;
+    let s3 = crate::common::s3_client(&emu).await;
+    s3.create_bucket().bucket("older").send().await.unwrap();
+    emu.set_service_knobs(
+        "s3",
+        vod_emulator::knobs::ServiceKnobs {
+            new_bucket_window_ms: 400,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+    s3.create_bucket().bucket("fresh").send().await.unwrap();
+    let e = s3
+        .put_object()
+        .bucket("fresh")
+        .key("a")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        aws_sdk_s3::error::ProvideErrorMetadata::code(&e),
+        Some("NoSuchBucket"),
+        "{e:?}"
+    );
+    s3.put_object()
+        .bucket("older")
+        .key("a")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .expect("an older bucket is visible");
+    let listed = s3.list_buckets().max_buckets(10).send().await.unwrap();
+    let fresh = listed
+        .buckets()
+        .iter()
+        .find(|b| b.name() == Some("fresh"))
+        .expect("ListBuckets lists a new bucket at once");
+    assert_eq!(fresh.bucket_region(), Some("us-east-1"));
+    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+    s3.put_object()
+        .bucket("fresh")
+        .key("a")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .expect("visible after the window");
+    let head = s3.head_bucket().bucket("fresh").send().await.unwrap();
+    assert_eq!(head.bucket_region(), Some("us-east-1"));
+}

@@ -30,9 +30,10 @@ pub(super) async fn run(
     let Some(endpoint) = ctx.value(step, &p.endpoint, mode)? else {
         return Ok(StepReport::new(Change::Create));
     };
-    // What MediaConvert wrote, with ETags.
+    // What MediaConvert wrote, with ETags; and what MediaStore would refuse for its size.
     let s3 = &ctx.clients.s3;
     let mut source: BTreeMap<String, String> = BTreeMap::new();
+    let mut too_large: Vec<(String, i64)> = Vec::new();
     let mut pages = s3
         .list_objects_v2()
         .bucket(bucket)
@@ -60,11 +61,19 @@ pub(super) async fn run(
             {
                 continue;
             }
+            let size = o.size().unwrap_or(0);
+            if size > MAX_OBJECT_BYTES as i64 {
+                too_large.push((rel.to_owned(), size));
+            }
             source.insert(
                 rel.to_owned(),
                 o.e_tag().unwrap_or_default().trim_matches('"').to_owned(),
             );
         }
+    }
+    // Checked before anything is copied, so that a copy is never left half done for this reason.
+    if !too_large.is_empty() {
+        return Err(too_large_error(step, &p.from, &too_large));
     }
     if source.is_empty() {
         if mode == Mode::Refresh {
@@ -206,6 +215,31 @@ pub(super) async fn run(
     Ok(StepReport::new(change).output(OutputKey::Objects, source.len().to_string()))
 }
 
+/// The largest object MediaStore stores with standard upload availability, 25 MB
+/// (<https://docs.aws.amazon.com/mediastore/latest/ug/objects-upload.html>); PutObject refuses a larger
+/// one.
+pub(crate) const MAX_OBJECT_BYTES: u64 = 25 * 1024 * 1024;
+
+/// The error for packaged objects above [`MAX_OBJECT_BYTES`], naming each one (the first ten).
+fn too_large_error(step: &Step, from: &str, objects: &[(String, i64)]) -> Error {
+    let mut named: Vec<String> = objects
+        .iter()
+        .take(10)
+        .map(|(key, size)| format!("{key} ({:.1} MiB)", *size as f64 / 1_048_576.0))
+        .collect();
+    if objects.len() > 10 {
+        named.push(format!("and {} more", objects.len() - 10));
+    }
+    Error::Step {
+        step: step.id.to_string(),
+        message: format!(
+            "{} object(s) under {from} are above MediaStore's 25 MB object limit and cannot be copied into the container: {}. Use shorter segments or lower bitrates, leave out the progressive mp4 format, or move to the S3 origin (https://docs.aws.amazon.com/mediastore/latest/ug/objects-upload.html)",
+            objects.len(),
+            named.join(", ")
+        ),
+    }
+}
+
 /// Deletes what the copy put in the container.
 pub(super) async fn destroy(ctx: &Ctx, p: &CopyParams) -> Result<StepReport, Error> {
     Ok(StepReport::new(if delete_all(ctx, p).await? == 0 {
@@ -241,4 +275,68 @@ pub(super) async fn delete_all(ctx: &Ctx, p: &CopyParams) -> Result<usize, Error
         .try_collect::<Vec<_>>()
         .await?;
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
+    use aws_sdk_s3::types::Object;
+    use aws_smithy_mocks::mock;
+
+    use super::*;
+    use crate::aws::test_support::{Rules, mock_ctx};
+    use crate::plan::Params;
+
+    /// A packaged object above 25 MB fails the copy before any MediaStore call (the data endpoint
+    /// here is closed: a call to it would fail with another error), naming the object and its size.
+    #[tokio::test]
+    async fn objects_above_mediastore_s_limit_are_named_before_any_copy() {
+        let plan = crate::VodPipeline::from_toml_file(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/specs/mediastore.toml"
+        ))
+        .unwrap()
+        .plan();
+        let step = plan
+            .steps
+            .iter()
+            .find(|s| matches!(s.params, Params::Copy(_)))
+            .expect("a copy step")
+            .clone();
+        let Params::Copy(p) = &step.params else {
+            unreachable!()
+        };
+        let prefix = crate::names::parse_s3_uri(&p.from).unwrap().1.to_owned();
+        let list = mock!(aws_sdk_s3::Client::list_objects_v2).then_output(move || {
+            let object = |name: &str, size: i64| {
+                Object::builder()
+                    .key(format!("{prefix}{name}"))
+                    .size(size)
+                    .e_tag("\"e\"")
+                    .build()
+            };
+            ListObjectsV2Output::builder()
+                .contents(object("hls/index.m3u8", 900))
+                .contents(object("hls/seg_00001.ts", MAX_OBJECT_BYTES as i64))
+                .contents(object("mp4/movie.mp4", 31 * 1024 * 1024))
+                .build()
+        });
+        let (ctx, _) = mock_ctx(Rules {
+            s3: &[&list],
+            ..Rules::default()
+        });
+        let crate::plan::Deferred::Output(from, key) = &p.endpoint else {
+            panic!("the endpoint comes from the container step")
+        };
+        ctx.record(from, &Change::NoOp, &[(*key, "http://127.0.0.1:9".into())]);
+        let err = run(&ctx, &step, p, Mode::Apply).await.unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("1 object(s)")
+                && text.contains("mp4/movie.mp4 (31.0 MiB)")
+                && !text.contains("seg_00001"),
+            "{text}"
+        );
+        assert!(text.contains("25 MB"), "{text}");
+    }
 }

@@ -21,6 +21,8 @@ use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns, ResolveDnsError
 use container::Container;
 use container_cors::ContainerCors;
 use container_policy::ContainerPolicy;
+#[cfg(test)]
+pub(crate) use copy::MAX_OBJECT_BYTES;
 
 use super::{Ctx, Mode, StepReport, aws_error, error_code, reconcile};
 use crate::error::Error;

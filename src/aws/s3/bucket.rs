@@ -32,8 +32,20 @@ impl Resource for Bucket<'_> {
     /// The bucket exists and is this account's.
     type Live = ();
 
+    /// A bucket of this account in another Region than the pipeline's is a conflict naming both:
+    /// MediaConvert and CloudFront would address it through the wrong regional endpoint.
     async fn read(&self, ctx: &Ctx) -> Result<Option<()>, Error> {
-        Ok(bucket_state(ctx, self.name()).await?.then_some(()))
+        let want = self.p.region.as_str();
+        match bucket_state(ctx, self.name()).await? {
+            Some(region) if region != want => Err(Error::Conflict {
+                resource: format!("s3://{}", self.name()),
+                reason: format!(
+                    "the bucket is in {region}, and the pipeline's region is {want}: use a bucket in {want}, or set region = \"{region}\" (a bucket cannot move; https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingBucket.html)"
+                ),
+            }),
+            Some(_) => Ok(Some(())),
+            None => Ok(None),
+        }
     }
 
     /// A bucket has no settings this crate manages besides its existence.
@@ -66,7 +78,8 @@ impl Resource for Bucket<'_> {
             // Created meanwhile by another run of this pipeline (a second apply at the same time):
             // this account's own bucket, listed now.
             Err(e)
-                if error_code(&e) == Some("BucketAlreadyExists") && listed(ctx, name).await? => {}
+                if error_code(&e) == Some("BucketAlreadyExists")
+                    && listed(ctx, name).await?.is_some() => {}
             Err(e) if error_code(&e) == Some("BucketAlreadyExists") => {
                 return Err(Error::Conflict {
                     resource: format!("s3://{name}"),
@@ -88,12 +101,14 @@ impl Resource for Bucket<'_> {
             })?))
             .build()
             .map_err(|e| Error::internal(name, format!("cannot build the request: {e}")))?;
-        s3.put_bucket_tagging()
-            .bucket(name)
-            .tagging(tagging)
-            .send()
-            .await
-            .map_err(|e| aws_error("s3:PutBucketTagging", name, e))?;
+        super::on_new_bucket(|| {
+            s3.put_bucket_tagging()
+                .bucket(name)
+                .tagging(tagging.clone())
+                .send()
+        })
+        .await
+        .map_err(|e| aws_error("s3:PutBucketTagging", name, e))?;
         Ok(self.known_outputs())
     }
 
@@ -160,16 +175,17 @@ impl Resource for Bucket<'_> {
     }
 }
 
-/// Whether the bucket exists and is ours: `Ok(true)` ours, `Ok(false)` missing, `Err(Conflict)` someone else's.
-async fn bucket_state(ctx: &Ctx, bucket: &str) -> Result<bool, Error> {
-    if listed(ctx, bucket).await? {
-        return Ok(true);
+/// The bucket's Region when it exists and is ours, `None` when it is missing, and `Err(Conflict)` when
+/// it is someone else's.
+async fn bucket_state(ctx: &Ctx, bucket: &str) -> Result<Option<String>, Error> {
+    if let Some(region) = listed(ctx, bucket).await? {
+        return Ok(Some(region));
     }
     let exists = match ctx.clients.s3.head_bucket().bucket(bucket).send().await {
         Err(e)
             if is_not_found(&e) || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) =>
         {
-            return Ok(false);
+            return Ok(None);
         }
         // It exists: 200 (readable) or 403 (not ours, or not readable).
         Ok(_) => true,
@@ -178,23 +194,52 @@ async fn bucket_state(ctx: &Ctx, bucket: &str) -> Result<bool, Error> {
     };
     // It exists but was not listed. Another run of this pipeline (a second apply started at the same
     // time) may have created it since: it is ours if ListBuckets lists it now.
-    if exists && listed(ctx, bucket).await? {
-        return Ok(true);
+    if exists && let Some(region) = listed(ctx, bucket).await? {
+        return Ok(Some(region));
     }
     Err(owned_by_another(bucket))
 }
 
-/// Whether ListBuckets, which lists only the caller's own buckets, lists `bucket`: that is how
-/// ownership is told apart.
-async fn listed(ctx: &Ctx, bucket: &str) -> Result<bool, Error> {
-    let mut pages = ctx.clients.s3.list_buckets().into_paginator().send();
+/// The Region of `bucket` when ListBuckets, which lists only the caller's own buckets, lists it
+/// (that is how ownership is told apart); `None` when it does not. ListBuckets gives each bucket's
+/// Region when the request has a parameter (here `max-buckets`); where it does not, GetBucketLocation
+/// tells it.
+async fn listed(ctx: &Ctx, bucket: &str) -> Result<Option<String>, Error> {
+    let mut pages = ctx
+        .clients
+        .s3
+        .list_buckets()
+        .max_buckets(1000)
+        .into_paginator()
+        .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| aws_error("s3:ListBuckets", bucket, e))?;
-        if page.buckets().iter().any(|b| b.name() == Some(bucket)) {
-            return Ok(true);
+        if let Some(b) = page.buckets().iter().find(|b| b.name() == Some(bucket)) {
+            return Ok(Some(match b.bucket_region() {
+                Some(region) => region.to_owned(),
+                None => location(ctx, bucket).await?,
+            }));
         }
     }
-    Ok(false)
+    Ok(None)
+}
+
+/// The bucket's Region from GetBucketLocation: no constraint is us-east-1, and `EU` is eu-west-1
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html>).
+async fn location(ctx: &Ctx, bucket: &str) -> Result<String, Error> {
+    let out = ctx
+        .clients
+        .s3
+        .get_bucket_location()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| aws_error("s3:GetBucketLocation", bucket, e))?;
+    Ok(match out.location_constraint().map(|c| c.as_str()) {
+        None | Some("") => "us-east-1".to_owned(),
+        Some("EU") => "eu-west-1".to_owned(),
+        Some(region) => region.to_owned(),
+    })
 }
 
 fn owned_by_another(bucket: &str) -> Error {

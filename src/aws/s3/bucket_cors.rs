@@ -76,14 +76,16 @@ impl Resource for BucketCors<'_> {
             .map_err(|e| {
                 Error::internal(self.bucket(), format!("cannot build the request: {e}"))
             })?;
-        ctx.clients
-            .s3
-            .put_bucket_cors()
-            .bucket(self.bucket())
-            .cors_configuration(conf)
-            .send()
-            .await
-            .map_err(|e| aws_error("s3:PutBucketCors", self.bucket(), e))?;
+        super::on_new_bucket(|| {
+            ctx.clients
+                .s3
+                .put_bucket_cors()
+                .bucket(self.bucket())
+                .cors_configuration(conf.clone())
+                .send()
+        })
+        .await
+        .map_err(|e| aws_error("s3:PutBucketCors", self.bucket(), e))?;
         Ok(Vec::new())
     }
 

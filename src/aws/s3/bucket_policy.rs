@@ -24,14 +24,17 @@ impl<'a> BucketPolicy<'a> {
     }
 
     async fn put(&self, ctx: &Ctx) -> Result<Outputs, Error> {
-        ctx.clients
-            .s3
-            .put_bucket_policy()
-            .bucket(&self.p.target)
-            .policy(self.want.clone().unwrap_or_default())
-            .send()
-            .await
-            .map_err(|e| aws_error("s3:PutBucketPolicy", &self.p.target, e))?;
+        let policy = self.want.clone().unwrap_or_default();
+        super::on_new_bucket(|| {
+            ctx.clients
+                .s3
+                .put_bucket_policy()
+                .bucket(&self.p.target)
+                .policy(policy.clone())
+                .send()
+        })
+        .await
+        .map_err(|e| aws_error("s3:PutBucketPolicy", &self.p.target, e))?;
         Ok(Vec::new())
     }
 }

@@ -77,7 +77,12 @@ async fn a_bucket_of_another_account_is_a_conflict_not_a_takeover() {
 async fn our_own_bucket_is_a_no_op() {
     let list = mock!(aws_sdk_s3::Client::list_buckets).then_output(|| {
         ListBucketsOutput::builder()
-            .buckets(Bucket::builder().name("mine-already").build())
+            .buckets(
+                Bucket::builder()
+                    .name("mine-already")
+                    .bucket_region("eu-west-1")
+                    .build(),
+            )
             .build()
     });
     let create = mock!(aws_sdk_s3::Client::create_bucket).then_output(|| {
@@ -92,6 +97,61 @@ async fn our_own_bucket_is_a_no_op() {
         .unwrap();
     assert_eq!(report.change, crate::apply::event::Change::NoOp);
     assert_eq!(create.num_calls(), 0);
+}
+
+/// Our own bucket in another Region than the spec's is a conflict naming both Regions (issue 16),
+/// whether ListBuckets gives the Region or GetBucketLocation has to (`EU` is eu-west-1's old name).
+#[tokio::test]
+async fn our_bucket_in_another_region_is_a_conflict_naming_both() {
+    let list = mock!(aws_sdk_s3::Client::list_buckets).then_output(|| {
+        ListBucketsOutput::builder()
+            .buckets(
+                Bucket::builder()
+                    .name("mine-in-us")
+                    .bucket_region("us-east-2")
+                    .build(),
+            )
+            .buckets(Bucket::builder().name("mine-no-region").build())
+            .build()
+    });
+    let location = mock!(aws_sdk_s3::Client::get_bucket_location)
+        .match_requests(|r| r.bucket() == Some("mine-no-region"))
+        .then_output(|| {
+            aws_sdk_s3::operation::get_bucket_location::GetBucketLocationOutput::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::Eu)
+                .build()
+        });
+    let create = mock!(aws_sdk_s3::Client::create_bucket).then_output(|| {
+        aws_sdk_s3::operation::create_bucket::CreateBucketOutput::builder().build()
+    });
+    let (ctx, _) = mock_ctx(Rules {
+        s3: &[&list, &location, &create],
+        ..Rules::default()
+    });
+    for mode in [Mode::Apply, Mode::Refresh] {
+        let err = s3::run(&ctx, &bucket_step("mine-in-us"), mode)
+            .await
+            .unwrap_err();
+        let Error::Conflict { resource, reason } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(resource, "s3://mine-in-us");
+        assert!(
+            reason.contains("us-east-2") && reason.contains("eu-west-1"),
+            "{reason}"
+        );
+    }
+    // The spec's Region is eu-west-1, which GetBucketLocation calls EU: the same Region.
+    let report = s3::run(&ctx, &bucket_step("mine-no-region"), Mode::Apply)
+        .await
+        .unwrap();
+    assert_eq!(report.change, crate::apply::event::Change::NoOp);
+    assert_eq!(location.num_calls(), 1);
+    assert_eq!(
+        create.num_calls(),
+        0,
+        "no write to a bucket in another Region"
+    );
 }
 
 #[tokio::test]

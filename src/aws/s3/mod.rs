@@ -12,7 +12,7 @@ use bucket::Bucket;
 use bucket_cors::BucketCors;
 use bucket_policy::BucketPolicy;
 
-use super::{Ctx, Mode, StepReport, aws_error, reconcile};
+use super::{Ctx, Mode, StepReport, aws_error, error_code, reconcile};
 use crate::apply::event::{Change, Event};
 use crate::error::Error;
 use crate::plan::OutputKey;
@@ -85,6 +85,45 @@ where
             )
         }
         _ => false,
+    }
+}
+
+/// How long calls on a bucket just created are retried while S3 still answers `NoSuchBucket`.
+const NEW_BUCKET_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Sends `call` again while S3 answers `NoSuchBucket`, for the calls that follow CreateBucket
+/// (tagging, policy, CORS): a new bucket can take a while to be visible to every S3 host, and until
+/// then such calls may fail with `NoSuchBucket`
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html>, "eventually
+/// consistent"). Waits grow from 100 ms to 2 s, for [`NEW_BUCKET_WAIT`] in all; then the last
+/// answer is returned.
+pub(super) async fn on_new_bucket<T, E, R, F, Fut>(
+    mut call: F,
+) -> Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<
+            Output = Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>,
+        >,
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
+{
+    let deadline = tokio::time::Instant::now() + NEW_BUCKET_WAIT;
+    let mut wait = std::time::Duration::from_millis(100);
+    loop {
+        match call().await {
+            Err(e)
+                if error_code(&e) == Some("NoSuchBucket")
+                    && tokio::time::Instant::now() + wait < deadline =>
+            {
+                tracing::debug!(
+                    wait_ms = wait.as_millis() as u64,
+                    "NoSuchBucket right after CreateBucket; retrying"
+                );
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(std::time::Duration::from_secs(2));
+            }
+            answer => return answer,
+        }
     }
 }
 

@@ -127,6 +127,16 @@ pub(super) fn section(
     let cache_settings = c
         .opt("cloudfront.cache_settings", s.cache_settings)
         .map(Option::unwrap_or_default);
+    if let (Some(ObjectCaching::Customize { max, .. }), Some(CacheSettings::Policies)) =
+        (&object_caching, &cache_settings)
+        && max.secs() == 0
+    {
+        c.push(
+            "cloudfront.max_ttl",
+            max.to_string(),
+            "a max_ttl of 0 disables caching, and CloudFront then refuses a cache policy that puts headers in the cache key or enables compression, as the pipeline's policy does (the Origin header, for CORS) (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cache-key-understand-cache-policy.html): give max_ttl above 0, or set cache_settings = \"legacy\"",
+        );
+    }
     let price_class = c
         .opt("cloudfront.price_class", s.price_class)
         .map(Option::unwrap_or_default);

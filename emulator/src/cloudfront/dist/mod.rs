@@ -11,7 +11,7 @@ use super::{
     Ctx, Dist, Fail, Inner, Inval, Kind, Out, R, State, check_if_match, fail, page, paging,
     parse_body, util,
 };
-use crate::wire::{self, ACCOUNT_ID, Req};
+use crate::wire::{self, Req};
 pub(super) use invalidations::{create_invalidation, get_invalidation, list_invalidations};
 use std::collections::HashSet;
 use std::time::{Instant, SystemTime};
@@ -280,7 +280,10 @@ pub(super) fn create(state: &State, ctx: &Ctx, req: &Req, with_tags: bool) -> R 
     let seq = inner.next_seq();
     let d = Dist {
         id: id.clone(),
-        arn: format!("arn:aws:cloudfront::{ACCOUNT_ID}:distribution/{id}"),
+        arn: format!(
+            "arn:aws:cloudfront::{}:distribution/{id}",
+            req.ctx.account_id
+        ),
         domain,
         config: cfg,
         etag: util::e_id(),

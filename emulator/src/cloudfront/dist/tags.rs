@@ -31,8 +31,12 @@ fn resource_arn<'a>(inner: &Inner, q: &'a [(String, String)]) -> Result<&'a str,
     let arn = wire::query_get(q, "Resource")
         .filter(|a| !a.is_empty())
         .ok_or_else(|| inval("The parameter Resource is required."))?;
-    let prefix = format!("arn:aws:cloudfront::{ACCOUNT_ID}:");
-    let Some(rest) = arn.strip_prefix(&prefix) else {
+    let Some(rest) = arn
+        .strip_prefix("arn:aws:cloudfront::")
+        .and_then(|r| r.split_once(':'))
+        .filter(|(account, _)| account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
+        .map(|(_, rest)| rest)
+    else {
         return Err(inval(format!("Invalid resource ARN: {arn}")));
     };
     let Some(id) = rest.strip_prefix("distribution/") else {
@@ -40,7 +44,7 @@ fn resource_arn<'a>(inner: &Inner, q: &'a [(String, String)]) -> Result<&'a str,
             "Tagging is supported for distributions only here: {arn}"
         )));
     };
-    if !inner.dists.contains_key(id) {
+    if inner.dists.get(id).is_none_or(|d| d.arn != arn) {
         return Err(fail(
             404,
             "NoSuchResource",

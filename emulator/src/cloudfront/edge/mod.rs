@@ -204,6 +204,7 @@ fn caller_for(shared: &SharedRef, dist: &EdgeDist, origin: &El, is_mediastore: b
         })
         .collect();
     Caller {
+        account: None,
         oac,
         dist_arn: dist.arn.clone(),
         secure_transport: secure,

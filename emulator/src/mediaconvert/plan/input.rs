@@ -66,9 +66,7 @@ pub(super) fn plan_input(input: &Value) -> Result<InputPlan, PlanError> {
                         uri: file.to_string(),
                         bucket: b,
                         key: k,
-                        language: s(cs, "languageCode")
-                            .or_else(|| s(cs, "customLanguageCode"))
-                            .map(str::to_string),
+                        language: super::language(cs, &format!("caption selector [{name}]"))?,
                     });
                 }
                 other => {

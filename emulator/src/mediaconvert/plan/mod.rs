@@ -28,6 +28,22 @@ pub(crate) enum PlanError {
 fn bad(msg: impl Into<String>) -> PlanError {
     PlanError::BadRequest(msg.into())
 }
+/// The `languageCode` (one of MediaConvert's `LanguageCode` values, else `BadRequestException`) or the free
+/// `customLanguageCode` of a caption selector, caption description or audio description at `path`.
+fn language(v: &Value, path: &str) -> Result<Option<String>, PlanError> {
+    match v.get("languageCode").and_then(Value::as_str) {
+        Some(code) if crate::rules::mediaconvert_language_codes().contains(&code) => {
+            Ok(Some(code.to_string()))
+        }
+        Some(code) => Err(bad(format!(
+            "{path}/languageCode: {code} is not a LanguageCode value (ISO 639-2/T, such as ENG, FRA, DEU, ZHO)"
+        ))),
+        None => Ok(v
+            .get("customLanguageCode")
+            .and_then(Value::as_str)
+            .map(str::to_string)),
+    }
+}
 fn unsupported(msg: impl Into<String>) -> PlanError {
     PlanError::Unsupported(msg.into())
 }

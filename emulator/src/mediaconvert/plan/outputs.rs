@@ -129,6 +129,17 @@ pub(super) fn plan_output(
                 )));
             }
         }
+        if let (Some(w), Some(h)) = (width, height)
+            && !crate::rules::fits_output_resolution(codec, w, h)
+        {
+            let (long, short) = crate::rules::MAX_OUTPUT_RESOLUTION
+                .iter()
+                .find(|(c, _)| *c == codec)
+                .map_or((0, 0), |(_, r)| *r);
+            return Err(bad(format!(
+                "{path}/videoDescription: {w}x{h} is above the largest {codec} output resolution, {long}x{short} or {short}x{long}"
+            )));
+        }
         match codec {
             "H_264" | "H_265" => {
                 if container == "RAW" {
@@ -239,9 +250,7 @@ pub(super) fn plan_output(
         }
         caption = Some(CaptionOutputPlan {
             selector: selector.to_string(),
-            language: s(cd, "languageCode")
-                .or_else(|| s(cd, "customLanguageCode"))
-                .map(str::to_string),
+            language: super::language(cd, &format!("{path}/captionDescriptions/0"))?,
             description: s(cd, "languageDescription").map(str::to_string),
         });
     }
@@ -420,6 +429,18 @@ pub(super) fn plan_audio(path: &str, ad: &Value) -> Result<AudioPlan, PlanError>
         )));
     }
     let bitrate = u(&st, "bitrate").unwrap_or(default_bitrate);
+    let lc_cbr = matches!(s(&st, "codecProfile"), None | Some("LC"))
+        && matches!(s(&st, "rateControlMode"), None | Some("CBR"));
+    if codec == AudioCodec::Aac
+        && lc_cbr
+        && let Some(mode) = s(&st, "codingMode").or(Some("CODING_MODE_2_0"))
+        && let Some((false, allowed)) =
+            crate::rules::aac_lc_bitrate_allowed(mode, sample_rate, bitrate)
+    {
+        return Err(bad(format!(
+            "{path}/codecSettings/aacSettings/bitrate: {bitrate} is not an AAC-LC CBR bitrate for {mode} at {sample_rate} Hz; use one of {allowed:?}"
+        )));
+    }
     let profile_note = match s(&st, "codecProfile") {
         Some(p @ ("HEV1" | "HEV2" | "XHE")) => Some(format!(
             "AAC codecProfile {p} is encoded as AAC-LC by the emulator"
@@ -432,9 +453,7 @@ pub(super) fn plan_audio(path: &str, ad: &Value) -> Result<AudioPlan, PlanError>
         sample_rate,
         channels,
         profile_note,
-        language: s(ad, "languageCode")
-            .or_else(|| s(ad, "customLanguageCode"))
-            .map(str::to_string),
+        language: super::language(ad, path)?,
         stream_name: s(ad, "streamName").map(str::to_string),
     })
 }
