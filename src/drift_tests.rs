@@ -149,3 +149,11 @@ fn mediastore_object_size_limit_agrees() {
         rules::MEDIASTORE_MAX_STANDARD_OBJECT as u64
     );
 }
+
+#[test]
+fn cloudfront_policy_quota_agrees() {
+    assert_eq!(
+        crate::aws::cloudfront::DEFAULT_POLICY_QUOTA,
+        rules::DEFAULT_POLICY_QUOTA
+    );
+}

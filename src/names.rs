@@ -29,6 +29,19 @@ pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
     })
 }
 
+/// The name of a CloudFront policy that every pipeline with the same configuration shares:
+/// `vod-<kind>-<16 hex digits of the configuration's hash>`. An account has 20 custom cache policies
+/// and 20 custom response headers policies by default
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-policies>),
+/// so a policy per pipeline would stop the 21st pipeline.
+pub(crate) fn shared_policy_name(kind: &str, configuration: &str) -> String {
+    format!("vod-{kind}-{:016x}", fnv1a64(configuration.as_bytes()))
+}
+
+/// The comment of a shared policy: it names no pipeline, since several use it.
+pub(crate) const SHARED_POLICY_COMMENT: &str =
+    "vod-pipeline: shared by every pipeline with this configuration";
+
 /// `s3://bucket/key` to bucket and key (the key may be empty); `None` for anything else.
 pub(crate) fn parse_s3_uri(uri: &str) -> Option<(&str, &str)> {
     let rest = uri.strip_prefix("s3://")?;

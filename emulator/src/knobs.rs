@@ -27,6 +27,13 @@ pub struct ServiceKnobs {
     /// `NoSuchBucket`, as S3 may answer while a new bucket propagates (it is eventually consistent,
     /// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html>). 0 (the default) is off.
     pub new_bucket_window_ms: u64,
+    /// `cloudfront` only: a distribution is missing from `ListDistributions` for this many milliseconds after it
+    /// is created, as CloudFront's listings are eventually consistent. 0 (the default) is off.
+    pub list_delay_ms: u64,
+    /// Throttling by rate: at most this many requests a second to the service for each HTTP method (a token
+    /// bucket per service and method, holding one second's worth), beyond which requests get the service's
+    /// throttling error, as AWS's per-operation rate limits answer. 0 (the default) is off.
+    pub requests_per_second: f64,
 }
 
 /// All knobs: service name (or `*`) to its knobs. This is the JSON body of `PUT /_emulator/knobs`.
@@ -47,6 +54,8 @@ pub enum Fault {
 #[derive(Default)]
 pub struct Knobs {
     config: Mutex<KnobsConfig>,
+    /// Token buckets of `requests_per_second`: (service, method) to (tokens, last refill).
+    buckets: Mutex<std::collections::HashMap<(String, String), (f64, std::time::Instant)>>,
 }
 
 impl Knobs {
@@ -61,6 +70,12 @@ impl Knobs {
                 if !(0.0..=1.0).contains(&p) || p.is_nan() {
                     return Err(format!("{service}.{name} must be within [0, 1], got {p}"));
                 }
+            }
+            let rate = k.requests_per_second;
+            if !rate.is_finite() || rate < 0.0 {
+                return Err(format!(
+                    "{service}.requests_per_second must be a number of requests a second, 0 or more, got {rate}"
+                ));
             }
         }
         *self.config.lock().unwrap_or_else(|e| e.into_inner()) = config;
@@ -108,6 +123,53 @@ impl Knobs {
                 .or_else(|| config.get("*"))
                 .map_or(0, |k| k.new_bucket_window_ms),
         )
+    }
+
+    /// The `cloudfront` knob [`ServiceKnobs::list_delay_ms`] (or that of `*`).
+    pub fn list_delay(&self) -> Duration {
+        let config = self.config.lock().unwrap_or_else(|e| e.into_inner());
+        Duration::from_millis(
+            config
+                .get("cloudfront")
+                .or_else(|| config.get("*"))
+                .map_or(0, |k| k.list_delay_ms),
+        )
+    }
+
+    /// Takes a token of the `(service, method)` bucket of [`ServiceKnobs::requests_per_second`]; `false` when
+    /// the bucket is empty (the request is throttled).
+    fn take_token(&self, service: &str, method: &str, rate: f64) -> bool {
+        let now = std::time::Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let capacity = rate.max(1.0);
+        let (tokens, last) = buckets
+            .entry((service.to_string(), method.to_string()))
+            .or_insert((capacity, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * rate).min(capacity);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Draws the latency and fault for one `method` request to `service`: the rate limit first, then the
+    /// probabilities.
+    pub fn decide_request(&self, service: &str, method: &str) -> (Duration, Option<Fault>) {
+        let (latency, fault) = self.decide(service);
+        let rate = {
+            let config = self.config.lock().unwrap_or_else(|e| e.into_inner());
+            config
+                .get(service)
+                .or_else(|| config.get("*"))
+                .map_or(0.0, |k| k.requests_per_second)
+        };
+        if fault.is_none() && rate > 0.0 && !self.take_token(service, method, rate) {
+            return (latency, Some(Fault::Throttle));
+        }
+        (latency, fault)
     }
 
     /// Draws the latency and fault for one request to `service`.

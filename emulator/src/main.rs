@@ -21,6 +21,10 @@ struct Args {
     /// is 12 digits acts as that account).
     #[arg(long, default_value = "123456789012", value_parser = parse_account)]
     account_id: String,
+    /// Custom cache policies, and custom response headers policies, the account may have (CloudFront's
+    /// default quota is 20 of each).
+    #[arg(long, default_value_t = vod_emulator::rules::DEFAULT_POLICY_QUOTA)]
+    policy_quota: usize,
 }
 
 fn parse_account(s: &str) -> Result<String, String> {
@@ -78,7 +82,8 @@ async fn main() -> std::process::ExitCode {
     let mut builder = vod_emulator::Emulator::builder()
         .listen(args.listen)
         .deploy_delay(args.deploy_delay)
-        .default_account_id(args.account_id);
+        .default_account_id(args.account_id)
+        .policy_quota(args.policy_quota);
     if let Some(dir) = args.data_dir {
         builder = builder.data_dir(dir);
     }

@@ -64,6 +64,12 @@ pub const MEDIASTORE_MAX_STANDARD_OBJECT: usize = 25 * 1024 * 1024;
 /// See [`MEDIASTORE_MAX_STANDARD_OBJECT`].
 pub const MEDIASTORE_MAX_STREAMING_OBJECT: usize = 10 * 1024 * 1024;
 
+/// Custom cache policies, and custom response headers policies, an account may have by default (each a separate
+/// quota; managed policies do not count). CreateCachePolicy answers `TooManyCachePolicies` and
+/// CreateResponseHeadersPolicy `TooManyResponseHeadersPolicies` beyond it
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-policies>).
+pub const DEFAULT_POLICY_QUOTA: usize = 20;
+
 /// Prefixes (lowercase) of header names CloudFront refuses as origin custom headers.
 pub const FORBIDDEN_ORIGIN_HEADER_PREFIXES: &[&str] = &["x-amz-", "x-edge-"];
 

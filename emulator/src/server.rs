@@ -26,6 +26,8 @@ pub struct Config {
     pub base_url: String,
     /// The account of a caller whose access key id is not an account id ([`crate::wire::account_for`]).
     pub default_account_id: String,
+    /// Custom cache policies, and custom response headers policies, per account.
+    pub policy_quota: usize,
 }
 
 /// Errors starting the emulator.
@@ -60,6 +62,7 @@ pub struct EmulatorBuilder {
     deploy_delay: Duration,
     listen: SocketAddr,
     default_account_id: String,
+    policy_quota: usize,
 }
 
 impl Default for EmulatorBuilder {
@@ -69,6 +72,7 @@ impl Default for EmulatorBuilder {
             deploy_delay: Duration::from_secs(1),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             default_account_id: crate::wire::ACCOUNT_ID.to_string(),
+            policy_quota: crate::rules::DEFAULT_POLICY_QUOTA,
         }
     }
 }
@@ -94,6 +98,12 @@ impl EmulatorBuilder {
     /// caller whose access key id is 12 digits is that account, as in other AWS emulators.
     pub fn default_account_id(mut self, account: impl Into<String>) -> Self {
         self.default_account_id = account.into();
+        self
+    }
+    /// Custom cache policies, and custom response headers policies, the account may have (default 20, CloudFront's
+    /// default quota); CloudFront raises it on request.
+    pub fn policy_quota(mut self, quota: usize) -> Self {
+        self.policy_quota = quota;
         self
     }
     /// Full listen address (default `127.0.0.1:0`).
@@ -141,6 +151,7 @@ impl EmulatorBuilder {
             port: addr.port(),
             base_url: base_url.clone(),
             default_account_id: self.default_account_id.clone(),
+            policy_quota: self.policy_quota,
         };
         let s3_dir = data_dir.join("s3");
         let s3 = crate::s3::Store::new(&s3_dir).map_err(dd_err(&s3_dir))?;

@@ -39,6 +39,12 @@ pub struct ApplyOptions {
     /// its object match (default `false`: such a file is not read at all, so re-applying a spec
     /// with unchanged files reads no mezzanine bytes).
     pub verify_source_checksums: bool,
+    /// How long a resource that was just created may be missing from its service's listing
+    /// (CloudFront's `ListDistributions` is eventually consistent). When a create is refused because
+    /// the resource already exists (the same `CallerReference`) and the listing does not show it,
+    /// the listing is read again, with growing waits, for this long before the resource is taken as
+    /// absent and created under a reference of its own. Default 30 s.
+    pub listing_lag: Duration,
     /// Publish only: start (or find) the job and return without waiting for it.
     pub(crate) start_jobs_only: bool,
 }
@@ -56,6 +62,7 @@ impl Default for ApplyOptions {
             max_attempts: 8,
             job_polls_per_second: 10,
             verify_source_checksums: false,
+            listing_lag: Duration::from_secs(30),
             start_jobs_only: false,
         }
     }

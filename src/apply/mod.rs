@@ -157,6 +157,8 @@ pub struct Refresh {
     pub pipeline: String,
     /// One entry per step, in plan order.
     pub steps: Vec<StepSummary>,
+    /// What the apply would run into that refresh can read, such as an account quota it would exceed.
+    pub warnings: Vec<String>,
 }
 
 impl fmt::Display for Refresh {
@@ -183,7 +185,11 @@ impl fmt::Display for Refresh {
             count(|c| matches!(c, Change::Create)),
             count(|c| matches!(c, Change::Update { .. })),
             count(|c| matches!(c, Change::NoOp))
-        )
+        )?;
+        for w in &self.warnings {
+            write!(f, "\nwarning: {w}")?;
+        }
+        Ok(())
     }
 }
 
@@ -328,10 +334,17 @@ impl Plan {
     /// Reads live state and reports, for each step, whether apply would create, update or leave it.
     /// Makes no mutating call.
     pub async fn refresh(&self, config: &aws_config::SdkConfig) -> Result<Refresh, Error> {
-        let (_, steps) = self.read_live_state(config).await?;
+        let (ctx, steps) = self.read_live_state(config).await?;
+        let creates: Vec<&StepId> = steps
+            .iter()
+            .filter(|s| s.change == Change::Create)
+            .map(|s| &s.id)
+            .collect();
+        let warnings = crate::aws::cloudfront::quota_warnings(&ctx, &creates).await?;
         Ok(Refresh {
             pipeline: self.pipeline.clone(),
             steps,
+            warnings,
         })
     }
 }

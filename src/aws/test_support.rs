@@ -59,6 +59,7 @@ pub(crate) fn mock_ctx(rules: Rules<'_>) -> (Ctx, Arc<Mutex<Vec<Event>>>) {
         max_poll_interval: Duration::from_millis(4),
         job_timeout: Duration::from_secs(30),
         deploy_timeout: Duration::from_secs(30),
+        listing_lag: Duration::ZERO,
         ..ApplyOptions::default()
     };
     let events = Arc::new(Mutex::new(Vec::new()));

@@ -287,24 +287,27 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
     } else if cf.cors_allowed_origins.iter().any(|o| o.is_any()) {
         Some(Deferred::Known(managed::CORS_WITH_PREFLIGHT.1.to_owned()))
     } else {
+        let mut params = ResponseHeadersPolicyParams {
+            name: String::new(),
+            allow_origins: cf.cors_allowed_origins.clone(),
+            allow_methods: vec!["GET".into(), "HEAD".into(), "OPTIONS".into()],
+            allow_headers: vec!["*".into()],
+            expose_headers: vec![
+                "Content-Length".into(),
+                "Content-Range".into(),
+                "ETag".into(),
+            ],
+            max_age_seconds: 3000,
+            origin_override: true,
+        };
+        // Named after its configuration: pipelines that allow the same origins share it.
+        params.name = crate::names::shared_policy_name("cors", &fingerprint(&params));
         let id = b.add(
             StepId::ResponseHeadersPolicy,
             Service::Cloudfront,
             "CreateResponseHeadersPolicy",
-            format!("{name}-cors"),
-            Params::ResponseHeadersPolicy(ResponseHeadersPolicyParams {
-                name: format!("{name}-cors"),
-                allow_origins: cf.cors_allowed_origins.clone(),
-                allow_methods: vec!["GET".into(), "HEAD".into(), "OPTIONS".into()],
-                allow_headers: vec!["*".into()],
-                expose_headers: vec![
-                    "Content-Length".into(),
-                    "Content-Range".into(),
-                    "ETag".into(),
-                ],
-                max_age_seconds: 3000,
-                origin_override: true,
-            }),
+            params.name.clone(),
+            Params::ResponseHeadersPolicy(params),
             &[],
         );
         dist_deps.push(id.clone());
@@ -312,21 +315,24 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
     };
     let (cache_policy_id, origin_request_policy, forwarded) = match cf.cache_settings {
         CacheSettings::Policies => {
+            let mut params = CachePolicyParams {
+                name: String::new(),
+                min_ttl: min,
+                default_ttl: default,
+                max_ttl: max,
+                cache_key_headers: cache_key_headers.clone(),
+                query_strings: "none".into(),
+                cookies: "none".into(),
+                compression: true,
+            };
+            // Named after its configuration: pipelines with the same TTLs share it.
+            params.name = crate::names::shared_policy_name("cache", &fingerprint(&params));
             let cp = b.add(
                 StepId::CachePolicy,
                 Service::Cloudfront,
                 "CreateCachePolicy",
-                format!("{name}-cache"),
-                Params::CachePolicy(CachePolicyParams {
-                    name: format!("{name}-cache"),
-                    min_ttl: min,
-                    default_ttl: default,
-                    max_ttl: max,
-                    cache_key_headers: cache_key_headers.clone(),
-                    query_strings: "none".into(),
-                    cookies: "none".into(),
-                    compression: true,
-                }),
+                params.name.clone(),
+                Params::CachePolicy(params),
                 &[],
             );
             dist_deps.push(cp.clone());
@@ -719,4 +725,9 @@ fn warnings(p: &VodPipeline) -> Vec<String> {
         w.push(format!("cloudfront.min_ttl is {min}: CloudFront caches at least that long even when the origin says no-cache"));
     }
     w
+}
+
+/// The configuration of a policy (its parameters, name left empty) as text, for its shared name.
+fn fingerprint(params: &impl serde::Serialize) -> String {
+    serde_json::to_string(params).unwrap_or_default()
 }

@@ -180,3 +180,336 @@ async fn config_as(emu: &vod_emulator::EmulatorHandle, key: &str) -> aws_config:
         .load()
         .await
 }
+
+/// The emulator's realism knobs, all on: new buckets answer `NoSuchBucket` for 1 s, a new
+/// distribution is missing from `ListDistributions` for 1.5 s, and every service throttles by rate.
+fn realism(emu: &vod_emulator::EmulatorHandle) {
+    use vod_emulator::knobs::ServiceKnobs;
+    let rate = |requests_per_second: f64| ServiceKnobs {
+        requests_per_second,
+        ..Default::default()
+    };
+    emu.set_service_knobs(
+        "s3",
+        ServiceKnobs {
+            new_bucket_window_ms: 1000,
+            ..rate(40.0)
+        },
+    )
+    .unwrap();
+    emu.set_service_knobs(
+        "cloudfront",
+        ServiceKnobs {
+            list_delay_ms: 1500,
+            ..rate(5.0)
+        },
+    )
+    .unwrap();
+    emu.set_service_knobs("mediaconvert", rate(5.0)).unwrap();
+    emu.set_service_knobs("mediastore", rate(20.0)).unwrap();
+}
+
+/// Issue 16: both shared specs apply (with their sample file), play (every check of `verify`) and
+/// destroy with the realism knobs on, and the knobs did answer some requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_specs_apply_play_and_destroy_with_the_realism_knobs_on() {
+    for spec in ["s3-origin.toml", "mediastore.toml"] {
+        let emu = emulator().await;
+        realism(&emu);
+        let config = sdk_config(&emu).await;
+        let pipeline = VodPipeline::from_toml_file(shared_spec(spec)).unwrap();
+        let plan = pipeline.plan();
+        let deployment = plan
+            .apply(&config)
+            .options(options())
+            .start()
+            .join()
+            .await
+            .unwrap_or_else(|e| panic!("{spec}: {e}"));
+        let report = deployment
+            .verify(&pipeline)
+            .request_timeout(std::time::Duration::from_secs(10))
+            .run()
+            .await
+            .unwrap();
+        assert!(report.passed(), "{spec}: {report}");
+        plan.destroy(&config)
+            .options(options())
+            .start()
+            .join()
+            .await
+            .unwrap_or_else(|e| panic!("{spec}: destroy: {e}"));
+        let log = emu.requests();
+        let throttled = log
+            .iter()
+            .filter(|r| r.operation.is_empty() && matches!(r.status, 400 | 429 | 503))
+            .count();
+        let invisible = log
+            .iter()
+            .filter(|r| r.operation == "NewBucketWindow")
+            .count();
+        assert!(
+            throttled > 0 && invisible > 0,
+            "{spec}: {throttled} throttled, {invisible} NoSuchBucket"
+        );
+    }
+}
+
+/// Issue 16: a second apply right after the first, while the new distribution is not listed yet,
+/// gets `DistributionAlreadyExists` for its CallerReference, looks at the listing again until it
+/// shows the distribution, and carries on with it: one distribution, not two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_distribution_listed_late_is_not_created_twice() {
+    let emu = emulator().await;
+    emu.set_service_knobs(
+        "cloudfront",
+        vod_emulator::knobs::ServiceKnobs {
+            list_delay_ms: 6000,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let config = sdk_config(&emu).await;
+    let dir = shared_spec("s3-origin.toml").parent().unwrap().to_owned();
+    let pipeline = VodPipeline::from_toml_str(&spec_without_files("s3-origin.toml"), &dir).unwrap();
+    let plan = pipeline.plan();
+    let first = plan
+        .apply(&config)
+        .options(options())
+        .start()
+        .join()
+        .await
+        .unwrap();
+    let second = plan
+        .apply(&config)
+        .options(options())
+        .start()
+        .join()
+        .await
+        .expect("the second apply finds the distribution listed late");
+    let (a, b) = (first.distribution.unwrap(), second.distribution.unwrap());
+    assert_eq!(a.id, b.id);
+    let creates = emu
+        .requests()
+        .iter()
+        .filter(|r| r.operation == "CreateDistributionWithTags")
+        .map(|r| r.status)
+        .collect::<Vec<_>>();
+    assert_eq!(creates, [201, 409], "one created, one refused as existing");
+    tokio::time::sleep(std::time::Duration::from_millis(6000)).await;
+    let listed = aws_sdk_cloudfront::Client::new(&config)
+        .list_distributions()
+        .send()
+        .await
+        .unwrap()
+        .distribution_list()
+        .map(|l| l.quantity())
+        .unwrap_or(0);
+    assert_eq!(listed, 1);
+}
+
+/// A spec without files for pipeline `p<i>` with the given TTLs, cache policies (the default) and
+/// one allowed CORS origin (so a custom response headers policy).
+fn numbered_spec(i: usize, max_ttl: &str) -> VodPipeline {
+    let text = format!(
+        r#"
+name = "p{i:02}-vod"
+region = "us-east-1"
+[source]
+bucket = "p{i:02}-vod-source"
+[transcode]
+role_arn = "arn:aws:iam::123456789012:role/r"
+formats = ["hls"]
+abr_ladder = [{{ width = 640, height = 360, max_bitrate = "1M" }}]
+[s3_origin]
+bucket = "p{i:02}-vod-origin"
+[cloudfront]
+object_caching = "customize"
+min_ttl = "1s"
+default_ttl = "1h"
+max_ttl = "{max_ttl}"
+cors_allowed_origins = ["https://app.example.com"]
+"#
+    );
+    VodPipeline::from_toml_str(&text, std::env::temp_dir()).unwrap()
+}
+
+async fn custom_policy_counts(config: &aws_config::SdkConfig) -> (i32, i32) {
+    use aws_sdk_cloudfront::types::{CachePolicyType, ResponseHeadersPolicyType};
+    let cf = aws_sdk_cloudfront::Client::new(config);
+    let cache = cf
+        .list_cache_policies()
+        .r#type(CachePolicyType::Custom)
+        .send()
+        .await
+        .unwrap()
+        .cache_policy_list
+        .map_or(0, |l| l.quantity);
+    let cors = cf
+        .list_response_headers_policies()
+        .r#type(ResponseHeadersPolicyType::Custom)
+        .send()
+        .await
+        .unwrap()
+        .response_headers_policy_list
+        .map_or(0, |l| l.quantity);
+    (cache, cors)
+}
+
+/// Issue 16: 25 pipelines with the same cache and CORS settings apply, five at a time (results in
+/// pipeline order), in one
+/// account with CloudFront's default quotas on (20 custom cache policies, 20 response headers
+/// policies): they share one cache policy and one response headers policy. Destroying one leaves
+/// the others' distributions with their policies, and their refresh finds nothing to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_five_pipelines_share_their_policies_within_the_quotas() {
+    use futures::StreamExt;
+    let emu = emulator().await;
+    let config = sdk_config(&emu).await;
+    let pipelines: Vec<VodPipeline> = (0..25).map(|i| numbered_spec(i, "1d")).collect();
+    let results: Vec<_> = futures::stream::iter(&pipelines)
+        .map(|p| {
+            let config = config.clone();
+            async move {
+                p.plan()
+                    .apply(&config)
+                    .options(options())
+                    .start()
+                    .join()
+                    .await
+            }
+        })
+        .buffered(5)
+        .collect()
+        .await;
+    let deployments: Vec<_> = results
+        .into_iter()
+        .map(|r| r.expect("every pipeline applies"))
+        .collect();
+    assert_eq!(custom_policy_counts(&config).await, (1, 1));
+    let cf = aws_sdk_cloudfront::Client::new(&config);
+    let listed = cf.list_distributions().send().await.unwrap();
+    assert_eq!(listed.distribution_list().map(|l| l.quantity()), Some(25));
+    let policy_of = |id: String| {
+        let cf = cf.clone();
+        async move {
+            let c = cf.get_distribution_config().id(id).send().await.unwrap();
+            let b = c
+                .distribution_config()
+                .unwrap()
+                .default_cache_behavior()
+                .unwrap();
+            (
+                b.cache_policy_id().unwrap_or_default().to_owned(),
+                b.response_headers_policy_id()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        }
+    };
+    let shared = policy_of(deployments[1].distribution.clone().unwrap().id).await;
+    assert_eq!(
+        policy_of(deployments[24].distribution.clone().unwrap().id).await,
+        shared
+    );
+
+    // Destroy the first: its distribution goes, the shared policies stay (in use), the others work.
+    pipelines[0]
+        .plan()
+        .destroy(&config)
+        .options(options())
+        .start()
+        .join()
+        .await
+        .expect("destroy keeps the shared policies");
+    assert_eq!(custom_policy_counts(&config).await, (1, 1));
+    let listed = cf.list_distributions().send().await.unwrap();
+    assert_eq!(listed.distribution_list().map(|l| l.quantity()), Some(24));
+    assert_eq!(
+        policy_of(deployments[1].distribution.clone().unwrap().id).await,
+        shared
+    );
+    let refresh = pipelines[1].plan().refresh(&config).await.unwrap();
+    assert!(
+        refresh
+            .steps
+            .iter()
+            .all(|s| s.change == vod_pipeline::Change::NoOp),
+        "{refresh}"
+    );
+    assert!(refresh.warnings.is_empty(), "{refresh}");
+}
+
+/// Issue 16: with 20 custom cache policies in the account, a pipeline whose settings need a new one
+/// gets a refresh warning naming the quota, and its apply fails with CloudFront's
+/// `TooManyCachePolicies` (the emulator enforces the default quota).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_policy_quota_is_warned_about_and_enforced() {
+    let emu = emulator().await;
+    let config = sdk_config(&emu).await;
+    let cf = aws_sdk_cloudfront::Client::new(&config);
+    for i in 0..20 {
+        cf.create_cache_policy()
+            .cache_policy_config(other_policy(&format!("filler-{i}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    let pipeline = numbered_spec(30, "1d");
+    let refresh = pipeline.plan().refresh(&config).await.unwrap();
+    assert_eq!(refresh.warnings.len(), 1, "{refresh}");
+    assert!(
+        refresh.warnings[0].contains("20 custom cache policies")
+            && refresh.warnings[0].contains("limits-policies"),
+        "{refresh}"
+    );
+    assert!(
+        refresh.to_string().contains("warning: the account has 20"),
+        "{refresh}"
+    );
+    let err = pipeline
+        .plan()
+        .apply(&config)
+        .options(options())
+        .start()
+        .join()
+        .await
+        .unwrap_err();
+    assert_eq!(err.aws_code(), Some("TooManyCachePolicies"), "{err}");
+}
+
+/// A custom cache policy of that name (the test fills the account's quota with them).
+fn other_policy(name: &str) -> aws_sdk_cloudfront::types::CachePolicyConfig {
+    use aws_sdk_cloudfront::types::*;
+    CachePolicyConfig::builder()
+        .name(name)
+        .min_ttl(0)
+        .default_ttl(60)
+        .max_ttl(600)
+        .parameters_in_cache_key_and_forwarded_to_origin(
+            ParametersInCacheKeyAndForwardedToOrigin::builder()
+                .enable_accept_encoding_gzip(false)
+                .headers_config(
+                    CachePolicyHeadersConfig::builder()
+                        .header_behavior(CachePolicyHeaderBehavior::None)
+                        .build()
+                        .unwrap(),
+                )
+                .cookies_config(
+                    CachePolicyCookiesConfig::builder()
+                        .cookie_behavior(CachePolicyCookieBehavior::None)
+                        .build()
+                        .unwrap(),
+                )
+                .query_strings_config(
+                    CachePolicyQueryStringsConfig::builder()
+                        .query_string_behavior(CachePolicyQueryStringBehavior::None)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap()
+}

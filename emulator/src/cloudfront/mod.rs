@@ -195,6 +195,8 @@ pub(crate) struct Dist {
     pub deploy_at: Instant,
     pub seq: u64,
     pub invalidations: Vec<Inval>,
+    /// When it was created (the `list_delay_ms` knob hides it from `ListDistributions` until then + delay).
+    pub created_at: Instant,
 }
 
 impl Dist {
@@ -333,6 +335,11 @@ impl State {
 pub(crate) struct Ctx {
     pub base_url: String,
     pub deploy_delay: Duration,
+    /// The `list_delay_ms` knob: how long a new distribution stays out of `ListDistributions`.
+    pub list_delay: Duration,
+    /// Custom cache policies, and custom response headers policies, an account may have
+    /// ([`crate::rules::DEFAULT_POLICY_QUOTA`] unless configured).
+    pub policy_quota: usize,
 }
 
 impl Ctx {

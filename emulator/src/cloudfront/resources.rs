@@ -306,10 +306,29 @@ fn config_root(kind: Kind) -> String {
     format!("{}Config", kind.noun())
 }
 
-pub(super) fn create(state: &State, req: &Req, kind: Kind) -> R {
+pub(super) fn create(state: &State, ctx: &super::Ctx, req: &Req, kind: Kind) -> R {
     let mut cfg = parse_body(&req.body, &config_root(kind))?;
     let mut inner = state.lock();
     validate(&inner, kind, &mut cfg)?;
+    // The account's quota of custom policies (the managed ones do not count).
+    let quota_error = match kind {
+        Kind::CachePolicy => Some("TooManyCachePolicies"),
+        Kind::ResponseHeadersPolicy => Some("TooManyResponseHeadersPolicies"),
+        _ => None,
+    };
+    if let Some(code) = quota_error
+        && inner.store(kind).values().filter(|r| !r.managed).count() >= ctx.policy_quota
+    {
+        return Err(fail(
+            400,
+            code,
+            format!(
+                "You have reached the maximum number of custom {} resources for this AWS account ({}).",
+                kind.noun(),
+                ctx.policy_quota
+            ),
+        ));
+    }
     let name = cfg.str_at("Name").to_string();
     if name_taken(&inner, kind, &name, None) {
         return Err(fail(

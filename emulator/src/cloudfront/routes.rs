@@ -7,6 +7,8 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
     let ctx = Ctx {
         base_url: req.ctx.base_url.clone(),
         deploy_delay: shared.config.deploy_delay,
+        list_delay: shared.knobs.list_delay(),
+        policy_quota: shared.config.policy_quota,
     };
     let request_id = req.ctx.request_id.clone();
     let (op, r) = route(shared, &ctx, &req);
@@ -105,7 +107,10 @@ fn route(shared: &SharedRef, ctx: &Ctx, req: &Req) -> (String, R) {
             let kind = Kind::from_segment(seg).expect("checked");
             let noun = kind.noun();
             match (rest, method) {
-                ([], "POST") => (format!("Create{noun}"), resources::create(state, req, kind)),
+                ([], "POST") => (
+                    format!("Create{noun}"),
+                    resources::create(state, ctx, req, kind),
+                ),
                 ([], "GET") => (kind.list_op().to_string(), resources::list(state, kind, &q)),
                 ([id], "GET") => (format!("Get{noun}"), resources::get(state, kind, id, false)),
                 ([id, "config"], "GET") => (

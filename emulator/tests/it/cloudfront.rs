@@ -1678,3 +1678,89 @@ async fn requests_are_logged_with_operation_names() {
         "{ops:?}"
     );
 }
+
+/// Realism knobs: `list_delay_ms` keeps a new distribution out of `ListDistributions` for a while
+/// (GetDistribution finds it at once), and `requests_per_second` throttles a burst with CloudFront's
+/// `Throttling` error while requests within the rate pass.
+#[tokio::test]
+async fn listing_delay_and_rate_throttling_knobs() {
+    let (emu, cf) = start().await;
+    emu.set_service_knobs(
+        "cloudfront",
+        vod_emulator::knobs::ServiceKnobs {
+            list_delay_ms: 400,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let created = cf
+        .create_distribution()
+        .distribution_config(simple_config("late-listed"))
+        .send()
+        .await
+        .unwrap();
+    let id = created.distribution().unwrap().id().to_string();
+    let listed = |cf: Client| async move {
+        cf.list_distributions()
+            .send()
+            .await
+            .unwrap()
+            .distribution_list()
+            .map(|l| l.quantity())
+            .unwrap_or(0)
+    };
+    assert_eq!(listed(cf.clone()).await, 0, "not listed yet");
+    cf.get_distribution()
+        .id(&id)
+        .send()
+        .await
+        .expect("found by id at once");
+    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+    assert_eq!(listed(cf.clone()).await, 1, "listed after the delay");
+
+    // 2 requests a second per method, with the SDK's retries off: a burst of 6 GETs is throttled.
+    emu.set_service_knobs(
+        "cloudfront",
+        vod_emulator::knobs::ServiceKnobs {
+            requests_per_second: 2.0,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let once = Client::from_conf(
+        aws_sdk_cloudfront::config::Builder::from(
+            &crate::common::sdk_config(&emu.endpoint_url()).await,
+        )
+        .retry_config(aws_sdk_cloudfront::config::retry::RetryConfig::disabled())
+        .build(),
+    );
+    let mut throttled = 0;
+    for _ in 0..6 {
+        match once.get_distribution().id(&id).send().await {
+            Ok(_) => {}
+            Err(e) => {
+                assert_eq!(code(e), "Throttling");
+                throttled += 1;
+            }
+        }
+    }
+    assert!((3..=4).contains(&throttled), "{throttled} of 6 throttled");
+    // With the SDK's retries (backoff, up to 10 attempts), the same burst completes.
+    let patient = Client::from_conf(
+        aws_sdk_cloudfront::config::Builder::from(
+            &crate::common::sdk_config(&emu.endpoint_url()).await,
+        )
+        .retry_config(
+            aws_sdk_cloudfront::config::retry::RetryConfig::standard().with_max_attempts(10),
+        )
+        .build(),
+    );
+    for _ in 0..6 {
+        patient
+            .get_distribution()
+            .id(&id)
+            .send()
+            .await
+            .expect("retried within the rate");
+    }
+}

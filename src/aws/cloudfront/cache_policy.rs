@@ -26,8 +26,8 @@ pub(crate) struct CachePolicy<'a> {
 }
 
 impl<'a> CachePolicy<'a> {
-    pub(crate) fn new(ctx: &Ctx, step: &Step, p: &'a CachePolicyParams) -> Result<Self, Error> {
-        let want = cache_policy_config(p, &ctx.pipeline).map_err(|e| build_error(step, e))?;
+    pub(crate) fn new(step: &Step, p: &'a CachePolicyParams) -> Result<Self, Error> {
+        let want = cache_policy_config(p).map_err(|e| build_error(step, e))?;
         Ok(Self { p, want })
     }
 
@@ -119,15 +119,17 @@ impl Resource for CachePolicy<'_> {
         {
             Ok(_) => Ok(Change::Delete),
             Err(e) if error_code(&e) == Some("NoSuchCachePolicy") => Ok(Change::Absent),
+            // Shared: another pipeline's distribution still uses it, and CloudFront keeps it.
+            Err(e) if error_code(&e) == Some("CachePolicyInUse") => {
+                tracing::info!(policy = %self.p.name, "kept: another distribution uses this shared policy");
+                Ok(Change::NoOp)
+            }
             Err(e) => Err(aws_error("cloudfront:DeleteCachePolicy", &self.p.name, e)),
         }
     }
 }
 
-pub(crate) fn cache_policy_config(
-    p: &CachePolicyParams,
-    pipeline: &str,
-) -> Result<CachePolicyConfig, BuildError> {
+pub(crate) fn cache_policy_config(p: &CachePolicyParams) -> Result<CachePolicyConfig, BuildError> {
     let headers = if p.cache_key_headers.is_empty() {
         CachePolicyHeadersConfig::builder()
             .header_behavior(CachePolicyHeaderBehavior::None)
@@ -145,7 +147,7 @@ pub(crate) fn cache_policy_config(
     };
     CachePolicyConfig::builder()
         .name(&p.name)
-        .comment(super::policy_comment(pipeline))
+        .comment(crate::names::SHARED_POLICY_COMMENT)
         .min_ttl(p.min_ttl.secs() as i64)
         .default_ttl(p.default_ttl.secs() as i64)
         .max_ttl(p.max_ttl.secs() as i64)

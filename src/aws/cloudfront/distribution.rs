@@ -131,10 +131,11 @@ impl Resource for Distribution<'_> {
         let mut result = create(self.desired.clone()).await;
         if let Err(e) = &result
             && error_code(e) == Some("DistributionAlreadyExists")
-            && find_distribution(ctx, &self.p.comment).await?.is_none()
+            && !listed_within_lag(ctx, &self.p.comment).await?
         {
             // CloudFront remembers the CallerReference of a deleted distribution. No distribution of
-            // this pipeline exists (none carries its tag), so this creation gets a reference of its own.
+            // this pipeline is listed (none carries its tag), even after the listing lag, so this
+            // creation gets a reference of its own.
             let mut again = self.desired.clone();
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -316,6 +317,31 @@ async fn is_ours(ctx: &Ctx, arn: &str) -> Result<bool, Error> {
 
 /// The pipeline's distribution: candidates with the planned comment first, confirmed by the tag;
 /// when none of them carries it (the comment was changed), every distribution's tags are checked.
+/// Whether a distribution of the pipeline is listed, reading `ListDistributions` again with growing
+/// waits (from [`ApplyOptions::poll_interval`](crate::ApplyOptions::poll_interval), doubling up to
+/// its maximum) until [`ApplyOptions::listing_lag`](crate::ApplyOptions::listing_lag) has passed: a
+/// distribution created a moment ago (by a run that was killed, or another run of the pipeline) may
+/// not be listed yet. Only when it is still not listed is it taken as absent.
+async fn listed_within_lag(ctx: &Ctx, comment: &str) -> Result<bool, Error> {
+    let deadline = tokio::time::Instant::now() + ctx.options.listing_lag;
+    let mut wait = ctx.options.poll_interval;
+    loop {
+        if find_distribution(ctx, comment).await?.is_some() {
+            return Ok(true);
+        }
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
+            return Ok(false);
+        }
+        tracing::debug!(
+            wait_ms = wait.as_millis() as u64,
+            "the CallerReference is taken but no distribution of the pipeline is listed yet; looking again"
+        );
+        tokio::time::sleep(wait.min(deadline - now)).await;
+        wait = (wait * 2).min(ctx.options.max_poll_interval);
+    }
+}
+
 async fn find_distribution(ctx: &Ctx, comment: &str) -> Result<Option<DistributionSummary>, Error> {
     let mut all = Vec::new();
     let mut items = ctx

@@ -22,10 +22,10 @@ mod tests;
 
 use aws_smithy_types::error::operation::BuildError;
 
-use super::{Ctx, Mode, StepReport, reconcile};
+use super::{Ctx, Mode, StepReport, aws_error, reconcile};
 use crate::apply::event::Change;
 use crate::error::Error;
-use crate::plan::{Params, Step};
+use crate::plan::{Params, Step, StepId};
 use distribution::Distribution;
 #[cfg(test)]
 use distribution::wait_deployed;
@@ -57,10 +57,10 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
             reconcile::apply(ctx, &oac::Oac::new(ctx, step, p)?, mode).await
         }
         Params::CachePolicy(p) => {
-            reconcile::apply(ctx, &cache_policy::CachePolicy::new(ctx, step, p)?, mode).await
+            reconcile::apply(ctx, &cache_policy::CachePolicy::new(step, p)?, mode).await
         }
         Params::ResponseHeadersPolicy(p) => {
-            let policy = response_headers_policy::ResponseHeadersPolicy::new(ctx, step, p)?;
+            let policy = response_headers_policy::ResponseHeadersPolicy::new(step, p)?;
             reconcile::apply(ctx, &policy, mode).await
         }
         Params::PublicKey(p) => {
@@ -83,10 +83,10 @@ pub(crate) async fn destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error>
             reconcile::destroy(ctx, &oac::Oac::new(ctx, step, p)?).await
         }
         Params::CachePolicy(p) => {
-            reconcile::destroy(ctx, &cache_policy::CachePolicy::new(ctx, step, p)?).await
+            reconcile::destroy(ctx, &cache_policy::CachePolicy::new(step, p)?).await
         }
         Params::ResponseHeadersPolicy(p) => {
-            let policy = response_headers_policy::ResponseHeadersPolicy::new(ctx, step, p)?;
+            let policy = response_headers_policy::ResponseHeadersPolicy::new(step, p)?;
             reconcile::destroy(ctx, &policy).await
         }
         Params::PublicKey(p) => {
@@ -110,4 +110,48 @@ pub(crate) async fn destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error>
 /// The description every policy this crate creates carries.
 fn policy_comment(pipeline: &str) -> String {
     format!("vod-pipeline {pipeline}")
+}
+
+/// Custom cache policies, and custom response headers policies, an account may have by default
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-policies>).
+/// AWS raises it on request, so refresh warns rather than refuses.
+pub(crate) const DEFAULT_POLICY_QUOTA: usize = 20;
+
+/// Warnings for the policies an apply would create (`creates`: the steps refresh marks as creates)
+/// when the account already has [`DEFAULT_POLICY_QUOTA`] custom policies of that kind.
+pub(crate) async fn quota_warnings(ctx: &Ctx, creates: &[&StepId]) -> Result<Vec<String>, Error> {
+    use aws_sdk_cloudfront::types::{CachePolicyType, ResponseHeadersPolicyType};
+    let cf = &ctx.clients.cloudfront;
+    let mut warnings = Vec::new();
+    if creates.contains(&&StepId::CachePolicy) {
+        let n = cf
+            .list_cache_policies()
+            .r#type(CachePolicyType::Custom)
+            .send()
+            .await
+            .map_err(|e| aws_error("cloudfront:ListCachePolicies", "custom", e))?
+            .cache_policy_list
+            .map_or(0, |l| l.quantity.max(0) as usize);
+        if n >= DEFAULT_POLICY_QUOTA {
+            warnings.push(format!(
+                "the account has {n} custom cache policies and apply would create one more, above CloudFront's default quota of {DEFAULT_POLICY_QUOTA}: the create will fail with TooManyCachePolicies unless the quota was raised (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-policies)"
+            ));
+        }
+    }
+    if creates.contains(&&StepId::ResponseHeadersPolicy) {
+        let n = cf
+            .list_response_headers_policies()
+            .r#type(ResponseHeadersPolicyType::Custom)
+            .send()
+            .await
+            .map_err(|e| aws_error("cloudfront:ListResponseHeadersPolicies", "custom", e))?
+            .response_headers_policy_list
+            .map_or(0, |l| l.quantity.max(0) as usize);
+        if n >= DEFAULT_POLICY_QUOTA {
+            warnings.push(format!(
+                "the account has {n} custom response headers policies and apply would create one more, above CloudFront's default quota of {DEFAULT_POLICY_QUOTA}: the create will fail with TooManyResponseHeadersPolicies unless the quota was raised (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-policies)"
+            ));
+        }
+    }
+    Ok(warnings)
 }

@@ -25,8 +25,34 @@ fn cache_policy_config_and_diff() {
     let Params::CachePolicy(p) = &plan.step("cloudfront.cache_policy").unwrap().params else {
         panic!()
     };
-    let want = cache_policy_config(p, "seed-vod").unwrap();
-    assert_eq!(want.name, "seed-vod-cache");
+    let want = cache_policy_config(p).unwrap();
+    // Named after its configuration (issue 16: pipelines with the same settings share it), not
+    // after the pipeline; the comment names no pipeline either.
+    assert_eq!(want.name, p.name);
+    assert!(
+        want.name.starts_with("vod-cache-") && want.name.len() == "vod-cache-".len() + 16,
+        "{}",
+        want.name
+    );
+    assert!(!want.name.contains("seed-vod"));
+    assert_eq!(
+        want.comment.as_deref(),
+        Some(crate::names::SHARED_POLICY_COMMENT)
+    );
+    // Another TTL is another configuration, so another policy.
+    let mut other = p.clone();
+    other.max_ttl = "7d".parse().unwrap();
+    other.name = String::new();
+    let mut same = p.clone();
+    same.name = String::new();
+    assert_ne!(
+        crate::names::shared_policy_name("cache", &serde_json::to_string(&other).unwrap()),
+        crate::names::shared_policy_name("cache", &serde_json::to_string(&same).unwrap())
+    );
+    assert_eq!(
+        crate::names::shared_policy_name("cache", &serde_json::to_string(&same).unwrap()),
+        want.name
+    );
     assert_eq!(
         (want.min_ttl, want.default_ttl, want.max_ttl),
         (0, Some(86_400), Some(31_536_000))
@@ -98,7 +124,7 @@ fn response_headers_policy_config_and_diff() {
     else {
         panic!()
     };
-    let want = response_headers_policy_config(p, "seed-vod").unwrap();
+    let want = response_headers_policy_config(p).unwrap();
     let cors = want.cors_config.as_ref().unwrap();
     assert_eq!(
         cors.access_control_allow_origins.as_ref().unwrap().items,

@@ -27,13 +27,8 @@ pub(crate) struct ResponseHeadersPolicy<'a> {
 }
 
 impl<'a> ResponseHeadersPolicy<'a> {
-    pub(crate) fn new(
-        ctx: &Ctx,
-        step: &Step,
-        p: &'a ResponseHeadersPolicyParams,
-    ) -> Result<Self, Error> {
-        let want =
-            response_headers_policy_config(p, &ctx.pipeline).map_err(|e| build_error(step, e))?;
+    pub(crate) fn new(step: &Step, p: &'a ResponseHeadersPolicyParams) -> Result<Self, Error> {
+        let want = response_headers_policy_config(p).map_err(|e| build_error(step, e))?;
         Ok(Self { p, want })
     }
 
@@ -128,6 +123,11 @@ impl Resource for ResponseHeadersPolicy<'_> {
         {
             Ok(_) => Ok(Change::Delete),
             Err(e) if error_code(&e) == Some("NoSuchResponseHeadersPolicy") => Ok(Change::Absent),
+            // Shared: another pipeline's distribution still uses it, and CloudFront keeps it.
+            Err(e) if error_code(&e) == Some("ResponseHeadersPolicyInUse") => {
+                tracing::info!(policy = %self.p.name, "kept: another distribution uses this shared policy");
+                Ok(Change::NoOp)
+            }
             Err(e) => Err(aws_error(
                 "cloudfront:DeleteResponseHeadersPolicy",
                 &self.p.name,
@@ -139,7 +139,6 @@ impl Resource for ResponseHeadersPolicy<'_> {
 
 pub(crate) fn response_headers_policy_config(
     p: &ResponseHeadersPolicyParams,
-    pipeline: &str,
 ) -> Result<ResponseHeadersPolicyConfig, BuildError> {
     let origins: Vec<String> = p.allow_origins.iter().map(|o| o.to_string()).collect();
     let methods: Vec<ResponseHeadersPolicyAccessControlAllowMethodsValues> = p
@@ -179,7 +178,7 @@ pub(crate) fn response_headers_policy_config(
     }
     ResponseHeadersPolicyConfig::builder()
         .name(&p.name)
-        .comment(super::policy_comment(pipeline))
+        .comment(crate::names::SHARED_POLICY_COMMENT)
         .cors_config(cors.build()?)
         .build()
 }

@@ -93,6 +93,8 @@ fn mock_ctx(rules: &[&Rule]) -> (Ctx, Events) {
         poll_interval: Duration::from_millis(1),
         max_poll_interval: Duration::from_millis(2),
         deploy_timeout: Duration::from_secs(5),
+        // One look at the listing; `a_distribution_listed_late_is_found_not_duplicated` sets a lag.
+        listing_lag: Duration::ZERO,
         ..ApplyOptions::default()
     };
     let events: Events = Arc::default();
@@ -520,6 +522,62 @@ async fn create_retries_once_with_its_own_caller_reference() {
     assert_eq!(refs.len(), 2, "{refs:?}");
     assert_ne!(refs[0], refs[1]);
     assert!(refs[1].starts_with(&format!("{}/", refs[0])), "{refs:?}");
+}
+
+/// Issue 16: a create refused with `DistributionAlreadyExists` while the listing does not show the
+/// pipeline's distribution yet (it was created a moment ago and is listed late) looks again until
+/// the listing lag has passed: the distribution listed on the third look is the pipeline's, and no
+/// second distribution is created under another caller reference.
+#[tokio::test]
+async fn a_distribution_listed_late_is_found_not_duplicated() {
+    let plan = plan();
+    let taken = mock!(Client::create_distribution_with_tags)
+        .then_error(|| {
+            CreateDistributionWithTagsError::DistributionAlreadyExists(
+                DistributionAlreadyExists::builder()
+                    .message("The caller reference that you are using to create a distribution is associated with another distribution.")
+                    .meta(meta("DistributionAlreadyExists"))
+                    .build(),
+            )
+        });
+    let created_again = mock!(Client::create_distribution_with_tags).then_output(|| {
+        CreateDistributionWithTagsOutput::builder()
+            .distribution(distribution("InProgress"))
+            .e_tag("E1")
+            .build()
+    });
+    let (first, second, third) = (
+        no_distributions_rule(),
+        no_distributions_rule(),
+        no_distributions_rule(),
+    );
+    let (mut ctx, _) = mock_ctx(&[
+        &first,
+        &taken,
+        &second,
+        &third,
+        &list_rule(),
+        &tags_rule(),
+        // The reconcile driver reads the winner again.
+        &list_rule(),
+        &tags_rule(),
+        &get_config_rule(live_config(&plan), "E1"),
+    ]);
+    ctx.options.listing_lag = Duration::from_secs(5);
+    let report = super::run(&ctx, step(&plan, "cloudfront.distribution"), Mode::Apply)
+        .await
+        .unwrap();
+    assert_eq!(taken.num_calls(), 1);
+    assert_eq!(created_again.num_calls(), 0, "no second distribution");
+    assert_eq!((second.num_calls(), third.num_calls()), (1, 1));
+    assert_eq!(
+        report
+            .outputs
+            .iter()
+            .find(|(k, _)| *k == OutputKey::Id)
+            .map(|(_, v)| v.as_str()),
+        Some(ID)
+    );
 }
 
 #[tokio::test]

@@ -291,6 +291,7 @@ pub(super) fn create(state: &State, ctx: &Ctx, req: &Req, with_tags: bool) -> R 
         deploy_at: Instant::now() + ctx.deploy_delay,
         seq,
         invalidations: Vec::new(),
+        created_at: Instant::now(),
     };
     if let Some(tags) = tags {
         inner.tags.insert(d.arn.clone(), tags);
@@ -316,10 +317,14 @@ pub(super) fn get(state: &State, id: &str, config_only: bool) -> R {
     Ok(Out::ok(body).etag(&d.etag))
 }
 
-pub(super) fn list(state: &State, _ctx: &Ctx, q: &[(String, String)]) -> R {
+pub(super) fn list(state: &State, ctx: &Ctx, q: &[(String, String)]) -> R {
     let (marker, max) = paging(q)?;
     let inner = state.lock();
-    let mut all: Vec<&Dist> = inner.dists.values().collect();
+    let mut all: Vec<&Dist> = inner
+        .dists
+        .values()
+        .filter(|d| d.created_at.elapsed() >= ctx.list_delay)
+        .collect();
     all.sort_by_key(|d| d.seq);
     let ids: Vec<String> = all.iter().map(|d| d.id.clone()).collect();
     let (slice, next) = page(&ids, &marker, max);
