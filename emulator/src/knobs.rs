@@ -105,34 +105,30 @@ impl Knobs {
             .clear();
     }
 
+    /// The knobs of `service`, else those of `*`, applied with `f`; `None` when neither is set.
+    fn with_service<T>(&self, service: &str, f: impl FnOnce(&ServiceKnobs) -> T) -> Option<T> {
+        let config = self.config.lock().unwrap_or_else(|e| e.into_inner());
+        config.get(service).or_else(|| config.get("*")).map(f)
+    }
+
     /// Whether `service` (or `*`) has `drop_cors` set.
     pub fn drop_cors(&self, service: &str) -> bool {
-        let config = self.config.lock().unwrap_or_else(|e| e.into_inner());
-        config
-            .get(service)
-            .or_else(|| config.get("*"))
-            .is_some_and(|k| k.drop_cors)
+        self.with_service(service, |k| k.drop_cors).unwrap_or(false)
     }
 
     /// The `s3` knob [`ServiceKnobs::new_bucket_window_ms`] (or that of `*`).
     pub fn new_bucket_window(&self) -> Duration {
-        let config = self.config.lock().unwrap_or_else(|e| e.into_inner());
         Duration::from_millis(
-            config
-                .get("s3")
-                .or_else(|| config.get("*"))
-                .map_or(0, |k| k.new_bucket_window_ms),
+            self.with_service("s3", |k| k.new_bucket_window_ms)
+                .unwrap_or(0),
         )
     }
 
     /// The `cloudfront` knob [`ServiceKnobs::list_delay_ms`] (or that of `*`).
     pub fn list_delay(&self) -> Duration {
-        let config = self.config.lock().unwrap_or_else(|e| e.into_inner());
         Duration::from_millis(
-            config
-                .get("cloudfront")
-                .or_else(|| config.get("*"))
-                .map_or(0, |k| k.list_delay_ms),
+            self.with_service("cloudfront", |k| k.list_delay_ms)
+                .unwrap_or(0),
         )
     }
 
@@ -155,31 +151,11 @@ impl Knobs {
         }
     }
 
-    /// Draws the latency and fault for one `method` request to `service`: the rate limit first, then the
-    /// probabilities.
-    pub fn decide_request(&self, service: &str, method: &str) -> (Duration, Option<Fault>) {
-        let (latency, fault) = self.decide(service);
-        let rate = {
-            let config = self.config.lock().unwrap_or_else(|e| e.into_inner());
-            config
-                .get(service)
-                .or_else(|| config.get("*"))
-                .map_or(0.0, |k| k.requests_per_second)
-        };
-        if fault.is_none() && rate > 0.0 && !self.take_token(service, method, rate) {
-            return (latency, Some(Fault::Throttle));
-        }
-        (latency, fault)
-    }
-
-    /// Draws the latency and fault for one request to `service`.
-    pub fn decide(&self, service: &str) -> (Duration, Option<Fault>) {
-        let k = {
-            let config = self.config.lock().unwrap_or_else(|e| e.into_inner());
-            match config.get(service).or_else(|| config.get("*")) {
-                Some(k) => k.clone(),
-                None => return (Duration::ZERO, None),
-            }
+    /// Draws the latency and fault for one `method` request to `service`: the probabilities (drop,
+    /// throttle, error), then the rate limit ([`ServiceKnobs::requests_per_second`]).
+    pub fn decide(&self, service: &str, method: &str) -> (Duration, Option<Fault>) {
+        let Some(k) = self.with_service(service, ServiceKnobs::clone) else {
+            return (Duration::ZERO, None);
         };
         let latency = Duration::from_millis(k.latency_ms);
         let hit = |p: f64| p > 0.0 && (p >= 1.0 || rand::random::<f64>() < p);
@@ -189,6 +165,10 @@ impl Knobs {
             Some(Fault::Throttle)
         } else if hit(k.error_probability) {
             Some(Fault::Error)
+        } else if k.requests_per_second > 0.0
+            && !self.take_token(service, method, k.requests_per_second)
+        {
+            Some(Fault::Throttle)
         } else {
             None
         };

@@ -152,9 +152,7 @@ pub async fn dispatch(
             .map(|p| p.0.ip()),
     };
 
-    let (latency, fault) = shared
-        .knobs
-        .decide_request(target.service(), method.as_str());
+    let (latency, fault) = shared.knobs.decide(target.service(), method.as_str());
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }

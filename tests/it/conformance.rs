@@ -37,8 +37,7 @@ async fn a_bucket_in_another_region_is_an_error_naming_both() {
         .unwrap();
     assert_eq!(head.bucket_region(), Some("us-east-2"));
 
-    let dir = shared_spec("s3-origin.toml").parent().unwrap().to_owned();
-    let pipeline = VodPipeline::from_toml_str(&spec_without_files("s3-origin.toml"), &dir).unwrap();
+    let pipeline = crate::publish::infra_only("s3-origin.toml");
     let plan = pipeline.plan();
     let check = |err: &Error| {
         let text = err.to_string();
@@ -89,8 +88,7 @@ async fn applies_while_new_buckets_are_not_yet_visible() {
         )
         .unwrap();
         let config = sdk_config(&emu).await;
-        let dir = shared_spec(spec).parent().unwrap().to_owned();
-        let pipeline = VodPipeline::from_toml_str(&spec_without_files(spec), &dir).unwrap();
+        let pipeline = crate::publish::infra_only(spec);
         let plan = pipeline.plan();
         let started = std::time::Instant::now();
         plan.apply(&config)
@@ -270,8 +268,7 @@ async fn a_distribution_listed_late_is_not_created_twice() {
     )
     .unwrap();
     let config = sdk_config(&emu).await;
-    let dir = shared_spec("s3-origin.toml").parent().unwrap().to_owned();
-    let pipeline = VodPipeline::from_toml_str(&spec_without_files("s3-origin.toml"), &dir).unwrap();
+    let pipeline = crate::publish::infra_only("s3-origin.toml");
     let plan = pipeline.plan();
     let first = plan
         .apply(&config)
