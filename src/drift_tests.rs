@@ -157,3 +157,66 @@ fn cloudfront_policy_quota_agrees() {
         rules::DEFAULT_POLICY_QUOTA
     );
 }
+
+/// Every caption output the crate writes is in a format its output group takes from a sidecar source,
+/// by the emulator's copy of MediaConvert's captions support tables; DASH ISO gets no WebVTT.
+#[test]
+fn caption_formats_per_group_agree() {
+    use crate::aws::mediaconvert::settings::{job_settings, tests::params};
+    use crate::types::OutputFormat;
+
+    let mut p = params(
+        &[
+            OutputFormat::Hls,
+            OutputFormat::HlsFmp4,
+            OutputFormat::Dash,
+            OutputFormat::Cmaf,
+            OutputFormat::Mp4,
+        ],
+        6,
+        2,
+    );
+    p.captions = Some(crate::plan::CaptionParams {
+        source: "s3://vod-source/uploads/sample.srt".into(),
+        source_type: "SRT".into(),
+        language: "ENG".into(),
+    });
+    let settings = job_settings(&p);
+    let mut seen = BTreeSet::new();
+    for g in settings.output_groups() {
+        let group_type = g
+            .output_group_settings()
+            .unwrap()
+            .r#type()
+            .unwrap()
+            .as_str();
+        for o in g.outputs() {
+            for cd in o.caption_descriptions() {
+                let dest = cd
+                    .destination_settings()
+                    .unwrap()
+                    .destination_type()
+                    .unwrap()
+                    .as_str();
+                assert!(
+                    rules::sidecar_caption_destination_allowed(group_type, dest),
+                    "{group_type} does not take {dest} captions"
+                );
+                seen.insert((group_type, dest));
+            }
+        }
+    }
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        vec![
+            ("CMAF_GROUP_SETTINGS", "WEBVTT"),
+            ("DASH_ISO_GROUP_SETTINGS", "IMSC"),
+            ("HLS_GROUP_SETTINGS", "WEBVTT"),
+        ],
+        "a caption output in each streaming group, none in the MP4 file group"
+    );
+    assert!(!rules::sidecar_caption_destination_allowed(
+        "DASH_ISO_GROUP_SETTINGS",
+        "WEBVTT"
+    ));
+}

@@ -9,6 +9,8 @@
 //! - CloudFront key group quotas: [`MAX_PUBLIC_KEYS_PER_KEY_GROUP`], [`MAX_KEY_GROUPS_PER_CACHE_BEHAVIOR`].
 //! - MediaConvert: the largest output resolution per codec ([`fits_output_resolution`]), the `LanguageCode` enum
 //!   ([`mediaconvert_language_codes`]) and the AAC-LC bitrate table ([`aac_lc_bitrate_allowed`]).
+//! - MediaConvert: the caption formats each output group type takes from a sidecar caption source
+//!   ([`SIDECAR_CAPTION_DESTINATIONS`], [`sidecar_caption_destination_allowed`]).
 //! - The `Content-Type` the emulated MediaConvert writes for each output file extension: [`CONTENT_TYPES`],
 //!   [`DEFAULT_CONTENT_TYPE`], [`content_type`].
 
@@ -177,6 +179,27 @@ pub fn managed_policy_ids() -> Vec<(String, &'static str)> {
     all
 }
 
+/// The caption destination types (`CaptionDestinationSettings.DestinationType`) among `WEBVTT`, `IMSC` and `TTML`
+/// that each output group type takes when the input's captions are a sidecar file (SRT, WebVTT, …), per
+/// MediaConvert's "Supported input captions, within sidecar files" tables
+/// (<https://docs.aws.amazon.com/mediaconvert/latest/ug/sidecar-captions-support-tables-by-container-type.html>):
+/// HLS writes WebVTT; DASH ISO writes IMSC or TTML, never WebVTT; CMAF writes WebVTT or IMSC (as fMP4); a file
+/// group's MP4 carries none of the three.
+pub const SIDECAR_CAPTION_DESTINATIONS: &[(&str, &[&str])] = &[
+    ("HLS_GROUP_SETTINGS", &["WEBVTT"]),
+    ("DASH_ISO_GROUP_SETTINGS", &["IMSC", "TTML"]),
+    ("CMAF_GROUP_SETTINGS", &["WEBVTT", "IMSC"]),
+    ("FILE_GROUP_SETTINGS", &[]),
+];
+
+/// Whether an output group of `group_type` (`HLS_GROUP_SETTINGS`, …) takes sidecar-sourced captions of
+/// `destination_type` (`WEBVTT`, `IMSC`, `TTML`); see [`SIDECAR_CAPTION_DESTINATIONS`].
+pub fn sidecar_caption_destination_allowed(group_type: &str, destination_type: &str) -> bool {
+    SIDECAR_CAPTION_DESTINATIONS
+        .iter()
+        .any(|(g, d)| *g == group_type && d.contains(&destination_type))
+}
+
 /// The `Content-Type` the emulated MediaConvert stores with each output file, by lowercase file extension
 /// (HLS playlists, DASH manifests, segments, captions, frame captures).
 pub const CONTENT_TYPES: &[(&str, &str)] = &[
@@ -197,6 +220,8 @@ pub const CONTENT_TYPES: &[(&str, &str)] = &[
     ("mov", "video/quicktime"),
     ("vtt", "text/vtt"),
     ("webvtt", "text/vtt"),
+    ("xml", "application/ttml+xml"),
+    ("ttml", "application/ttml+xml"),
     ("jpg", "image/jpeg"),
     ("jpeg", "image/jpeg"),
 ];

@@ -21,8 +21,9 @@
 //! `<label>` names a rendition: `1080p_8500k` (height and maximum bitrate; `_h265` is appended for
 //! H.265, and the width is prepended when two renditions would otherwise share a label). Audio outputs
 //! are `_audio` (one audio rendition) or `_audio_<bitrate>` (several); the HLS audio-only variant is
-//! `_audio_only`; WebVTT captions are `_captions` (HLS: `movie_captions.m3u8` and segments
-//! `movie_captions_00001.vtt`; DASH and CMAF's MPD: the whole file `movie_captions.vtt`). A completed
+//! `_audio_only`; captions are `_captions` (HLS: WebVTT, `movie_captions.m3u8` and segments
+//! `movie_captions_00001.vtt`; CMAF: WebVTT, and the whole file `movie_captions.vtt` for its MPD; DASH: one
+//! IMSC document `movie_captions.xml`, as MediaConvert writes no WebVTT for DASH ISO). A completed
 //! job leaves the marker `<output>.vod-pipeline-job.json`.
 //!
 //! The playback URL of a path is `https://<distribution domain><path>` (the origin path is CloudFront's

@@ -433,9 +433,9 @@ text_enum!(Protect, "protect", [(All, "all"), (Media, "media")]);
 
 impl Protect {
     /// The path patterns of [`Protect::Media`]: HLS and DASH manifests, and every segment kind the
-    /// transcode writes (TS, fMP4 and CMAF, audio, WebVTT captions).
-    pub const MEDIA_PATTERNS: [&'static str; 8] = [
-        "*.m3u8", "*.mpd", "*.ts", "*.m4s", "*.mp4", "*.cmfv", "*.cmfa", "*.vtt",
+    /// transcode writes (TS, fMP4 and CMAF, audio, WebVTT captions, and DASH's IMSC captions `.xml`).
+    pub const MEDIA_PATTERNS: [&'static str; 9] = [
+        "*.m3u8", "*.mpd", "*.ts", "*.m4s", "*.mp4", "*.cmfv", "*.cmfa", "*.vtt", "*.xml",
     ];
 }
 

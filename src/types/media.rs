@@ -632,6 +632,8 @@ pub(crate) const CONTENT_TYPES: &[(&str, &str)] = &[
     ("ts", "video/mp2t"),
     ("aac", "audio/aac"),
     ("vtt", "text/vtt"),
+    ("xml", "application/ttml+xml"),
+    ("ttml", "application/ttml+xml"),
     ("jpg", "image/jpeg"),
     ("jpeg", "image/jpeg"),
     ("json", "application/json"),

@@ -100,6 +100,7 @@ pub(crate) fn expected_content_types(url: &str) -> Option<&'static [&'static str
         ],
         "aac" => &["audio/aac", "audio/x-aac"],
         "vtt" | "webvtt" => &["text/vtt"],
+        "xml" | "ttml" => &["application/ttml+xml", "application/xml", "text/xml"],
         "jpg" | "jpeg" => &["image/jpeg"],
         _ => return None,
     })

@@ -372,9 +372,10 @@ impl Run {
         master
     }
 
-    /// A DASH MPD: the ladder's resolutions, segment lengths from the timeline, probed sizes, and a
-    /// WebVTT adaptation set.
-    async fn check_dash(&self) {
+    /// A DASH MPD: the ladder's resolutions, segment lengths from the timeline, probed sizes, and one
+    /// caption adaptation set of `captions_mime`: WebVTT (`text/vtt`) in CMAF's MPD, one IMSC document
+    /// (`application/ttml+xml`) in DASH ISO's, which MediaConvert gives no WebVTT.
+    async fn check_dash(&self, captions_mime: &str) {
         let mpd_url = self.url("mpd");
         let text = String::from_utf8(fetch(&mpd_url).await).unwrap();
         let mpd = dash_mpd_core::parse(&text).unwrap_or_else(|e| panic!("{mpd_url}: {e}"));
@@ -383,12 +384,30 @@ impl Run {
         let mut subtitles = 0;
         for a in &period.adaptations {
             let mime = a.mimeType.as_deref().unwrap_or_default();
-            if mime == "text/vtt" {
+            if mime == "text/vtt" || mime == "application/ttml+xml" {
+                assert_eq!(mime, captions_mime, "{mpd_url}");
                 subtitles += 1;
                 for r in &a.representations {
                     let base = r.BaseURL.first().map(|b| b.base.clone()).unwrap();
-                    let vtt = String::from_utf8(fetch(&resolve(&mpd_url, &base)).await).unwrap();
-                    assert!(vtt.starts_with("WEBVTT") && vtt.contains("World"), "{vtt}");
+                    let url = resolve(&mpd_url, &base);
+                    let resp = get(&url, &[]).await;
+                    assert_eq!(resp.status, 200, "{url}");
+                    let body = String::from_utf8(resp.body.clone()).unwrap();
+                    assert!(body.contains("Hello") && body.contains("World"), "{body}");
+                    if mime == "text/vtt" {
+                        assert!(body.starts_with("WEBVTT"), "{body}");
+                        assert!(url.ends_with(".vtt"), "{url}");
+                    } else {
+                        assert!(url.ends_with("_captions.xml"), "{url}");
+                        assert_eq!(resp.header("content-type"), Some("application/ttml+xml"));
+                        assert!(
+                            body.starts_with("<?xml")
+                                && body.contains("<tt xmlns=\"http://www.w3.org/ns/ttml\"")
+                                && body.contains("imsc1/text")
+                                && body.contains("<p begin=\"00:00:"),
+                            "{body}"
+                        );
+                    }
                 }
                 continue;
             }
@@ -444,7 +463,7 @@ impl Run {
             .collect();
         want.sort_unstable();
         assert_eq!(sizes, want, "{mpd_url}");
-        assert_eq!(subtitles, 1, "{mpd_url}: a WebVTT adaptation set\n{text}");
+        assert_eq!(subtitles, 1, "{mpd_url}: a caption adaptation set\n{text}");
     }
 }
 
@@ -489,7 +508,7 @@ async fn hls_fmp4_with_captions_and_thumbnails() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dash_and_mp4_with_captions_and_thumbnails() {
     let run = run_with(&[OutputFormat::Dash, OutputFormat::Mp4], &["96k"], false).await;
-    run.check_dash().await;
+    run.check_dash("application/ttml+xml").await;
     // The MP4 file: the top rendition with audio, at its documented path.
     let url = run.url("mp4");
     assert!(url.ends_with("/clip/mp4/clip.mp4"), "{url}");
@@ -518,7 +537,7 @@ async fn cmaf_with_two_audio_renditions_captions_and_thumbnails() {
             .count(),
         2
     );
-    run.check_dash().await;
+    run.check_dash("text/vtt").await;
     run.check_thumbnails(OutputFormat::Cmaf).await;
 }
 

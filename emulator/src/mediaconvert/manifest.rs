@@ -507,9 +507,15 @@ pub(crate) fn mpd(renditions: &[Rendition], min_buffer_time_ms: u64, on_demand: 
             .clone()
             .or_else(|| r.segments.first().map(|s| s.uri.clone()))
             .unwrap_or_default();
+        // A WebVTT sidecar (CMAF's MPD) or one IMSC / TTML document (DASH ISO, raw container).
+        let mime = if file.ends_with(".vtt") {
+            "text/vtt"
+        } else {
+            "application/ttml+xml"
+        };
         let _ = writeln!(
             out,
-            "    <AdaptationSet mimeType=\"text/vtt\"{lang}>\n      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" value=\"subtitle\"/>\n      <Representation id=\"{rep_id}\" bandwidth=\"256\">\n        <BaseURL>{}</BaseURL>\n      </Representation>\n    </AdaptationSet>",
+            "    <AdaptationSet mimeType=\"{mime}\"{lang}>\n      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" value=\"subtitle\"/>\n      <Representation id=\"{rep_id}\" bandwidth=\"256\">\n        <BaseURL>{}</BaseURL>\n      </Representation>\n    </AdaptationSet>",
             crate::wire::xml_escape(&file)
         );
     }

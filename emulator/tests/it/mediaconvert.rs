@@ -260,6 +260,36 @@ fn with_caption_output(mut g: OutputGroup) -> OutputGroup {
     g
 }
 
+/// Adds an English IMSC caption output (`_en`, one raw `.xml` document) to a DASH ISO group.
+fn with_imsc_caption_output(mut g: OutputGroup) -> OutputGroup {
+    let out = Output::builder()
+        .name_modifier("_en")
+        .container_settings(
+            ContainerSettings::builder()
+                .container(ContainerType::Mpd)
+                .mpd_settings(
+                    MpdSettings::builder()
+                        .caption_container_type(MpdCaptionContainerType::Raw)
+                        .build(),
+                )
+                .build(),
+        )
+        .caption_descriptions(
+            CaptionDescription::builder()
+                .caption_selector_name("Captions Selector 1")
+                .language_code(LanguageCode::Eng)
+                .destination_settings(
+                    CaptionDestinationSettings::builder()
+                        .destination_type(CaptionDestinationType::Imsc)
+                        .build(),
+                )
+                .build(),
+        )
+        .build();
+    g.outputs.get_or_insert_with(Vec::new).push(out);
+    g
+}
+
 /// Polls GetJob until a terminal status; returns the job and every (status, percent) seen.
 pub(crate) async fn wait_job(
     client: &mc::Client,
@@ -784,6 +814,83 @@ async fn output_resolution_language_and_aac_rules() {
     .await
     .expect("FRA is a LanguageCode value");
 
+    // Captions by output group, from a sidecar source: DASH ISO takes IMSC or TTML, never WebVTT; a file
+    // group's MP4 none of the three.
+    let webvtt_in_dash = {
+        let mut g = dash_group("s3://out/dash/", &[(320, 180, 300_000, "_a")]);
+        let caption = with_caption_output(hls_group("s3://out/x/", &[]))
+            .outputs
+            .unwrap()
+            .pop()
+            .unwrap();
+        g.outputs.as_mut().unwrap().push(caption);
+        g
+    };
+    let msg = refused(
+        create(
+            webvtt_in_dash,
+            captioned_input("s3://in/x.mp4", "s3://in/x.srt"),
+        )
+        .await
+        .unwrap_err(),
+    );
+    assert!(
+        msg.contains("destinationType")
+            && msg.contains("WEBVTT")
+            && msg.contains("DASH_ISO_GROUP_SETTINGS")
+            && msg.contains("IMSC, TTML"),
+        "{msg}"
+    );
+    create(
+        with_imsc_caption_output(dash_group("s3://out/dash/", &[(320, 180, 300_000, "_a")])),
+        captioned_input("s3://in/x.mp4", "s3://in/x.srt"),
+    )
+    .await
+    .expect("IMSC is a DASH ISO caption format");
+    // WebVTT in a file group's MP4 output, beside its video.
+    let webvtt = with_caption_output(hls_group("s3://out/x/", &[]))
+        .outputs
+        .unwrap()
+        .pop()
+        .unwrap()
+        .caption_descriptions
+        .unwrap();
+    let file_group = OutputGroup::builder()
+        .output_group_settings(
+            OutputGroupSettings::builder()
+                .r#type(OutputGroupType::FileGroupSettings)
+                .file_group_settings(
+                    FileGroupSettings::builder()
+                        .destination("s3://out/f/")
+                        .build(),
+                )
+                .build(),
+        )
+        .outputs(
+            Output::builder()
+                .container_settings(
+                    ContainerSettings::builder()
+                        .container(ContainerType::Mp4)
+                        .build(),
+                )
+                .video_description(h264(320, 180, 300_000))
+                .set_caption_descriptions(Some(webvtt))
+                .build(),
+        )
+        .build();
+    let msg = refused(
+        create(
+            file_group,
+            captioned_input("s3://in/x.mp4", "s3://in/x.srt"),
+        )
+        .await
+        .unwrap_err(),
+    );
+    assert!(
+        msg.contains("FILE_GROUP_SETTINGS") && msg.contains("supported: none"),
+        "{msg}"
+    );
+
     // AAC-LC stereo at 48 kHz takes 64 to 512 kb/s, from AWS's list.
     for (bitrate, mode) in [
         (32_000, AacCodingMode::CodingMode20),
@@ -1039,7 +1146,10 @@ async fn transcodes_hls_and_dash() {
             "s3://media-out/vod/hls/",
             &ladder,
         )))
-        .output_groups(dash_group("s3://media-out/vod/dash/", &ladder))
+        .output_groups(with_imsc_caption_output(dash_group(
+            "s3://media-out/vod/dash/",
+            &ladder,
+        )))
         .build();
     let started = Instant::now();
     let job = client
@@ -1099,6 +1209,7 @@ async fn transcodes_hls_and_dash() {
         "vod/dash/sample_audioinit.mp4",
         "vod/hls/sample_en.m3u8",
         "vod/hls/sample_en_00001.vtt",
+        "vod/dash/sample_en.xml",
     ] {
         assert!(keys.iter().any(|x| x == k), "{k} missing from {keys:?}");
     }
@@ -1196,6 +1307,27 @@ async fn transcodes_hls_and_dash() {
         [(640, 360), (480, 270), (320, 180)]
     );
     assert_eq!(audio.len(), 1);
+    // DASH ISO captions: one IMSC document, referenced as TTML, never WebVTT.
+    let captions: Vec<_> = sets
+        .iter()
+        .filter(|a| a.mimeType.as_deref() == Some("application/ttml+xml"))
+        .collect();
+    assert_eq!(captions.len(), 1, "{xml}");
+    assert_eq!(captions[0].lang.as_deref(), Some("eng"), "{xml}");
+    assert_eq!(
+        captions[0].representations[0].BaseURL[0].base, "sample_en.xml",
+        "{xml}"
+    );
+    assert!(!xml.contains("text/vtt"), "{xml}");
+    let (imsc, ct) = get_text(&s3, "media-out", "vod/dash/sample_en.xml").await;
+    assert_eq!(ct.as_deref(), Some("application/ttml+xml"));
+    assert!(
+        imsc.contains("<tt xmlns=\"http://www.w3.org/ns/ttml\"")
+            && imsc.contains("imsc1/text")
+            && imsc.contains("xml:lang=\"eng\"")
+            && imsc.contains("<p begin=\"00:00:"),
+        "{imsc}"
+    );
     for (r, (w, h, _, m)) in video.iter().zip(ladder.iter()) {
         let st = r.SegmentTemplate.as_ref().unwrap();
         assert_eq!(

@@ -14,8 +14,10 @@
 //!   in those groups (<https://docs.aws.amazon.com/mediaconvert/latest/ug/outputs-file-ABR.html>).
 //! - `mp4` (`FILE_GROUP_SETTINGS`): one MP4 file, the top rendition with the first audio rendition.
 //! - Captions: a caption selector on the input reads the sidecar (SRT or WebVTT); every streaming group
-//!   gets a WebVTT caption-only output `_captions`
-//!   (<https://docs.aws.amazon.com/mediaconvert/latest/ug/webvtt-output-captions.html>).
+//!   gets a caption-only output `_captions`: WebVTT for HLS and CMAF
+//!   (<https://docs.aws.amazon.com/mediaconvert/latest/ug/webvtt-output-captions.html>), IMSC in a raw
+//!   container for DASH ISO, which takes no WebVTT
+//!   (<https://docs.aws.amazon.com/mediaconvert/latest/ug/sidecar-captions-support-tables-by-container-type.html>).
 //! - Thumbnails: a `FILE_GROUP_SETTINGS` group with one `FRAME_CAPTURE` output in container `RAW`
 //!   (<https://docs.aws.amazon.com/mediaconvert/latest/ug/frame-capture.html>).
 //! - With a job template, the settings carry only the input; the template brings the output groups.
@@ -46,8 +48,9 @@ use aws_sdk_mediaconvert::types::{
     HlsCaptionLanguageSetting, HlsCaptionSegmentLengthControl, HlsClientCache,
     HlsCodecSpecification, HlsDirectoryStructure, HlsGroupSettings, HlsManifestCompression,
     HlsManifestDurationFormat, HlsOutputSelection, HlsProgramDateTime, HlsSegmentControl,
-    HlsSettings, HlsStreamInfResolution, HlsTimedMetadataId3Frame, Input, JobSettings,
-    LanguageCode, M3u8PcrControl, M3u8Settings, Output, OutputGroup, OutputGroupSettings,
+    HlsSettings, HlsStreamInfResolution, HlsTimedMetadataId3Frame, ImscDestinationSettings,
+    ImscStylePassthrough, Input, JobSettings, LanguageCode, M3u8PcrControl, M3u8Settings,
+    MpdCaptionContainerType, MpdSettings, Output, OutputGroup, OutputGroupSettings,
     OutputGroupType, OutputSettings, RespondToAfd, ScalingBehavior, StatusUpdateInterval,
     VideoCodec, VideoCodecSettings, VideoDescription, VideoSelector, VideoTimecodeInsertion,
 };
@@ -464,25 +467,49 @@ pub(crate) fn audio_name_modifier(p: &JobParams, a: &AudioParams) -> String {
     }
 }
 
-/// A caption-only WebVTT output reading the sidecar through the input's caption selector.
+/// A caption-only output reading the sidecar through the input's caption selector, in the format the
+/// group takes from a sidecar source
+/// (<https://docs.aws.amazon.com/mediaconvert/latest/ug/sidecar-captions-support-tables-by-container-type.html>):
+/// WebVTT for HLS and CMAF; for DASH ISO, which does not take WebVTT, one IMSC document in a raw
+/// container (`<asset>_captions.xml`,
+/// <https://docs.aws.amazon.com/mediaconvert/latest/ug/ttml-and-webvtt-output-captions.html>).
 fn caption_output(p: &JobParams, container: ContainerType) -> Output {
     let lang = p
         .captions
         .as_ref()
         .map(|c| c.language.as_str())
         .unwrap_or("ENG");
+    let dash = container == ContainerType::Mpd;
+    let container_settings = ContainerSettings::builder().container(container);
+    let (container_settings, destination) = if dash {
+        (
+            container_settings.mpd_settings(
+                MpdSettings::builder()
+                    .caption_container_type(MpdCaptionContainerType::Raw)
+                    .build(),
+            ),
+            CaptionDestinationSettings::builder()
+                .destination_type(CaptionDestinationType::Imsc)
+                .imsc_destination_settings(
+                    ImscDestinationSettings::builder()
+                        .style_passthrough(ImscStylePassthrough::Disabled)
+                        .build(),
+                ),
+        )
+    } else {
+        (
+            container_settings,
+            CaptionDestinationSettings::builder().destination_type(CaptionDestinationType::Webvtt),
+        )
+    };
     Output::builder()
         .name_modifier(CAPTIONS_NAME_MODIFIER)
-        .container_settings(ContainerSettings::builder().container(container).build())
+        .container_settings(container_settings.build())
         .caption_descriptions(
             CaptionDescription::builder()
                 .caption_selector_name(CAPTION_SELECTOR)
                 .language_code(LanguageCode::from(lang))
-                .destination_settings(
-                    CaptionDestinationSettings::builder()
-                        .destination_type(CaptionDestinationType::Webvtt)
-                        .build(),
-                )
+                .destination_settings(destination.build())
                 .build(),
         )
         .build()
@@ -1284,6 +1311,48 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn dash_captions_are_imsc_in_a_raw_container() {
+        let mut p = params(&[OutputFormat::Dash, OutputFormat::Cmaf], 6, 2);
+        p.captions = Some(crate::plan::CaptionParams {
+            source: "s3://vod-source/uploads/sample.vtt".into(),
+            source_type: "WEBVTT".into(),
+            language: "DEU".into(),
+        });
+        let s = job_settings(&p);
+        let groups = s.output_groups();
+        let dash = groups[0].outputs().last().unwrap();
+        assert_eq!(dash.name_modifier(), Some(CAPTIONS_NAME_MODIFIER));
+        let cs = dash.container_settings().unwrap();
+        assert_eq!(cs.container(), Some(&ContainerType::Mpd));
+        assert_eq!(
+            cs.mpd_settings().unwrap().caption_container_type(),
+            Some(&MpdCaptionContainerType::Raw)
+        );
+        let d = dash.caption_descriptions()[0]
+            .destination_settings()
+            .unwrap();
+        assert_eq!(d.destination_type(), Some(&CaptionDestinationType::Imsc));
+        assert_eq!(
+            d.imsc_destination_settings().unwrap().style_passthrough(),
+            Some(&ImscStylePassthrough::Disabled)
+        );
+        assert_eq!(
+            dash.caption_descriptions()[0].language_code(),
+            Some(&LanguageCode::Deu)
+        );
+        // CMAF keeps WebVTT, which its HLS and DASH manifests both reference.
+        let cmaf = groups[1].outputs().last().unwrap();
+        assert_eq!(
+            cmaf.caption_descriptions()[0]
+                .destination_settings()
+                .unwrap()
+                .destination_type(),
+            Some(&CaptionDestinationType::Webvtt)
+        );
+        assert!(cmaf.container_settings().unwrap().mpd_settings().is_none());
+    }
+
+    #[test]
     fn captions_thumbnails_mp4_and_hls_fmp4() {
         let mut p = params(
             &[OutputFormat::Hls, OutputFormat::HlsFmp4, OutputFormat::Mp4],
@@ -1331,6 +1400,15 @@ pub(crate) mod tests {
             );
             assert_eq!(cd.language_code(), Some(&LanguageCode::Eng));
         }
+        assert!(groups[..2].iter().all(|g| {
+            g.outputs()
+                .last()
+                .unwrap()
+                .container_settings()
+                .unwrap()
+                .mpd_settings()
+                .is_none()
+        }));
         // HLS fMP4: a CMAF group without the DASH manifest.
         let cmaf = groups[1]
             .output_group_settings()

@@ -228,9 +228,21 @@ pub(crate) struct FrameCapturePlan {
     pub quality: u32,
 }
 
-/// A WebVTT caption output.
+/// The format of a sidecar caption output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CaptionFormat {
+    /// `WEBVTT`: a `.vtt` file, segmented for HLS.
+    WebVtt,
+    /// `IMSC`: one IMSC1 text profile document, `.xml` (DASH ISO, raw container).
+    Imsc,
+    /// `TTML`: one TTML document, `.ttml` (DASH ISO, raw container).
+    Ttml,
+}
+
+/// A sidecar caption output (WebVTT, IMSC or TTML).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct CaptionOutputPlan {
+    pub format: CaptionFormat,
     pub selector: String,
     pub language: Option<String>,
     pub description: Option<String>,

@@ -226,19 +226,52 @@ pub(super) fn plan_output(
             .get("destinationSettings")
             .and_then(|d| s(d, "destinationType"))
             .unwrap_or("");
-        if dt != "WEBVTT" {
-            return Err(unsupported(format!(
-                "{path}/captionDescriptions/0/destinationSettings/destinationType: {dt} is not emulated (WEBVTT is)"
+        let dt_path = format!("{path}/captionDescriptions/0/destinationSettings/destinationType");
+        let format = match dt {
+            "WEBVTT" => CaptionFormat::WebVtt,
+            "IMSC" => CaptionFormat::Imsc,
+            "TTML" => CaptionFormat::Ttml,
+            _ => {
+                return Err(unsupported(format!(
+                    "{dt_path}: {dt} is not emulated (WEBVTT, IMSC and TTML are)"
+                )));
+            }
+        };
+        // Which formats a group takes from a sidecar source: MediaConvert's captions support tables.
+        if !crate::rules::sidecar_caption_destination_allowed(kind.type_name(), dt) {
+            let allowed = crate::rules::SIDECAR_CAPTION_DESTINATIONS
+                .iter()
+                .find(|(g, _)| *g == kind.type_name())
+                .map_or(&[][..], |(_, d)| *d);
+            return Err(bad(format!(
+                "{dt_path}: {dt} captions from a sidecar source are not supported in a {} output group (supported: {}); see https://docs.aws.amazon.com/mediaconvert/latest/ug/sidecar-captions-support-tables-by-container-type.html",
+                kind.type_name(),
+                if allowed.is_empty() {
+                    "none".to_string()
+                } else {
+                    allowed.join(", ")
+                }
             )));
         }
-        if kind == GroupKind::File {
+        if kind == GroupKind::Cmaf && format == CaptionFormat::Imsc {
             return Err(unsupported(format!(
-                "{path}/captionDescriptions: captions in file output groups are not emulated"
+                "{dt_path}: IMSC in CMAF (fragmented MP4 captions) is not emulated (WEBVTT is)"
             )));
+        }
+        if kind == GroupKind::Dash {
+            let mpd_container = cs
+                .and_then(|c| c.get("mpdSettings"))
+                .and_then(|m| s(m, "captionContainerType"))
+                .unwrap_or("RAW");
+            if mpd_container != "RAW" {
+                return Err(unsupported(format!(
+                    "{path}/containerSettings/mpdSettings/captionContainerType: {mpd_container} is not emulated (RAW is)"
+                )));
+            }
         }
         if video.is_some() || audio.is_some() {
             return Err(bad(format!(
-                "{path}: WebVTT captions must be in their own output (no video or audio)"
+                "{path}: sidecar captions must be in their own output (no video or audio)"
             )));
         }
         if let Some(input) = input
@@ -249,6 +282,7 @@ pub(super) fn plan_output(
             )));
         }
         caption = Some(CaptionOutputPlan {
+            format,
             selector: selector.to_string(),
             language: super::language(cd, &format!("{path}/captionDescriptions/0"))?,
             description: s(cd, "languageDescription").map(str::to_string),

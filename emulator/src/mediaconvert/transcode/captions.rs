@@ -1,9 +1,9 @@
-//! WebVTT caption outputs: the sidecar source (SRT, WebVTT...) converted by ffmpeg, then clipped,
-//! shifted and segmented here.
+//! Sidecar caption outputs: the sidecar source (SRT, WebVTT...) converted to WebVTT by ffmpeg, then clipped,
+//! shifted and segmented here (WebVTT), or written as one IMSC1 / TTML document (DASH ISO).
 use super::package::file_size;
 use super::{Ctx, Failure, codes, write};
 use crate::mediaconvert::manifest::{Rendition, Segment};
-use crate::mediaconvert::plan::{CaptionOutputPlan, GroupKind, GroupPlan};
+use crate::mediaconvert::plan::{CaptionFormat, CaptionOutputPlan, GroupKind, GroupPlan};
 use std::path::Path;
 
 /// One WebVTT cue: start, end (seconds), the rest of its timing line (settings), and its other lines.
@@ -16,7 +16,7 @@ struct Cue {
     text: Vec<String>,
 }
 
-/// One WebVTT caption output: a sidecar file, and segmented WebVTT for HLS. `video_start` is the first
+/// One caption output: a WebVTT sidecar file and segmented WebVTT for HLS, or one IMSC / TTML document. `video_start` is the first
 /// timestamp of the group's video, for the segments' `X-TIMESTAMP-MAP`.
 pub(super) async fn caption_output(
     ctx: &Ctx<'_>,
@@ -37,7 +37,6 @@ pub(super) async fn caption_output(
             format!("no caption selector named [{}]", c.selector),
         ));
     };
-    let vtt = format!("{name}.vtt");
     let converted = dir.join(format!(".{name}.source.vtt"));
     let args: Vec<String> = vec![
         "-i".into(),
@@ -58,6 +57,33 @@ pub(super) async fn caption_output(
         src.time_delta - ctx.clip_start.unwrap_or(0.0),
         duration,
     );
+    let language = c.language.clone().or(src.language.clone());
+    if c.format != CaptionFormat::WebVtt {
+        // DASH ISO, raw container: the whole track in one document, `.xml` for IMSC, `.ttml` for TTML
+        // (https://docs.aws.amazon.com/mediaconvert/latest/ug/ttml-and-webvtt-output-captions.html).
+        let ext = if c.format == CaptionFormat::Imsc {
+            "xml"
+        } else {
+            "ttml"
+        };
+        let file = format!("{name}.{ext}");
+        write(
+            dir,
+            &file,
+            &render_ttml(&cues, language.as_deref(), c.format == CaptionFormat::Imsc),
+        )?;
+        return Ok(Rendition {
+            playlist: format!("{name}.m3u8"),
+            segments: Vec::new(),
+            sidecar: Some(file),
+            is_caption: true,
+            language,
+            name: c.description.clone(),
+            timescale: 1000,
+            ..Default::default()
+        });
+    }
+    let vtt = format!("{name}.vtt");
     write(dir, &vtt, &render_vtt(&cues, None))?;
     // HLS: segmented WebVTT, 300 s segments (LARGE_SEGMENTS, the default) or the video's (MATCH_VIDEO).
     let seg_len = if g.caption_match_video {
@@ -96,7 +122,7 @@ pub(super) async fn caption_output(
         segments,
         sidecar: Some(vtt),
         is_caption: true,
-        language: c.language.clone().or(src.language.clone()),
+        language,
         name: c.description.clone(),
         timescale: 1000,
         ..Default::default()
@@ -168,6 +194,55 @@ fn render_vtt(cues: &[Cue], header: Option<&str>) -> String {
     out
 }
 
+/// One TTML document with every cue as a `<p>`; with `imsc`, declared as the IMSC1 text profile. Cue text
+/// loses its WebVTT markup (`<i>`, `<c.x>`, …) and is XML-escaped; cue lines become `<br/>`.
+fn render_ttml(cues: &[Cue], language: Option<&str>, imsc: bool) -> String {
+    let lang = language.map(str::to_ascii_lowercase).unwrap_or_default();
+    let profile = if imsc {
+        " ttp:profile=\"http://www.w3.org/ns/ttml/profile/imsc1/text\""
+    } else {
+        ""
+    };
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<tt xmlns=\"http://www.w3.org/ns/ttml\" xmlns:ttp=\"http://www.w3.org/ns/ttml#parameter\" xmlns:tts=\"http://www.w3.org/ns/ttml#styling\" ttp:timeBase=\"media\"{profile} xml:lang=\"{}\">\n  <head/>\n  <body>\n    <div>\n",
+        crate::wire::xml_escape(&lang)
+    );
+    for q in cues {
+        let lines: Vec<String> = q
+            .text
+            .iter()
+            .map(|l| crate::wire::xml_escape(&vtt_plain_text(l)))
+            .collect();
+        out.push_str(&format!(
+            "      <p begin=\"{}\" end=\"{}\">{}</p>\n",
+            fmt_vtt_time(q.start),
+            fmt_vtt_time(q.end),
+            lines.join("<br/>")
+        ));
+    }
+    out.push_str("    </div>\n  </body>\n</tt>\n");
+    out
+}
+
+/// A WebVTT cue text line without its markup tags, with its character references decoded.
+fn vtt_plain_text(line: &str) -> String {
+    let mut plain = String::with_capacity(line.len());
+    let mut in_tag = false;
+    for ch in line.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => plain.push(ch),
+            _ => {}
+        }
+    }
+    plain
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
+}
+
 fn parse_vtt_time(t: &str) -> Option<f64> {
     let parts: Vec<&str> = t.trim().split(':').collect();
     let (h, m, sec) = match parts.as_slice() {
@@ -218,5 +293,33 @@ mod tests {
             "{all}"
         );
         assert!(all.contains("00:00:03.000 --> 00:00:04.000\nGone"));
+    }
+
+    #[test]
+    fn ttml_and_imsc_documents() {
+        let vtt = "WEBVTT\n\n00:00.000 --> 00:00.900\n<i>Fish</i> & <c.loud>chips</c>\nsecond &lt;line&gt;\n\n00:01.000 --> 00:02.500\n\"</p><p>\"\n";
+        let cues = parse_vtt(vtt);
+        let imsc = render_ttml(&cues, Some("ENG"), true);
+        assert!(imsc.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<tt xmlns=\"http://www.w3.org/ns/ttml\""), "{imsc}");
+        assert!(
+            imsc.contains("ttp:profile=\"http://www.w3.org/ns/ttml/profile/imsc1/text\""),
+            "{imsc}"
+        );
+        assert!(imsc.contains("xml:lang=\"eng\""), "{imsc}");
+        assert!(
+            imsc.contains("<p begin=\"00:00:00.000\" end=\"00:00:00.900\">Fish &amp; chips<br/>second &lt;line&gt;</p>"),
+            "{imsc}"
+        );
+        // Hostile cue text cannot close the element or inject markup.
+        assert!(
+            imsc.contains("<p begin=\"00:00:01.000\" end=\"00:00:02.500\">&quot;&quot;</p>"),
+            "{imsc}"
+        );
+        let ttml = render_ttml(&cues, None, false);
+        assert!(
+            !ttml.contains("imsc1") && ttml.contains("xml:lang=\"\""),
+            "{ttml}"
+        );
+        assert_eq!(ttml.matches("<p ").count(), 2);
     }
 }
