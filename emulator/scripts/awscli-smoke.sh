@@ -4,7 +4,7 @@
 # - creates a venv (default emulator/target/awscli-venv, override with AWSCLI_VENV) and installs awscli into it;
 # - builds and starts the emulator binary on a free port with a fresh data dir;
 # - runs S3 (mb, cp small, cp >8 MiB = multipart, ls, cp back + compare, rm, rb) and MediaStore
-#   (control plane and, through the /_mediastore/<ContainerName> path prefix, the data plane) commands;
+#   (control plane and, through the endpoint DescribeContainer gives, the data plane) commands;
 # - runs awscli-cloudfront.sh and awscli-mediaconvert.sh next to this script if they exist, with the same
 #   environment (AWS_ENDPOINT_URL and EMULATOR_URL = http://127.0.0.1:PORT, `aws` of the venv first in PATH, AWS_ACCESS_KEY_ID=test, AWS_SECRET_ACCESS_KEY=test, AWS_DEFAULT_REGION=us-east-1,
 #   PORT, AWS_CLI = path of the aws binary), adding their "N passed, M failed" counts;
@@ -145,13 +145,17 @@ check "s3 rb" "$AWS" s3 rb s3://smoke-bucket
 check_fails "s3 ls missing bucket" "NoSuchBucket" "$AWS" s3 ls s3://smoke-bucket
 
 # --- MediaStore --------------------------------------------------------------------------------------
-MS_DATA=(--endpoint-url "http://127.0.0.1:$PORT/_mediastore/smoke_container")
 check_output "mediastore create-container" '"CREATING"' "$AWS" mediastore create-container --container-name smoke_container
 check_fails "mediastore create-container twice" "ContainerInUseException" "$AWS" mediastore create-container --container-name smoke_container
 check_fails "mediastore create-container bad name" "ValidationException" "$AWS" mediastore create-container --container-name bad-name
 sleep 0.4
 check_output "mediastore describe-container (ACTIVE, endpoint)" "data.mediastore.us-east-1.localhost" "$AWS" mediastore describe-container --container-name smoke_container
 check_output "mediastore list-containers" "smoke_container" "$AWS" mediastore list-containers
+# The data plane is addressed the way AWS documents it: through the endpoint DescribeContainer gives
+# (here a path-style URL on the emulator's port, http://127.0.0.1:PORT/_mediastore/<id>.data.mediastore.<region>.localhost).
+MS_ENDPOINT="$("$AWS" mediastore describe-container --container-name smoke_container --query Container.Endpoint --output text)"
+check_output "the endpoint is on the emulator's port" "http://127.0.0.1:$PORT/_mediastore/" echo "$MS_ENDPOINT"
+MS_DATA=(--endpoint-url "$MS_ENDPOINT")
 check "mediastore put-container-policy" "$AWS" mediastore put-container-policy --container-name smoke_container \
     --policy '{"Version":"2012-10-17","Statement":[{"Sid":"MediaStoreFullAccess","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"mediastore:*","Resource":"arn:aws:mediastore:us-east-1:123456789012:container/smoke_container/*","Condition":{"Bool":{"aws:SecureTransport":"true"}}},{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":["mediastore:GetObject","mediastore:DescribeObject"],"Resource":"arn:aws:mediastore:us-east-1:123456789012:container/smoke_container/*"}]}'
 check_output "mediastore get-container-policy" "PublicRead" "$AWS" mediastore get-container-policy --container-name smoke_container
@@ -168,6 +172,8 @@ check_output "mediastore-data get-object range" '"StatusCode": 206' "$AWS" media
 check_output "mediastore-data list-items" '"FOLDER"' "$AWS" mediastore-data list-items "${MS_DATA[@]}"
 check_fails "mediastore-data get-object missing" "ObjectNotFoundException" "$AWS" mediastore-data get-object "${MS_DATA[@]}" --path vod/none.txt "$WORK/none"
 check_output "anonymous GET allowed by the container policy" "hello emulator" \
+    curl -sS --fail "$MS_ENDPOINT/vod/smoke.txt"
+check_output "the same object by container name (the emulator's shortcut)" "hello emulator" \
     curl -sS --fail "http://127.0.0.1:$PORT/_mediastore/smoke_container/vod/smoke.txt"
 check_fails "mediastore delete-container non-empty" "ContainerInUseException" "$AWS" mediastore delete-container --container-name smoke_container
 check "mediastore-data delete-object" "$AWS" mediastore-data delete-object "${MS_DATA[@]}" --path vod/smoke.txt

@@ -194,7 +194,7 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
     let has_cors = !cf.cors_allowed_origins.is_empty();
 
     // Origin resources that do not need the distribution.
-    let (domain_name, origin_protocol) = match &p.origin {
+    let (domain_name, origin_path_prefix, origin_protocol) = match &p.origin {
         Origin::MediaStore { container } => {
             let c = b.add(
                 StepId::Container,
@@ -241,6 +241,7 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
             }
             (
                 c.output(OutputKey::EndpointHost),
+                Some(c.output(OutputKey::EndpointPath)),
                 Some("https-only".to_owned()),
             )
         }
@@ -260,6 +261,7 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
             }
             (
                 Deferred::Known(format!("{ob}.s3.{}.amazonaws.com", p.region)),
+                None,
                 None,
             )
         }
@@ -425,6 +427,7 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
                 id: format!("{name}-{}", p.origin.kind()),
                 kind: p.origin.kind(),
                 domain_name,
+                origin_path_prefix,
                 origin_path: cf.origin_path.clone(),
                 origin_protocol_policy: origin_protocol,
                 origin_access_control_id: oac.output(OutputKey::Id),

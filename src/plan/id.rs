@@ -165,6 +165,9 @@ pub enum OutputKey {
     Endpoint,
     /// The host of a container's data endpoint, the distribution's origin domain.
     EndpointHost,
+    /// The path of a container's data endpoint (empty for AWS's `https://<host>`), which goes before the
+    /// distribution's origin path.
+    EndpointPath,
     /// A distribution's domain name.
     DomainName,
     /// A distribution's or a job's status.
@@ -189,6 +192,7 @@ impl OutputKey {
             OutputKey::Name => "name",
             OutputKey::Endpoint => "endpoint",
             OutputKey::EndpointHost => "endpoint_host",
+            OutputKey::EndpointPath => "endpoint_path",
             OutputKey::DomainName => "domain_name",
             OutputKey::Status => "status",
             OutputKey::Etag => "etag",

@@ -572,6 +572,11 @@ pub struct OriginParams {
     pub kind: OriginKind,
     /// Origin domain: the container's data endpoint host, or the bucket's regional domain.
     pub domain_name: Deferred<String>,
+    /// MediaStore: the path of the container's data endpoint, which goes before [`origin_path`](Self::origin_path)
+    /// in CloudFront's `OriginPath`. Empty for AWS's endpoints (`https://<host>`); a local emulator's path-style
+    /// endpoint (`http://127.0.0.1:PORT/_mediastore/<host>`) has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin_path_prefix: Option<Deferred<String>>,
     /// Origin path.
     pub origin_path: OriginPath,
     /// `https-only` for a MediaStore (custom) origin; S3 origins have no protocol policy.

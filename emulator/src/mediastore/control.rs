@@ -143,10 +143,12 @@ pub(super) fn control_op(
     name_of: impl Fn(&Value) -> Option<String>,
 ) -> Resp {
     let mut cs = st.lock();
-    // Operations on one container by name.
+    // Operations on one container by name, in the caller's account and Region.
     let find = |cs: &Vec<Container>, name: &str| {
-        cs.iter().position(|c| c.name == name && c.region == region)
+        cs.iter()
+            .position(|c| c.name == name && c.region == region && c.account == account)
     };
+    let mine = |c: &&Container| c.region == region && c.account == account;
     match op {
         "CreateContainer" => {
             let Some(name) = name_of(input) else {
@@ -166,7 +168,7 @@ pub(super) fn control_op(
                     rid,
                 );
             }
-            if cs.iter().filter(|c| c.region == region).count() >= MAX_CONTAINERS {
+            if cs.iter().filter(mine).count() >= MAX_CONTAINERS {
                 return err(
                     StatusCode::BAD_REQUEST,
                     "LimitExceededException",
@@ -205,7 +207,7 @@ pub(super) fn control_op(
                     _ => return validation("MaxResults must be between 1 and 100", rid),
                 },
             };
-            let list: Vec<&Container> = cs.iter().filter(|c| c.region == region).collect();
+            let list: Vec<&Container> = cs.iter().filter(mine).collect();
             let start = match input.get("NextToken").and_then(Value::as_str) {
                 None => 0,
                 Some(t) => match t.strip_prefix("ms1-").and_then(|n| n.parse::<usize>().ok()) {
@@ -237,7 +239,10 @@ pub(super) fn control_op(
         }
         "TagResource" | "UntagResource" | "ListTagsForResource" => {
             let arn = input.get("Resource").and_then(Value::as_str).unwrap_or("");
-            let Some(i) = cs.iter().position(|c| c.arn() == arn) else {
+            let Some(i) = cs
+                .iter()
+                .position(|c| c.arn() == arn && c.account == account)
+            else {
                 return err(
                     StatusCode::BAD_REQUEST,
                     "ContainerNotFoundException",
@@ -331,7 +336,7 @@ pub(super) fn control_op(
                             rid,
                         );
                     }
-                    let dirs = st.container_dirs(&c.region, &c.name);
+                    let dirs = st.container_dirs(&c.key());
                     cs.remove(i);
                     for dir in dirs.into_iter().flatten() {
                         let _ = std::fs::remove_dir_all(dir);

@@ -40,37 +40,45 @@ pub(super) fn signed_request_allowed(
     }
 }
 
-/// Resolves the container a data-plane request addresses, and the object path (no leading slash).
-pub(super) fn resolve_target(st: &State, req: &Req) -> Result<(String, String, String), String> {
+/// Resolves the container a data-plane request addresses, and the object path (no leading slash): by its endpoint
+/// host (`Host`, or the path-style `/_mediastore/<endpoint host>/...`), or by name in the caller's account
+/// (`/_mediastore/<ContainerName>/...`, in the request's Region first).
+pub(super) fn resolve_target(st: &State, req: &Req) -> Result<(ContainerKey, String), String> {
     let host = crate::wire::host_of(&req.headers, &req.uri);
     let raw_path = req.uri.path();
-    if let Some((id, _region)) = crate::wire::mediastore_data_host(&host) {
-        let cs = st.lock();
-        let c = cs
-            .iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| format!("No container has endpoint host {host}"))?;
-        return Ok((
-            c.name.clone(),
-            c.region.clone(),
-            crate::wire::percent_decode(raw_path.trim_start_matches('/')),
-        ));
-    }
-    if let Some(rest) = raw_path.strip_prefix("/_mediastore/") {
-        let (name, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let cs = st.lock();
-        let c = cs
-            .iter()
-            .find(|c| c.name == name && c.region == req.ctx.region)
-            .or_else(|| cs.iter().find(|c| c.name == name))
-            .ok_or_else(|| format!("Container {name} does not exist"))?;
-        return Ok((
-            c.name.clone(),
-            c.region.clone(),
-            crate::wire::percent_decode(path),
-        ));
-    }
-    Err("A MediaStore data-plane request must address a container endpoint (<id>.data.mediastore.<region>.localhost) or the path prefix /_mediastore/<ContainerName>/".into())
+    let (endpoint_host, path) = if crate::wire::mediastore_data_host(&host).is_some() {
+        (Some(host.clone()), raw_path)
+    } else if let Some(rest) = raw_path.strip_prefix(PATH_PREFIX) {
+        let first = rest.split('/').next().unwrap_or(rest);
+        let path = &rest[first.len()..];
+        if crate::wire::mediastore_data_host(first).is_some() {
+            (Some(first.to_string()), path)
+        } else {
+            let cs = st.lock();
+            let account = &req.ctx.account_id;
+            let c = cs
+                .iter()
+                .find(|c| c.name == first && &c.account == account && c.region == req.ctx.region)
+                .or_else(|| cs.iter().find(|c| c.name == first && &c.account == account))
+                .ok_or_else(|| format!("Container {first} does not exist in account {account}"))?;
+            return Ok((
+                c.key(),
+                crate::wire::percent_decode(path.trim_start_matches('/')),
+            ));
+        }
+    } else {
+        return Err("A MediaStore data-plane request must address a container endpoint: the path prefix /_mediastore/<id>.data.mediastore.<region>.localhost/ (what DescribeContainer gives), the host <id>.data.mediastore.<region>.localhost, or /_mediastore/<ContainerName>/".into());
+    };
+    let endpoint_host = endpoint_host.unwrap_or_default();
+    let cs = st.lock();
+    let c = cs
+        .iter()
+        .find(|c| c.host() == endpoint_host)
+        .ok_or_else(|| format!("No container has endpoint host {endpoint_host}"))?;
+    Ok((
+        c.key(),
+        crate::wire::percent_decode(path.trim_start_matches('/')),
+    ))
 }
 
 /// Adds the CORS headers of the container's first matching CORS rule ([`cors::DATA_PLANE`]) and `Vary: Origin`.
@@ -103,7 +111,7 @@ pub(super) async fn data(shared: &SharedRef, req: Req) -> Resp {
         (&Method::OPTIONS, _) => "Preflight",
         (&Method::GET, p)
             if p == "/"
-                || (p.starts_with("/_mediastore/")
+                || (p.starts_with(PATH_PREFIX)
                     && p.trim_end_matches('/').matches('/').count() == 2) =>
         {
             "ListItems"
@@ -124,7 +132,7 @@ pub(super) async fn data(shared: &SharedRef, req: Req) -> Resp {
             );
         }
     };
-    let (name, region, path) = match resolve_target(st, &req) {
+    let (key, path) = match resolve_target(st, &req) {
         Ok(x) => x,
         Err(e) => {
             return with_op(
@@ -138,9 +146,10 @@ pub(super) async fn data(shared: &SharedRef, req: Req) -> Resp {
             );
         }
     };
+    let ContainerKey { name, region, .. } = key.clone();
     let (policy, cors, owner) = {
         let cs = st.lock();
-        match cs.iter().find(|c| c.name == name && c.region == region) {
+        match cs.iter().find(|c| c.is(&key)) {
             Some(c) => (c.policy.clone(), c.cors.clone(), c.account.clone()),
             None => {
                 return with_op(
@@ -218,18 +227,12 @@ pub(super) async fn data(shared: &SharedRef, req: Req) -> Resp {
         return with_op(validation(PATH_RULE, &rid), op);
     }
     let mut resp = match op {
-        "PutObject" => put_object(st, &req, &name, &region, &path, &rid),
-        "GetObject" | "DescribeObject" => get_object(
-            st,
-            &req,
-            &name,
-            &region,
-            &path,
-            op == "DescribeObject",
-            &rid,
-        ),
-        "DeleteObject" => delete_object(st, &name, &region, &path, &rid),
-        _ => list_items(st, &req, &name, &region, &rid),
+        "PutObject" => put_object(st, &req, &key, &path, &rid),
+        "GetObject" | "DescribeObject" => {
+            get_object(st, &req, &key, &path, op == "DescribeObject", &rid)
+        }
+        "DeleteObject" => delete_object(st, &key, &path, &rid),
+        _ => list_items(st, &req, &key, &rid),
     };
     apply_cors(
         &mut resp,

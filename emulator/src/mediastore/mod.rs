@@ -1,12 +1,18 @@
 //! MediaStore control plane (JSON 1.1, X-Amz-Target) and data plane (restJson1). Owner: core.
 //!
-//! Containers live in memory and in `<data_dir>/mediastore/containers.json`; object bodies are files under
-//! `<data_dir>/mediastore/<region>/<container>/<path>`, their metadata (content type, cache control, ETag, time) in
-//! memory and in `<data_dir>/mediastore/.meta/<region>/<container>/<path>.json`, reloaded on start.
+//! Containers are kept apart per account and Region, as AWS does: a name is unique only within one account and
+//! Region. They live in memory and in `<data_dir>/mediastore/containers.json`; object bodies are files under
+//! `<data_dir>/mediastore/<account>/<region>/<container>/<path>`, their metadata (content type, cache control,
+//! ETag, time) in memory and in `<data_dir>/mediastore/.meta/<account>/<region>/<container>/<path>.json`,
+//! reloaded on start (state written before accounts were kept, under `<region>/<container>`, is moved there).
 //!
-//! Data plane addressing: the container's `Endpoint` host `<id>.data.mediastore.<region>.localhost[:PORT]`, or,
-//! for clients that cannot resolve `*.localhost` (the AWS CLI), the path prefix `/_mediastore/<ContainerName>`
-//! on `http://127.0.0.1:PORT` (use `--endpoint-url http://127.0.0.1:PORT/_mediastore/<ContainerName>`).
+//! Data plane addressing. `DescribeContainer` and `ListContainers` give the path-style endpoint
+//! `http://127.0.0.1:PORT/_mediastore/<host>`, where `<host>` is the container's endpoint host
+//! `<id>.data.mediastore.<region>.localhost`: every client reaches it with no DNS setup (Python's resolver, used by
+//! boto3 and the AWS CLI, does not resolve `*.localhost`). The host itself keeps working
+//! (`Host: <id>.data.mediastore.<region>.localhost[:PORT]`), as does the older path prefix
+//! `/_mediastore/<ContainerName>` (the caller's account and Region). As a CloudFront origin, the path-style
+//! endpoint is domain `127.0.0.1` with the origin path `/_mediastore/<host>` before the distribution's own.
 mod control;
 mod data;
 mod objects;
@@ -31,7 +37,12 @@ use std::time::{Duration, Instant, SystemTime};
 pub struct ContainerView {
     pub name: String,
     pub arn: String,
-    /// e.g. `http://abcdefghijkl.data.mediastore.us-east-1.localhost:4566`
+    /// The account that owns it.
+    pub account: String,
+    /// Its Region.
+    pub region: String,
+    /// The path-style endpoint `DescribeContainer` gives, e.g.
+    /// `http://127.0.0.1:4566/_mediastore/abcdefghijkl.data.mediastore.us-east-1.localhost`.
     pub endpoint: String,
     /// The DNS host of the endpoint without port: `abcdefghijkl.data.mediastore.us-east-1.localhost`.
     pub endpoint_host: String,
@@ -47,6 +58,24 @@ pub struct ContainerView {
 pub const CREATING_DELAY: Duration = Duration::from_millis(200);
 /// Containers per account and region (AWS quota).
 pub const MAX_CONTAINERS: usize = 100;
+
+/// The path prefix of path-style data-plane requests: `/_mediastore/<endpoint host or container name>/<path>`.
+pub const PATH_PREFIX: &str = "/_mediastore/";
+
+/// A container's identity: names are unique only within one account and Region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ContainerKey {
+    pub(super) account: String,
+    pub(super) region: String,
+    pub(super) name: String,
+}
+
+impl ContainerKey {
+    /// The container's folder under the data folder: `<account>/<region>/<name>`.
+    fn folder(&self) -> String {
+        format!("{}/{}/{}", self.account, self.region, self.name)
+    }
+}
 
 #[derive(Debug, Clone)]
 struct ObjMeta {
@@ -76,6 +105,17 @@ struct Container {
 }
 
 impl Container {
+    pub(super) fn key(&self) -> ContainerKey {
+        ContainerKey {
+            account: self.account.clone(),
+            region: self.region.clone(),
+            name: self.name.clone(),
+        }
+    }
+    /// Whether this is the container `k` names.
+    pub(super) fn is(&self, k: &ContainerKey) -> bool {
+        self.name == k.name && self.region == k.region && self.account == k.account
+    }
     fn status(&self) -> &'static str {
         if self.created_at.elapsed() >= CREATING_DELAY {
             "ACTIVE"
@@ -92,8 +132,9 @@ impl Container {
     fn host(&self) -> String {
         format!("{}.data.mediastore.{}.localhost", self.id, self.region)
     }
+    /// The path-style endpoint on 127.0.0.1 (see the module's documentation).
     fn endpoint(&self, port: u16) -> String {
-        format!("http://{}:{port}", self.host())
+        format!("http://127.0.0.1:{port}{PATH_PREFIX}{}", self.host())
     }
     fn to_json(&self, port: u16, with_endpoint: bool) -> Value {
         let mut v = json!({
@@ -111,6 +152,8 @@ impl Container {
     fn view(&self, port: u16) -> ContainerView {
         ContainerView {
             name: self.name.clone(),
+            account: self.account.clone(),
+            region: self.region.clone(),
             arn: self.arn(),
             endpoint: self.endpoint(port),
             endpoint_host: self.host(),
@@ -142,11 +185,8 @@ impl State {
     }
 
     /// The file holding an object's metadata; `None` for a path that would leave the container's folder.
-    fn meta_file(&self, region: &str, container: &str, path: &str) -> Option<PathBuf> {
-        join_inside(
-            &self.dir,
-            &format!("{META_DIR}/{region}/{container}/{path}.json"),
-        )
+    fn meta_file(&self, k: &ContainerKey, path: &str) -> Option<PathBuf> {
+        join_inside(&self.dir, &format!("{META_DIR}/{}/{path}.json", k.folder()))
     }
 
     /// Writes the container list (not the objects) to `containers.json`.
@@ -195,19 +235,19 @@ impl State {
 
     /// The file holding an object's body; `None` for a path that would leave the container's folder (paths are
     /// validated before they get here: this is the second line of defence).
-    fn object_file(&self, region: &str, container: &str, path: &str) -> Option<PathBuf> {
-        join_inside(&self.dir, &format!("{region}/{container}/{path}"))
+    fn object_file(&self, k: &ContainerKey, path: &str) -> Option<PathBuf> {
+        join_inside(&self.dir, &format!("{}/{path}", k.folder()))
     }
 
     /// The folders holding a container's bodies and metadata.
-    fn container_dirs(&self, region: &str, container: &str) -> Option<[PathBuf; 2]> {
+    fn container_dirs(&self, k: &ContainerKey) -> Option<[PathBuf; 2]> {
         Some([
-            join_inside(&self.dir, &format!("{region}/{container}"))?,
-            join_inside(&self.dir, &format!("{META_DIR}/{region}/{container}"))?,
+            join_inside(&self.dir, &k.folder())?,
+            join_inside(&self.dir, &format!("{META_DIR}/{}", k.folder()))?,
         ])
     }
 
-    /// Looks a container up by name.
+    /// Looks a container up by name, in any account and Region (the first one created).
     pub fn container_by_name(&self, name: &str) -> Option<ContainerView> {
         let port = self.port();
         self.lock()
@@ -225,15 +265,35 @@ impl State {
             .find(|c| c.host() == host)
             .map(|c| c.view(port))
     }
-    /// Reads an object by container name and path (`vod/a/b.m3u8`, no leading slash).
-    pub fn get_object(&self, container: &str, path: &str) -> Option<StoredObject> {
+    /// The container a CloudFront origin addresses, and the object path inside it (no leading slash), for a
+    /// request path `full` (the origin path, then the viewer's path): the endpoint host as the origin domain, or
+    /// the path-style endpoint (domain `127.0.0.1` or `localhost`, path `/_mediastore/<endpoint host>/...`).
+    pub fn container_for_origin(
+        &self,
+        domain: &str,
+        full: &str,
+    ) -> Option<(ContainerView, String)> {
+        if let Some(c) = self.container_by_host(domain) {
+            return Some((c, full.trim_start_matches('/').to_string()));
+        }
+        let (host, rest) = path_style_endpoint(domain, full)?;
+        let c = self.container_by_host(host)?;
+        Some((c, rest.trim_start_matches('/').to_string()))
+    }
+    /// Reads an object of a container (as [`ContainerView`] names it) by path (`vod/a/b.m3u8`, no leading slash).
+    pub fn get_object(&self, container: &ContainerView, path: &str) -> Option<StoredObject> {
         let path = path.trim_start_matches('/');
-        let (region, meta) = {
-            let cs = self.lock();
-            let c = cs.iter().find(|c| c.name == container)?;
-            (c.region.clone(), c.objects.get(path)?.clone())
+        let key = ContainerKey {
+            account: container.account.clone(),
+            region: container.region.clone(),
+            name: container.name.clone(),
         };
-        let body = std::fs::read(self.object_file(&region, container, path)?).ok()?;
+        let meta = {
+            let cs = self.lock();
+            let c = cs.iter().find(|c| c.is(&key))?;
+            c.objects.get(path)?.clone()
+        };
+        let body = std::fs::read(self.object_file(&key, path)?).ok()?;
         Some(StoredObject {
             body: Bytes::from(body),
             content_type: meta.content_type,
@@ -242,6 +302,19 @@ impl State {
             last_modified: meta.last_modified,
         })
     }
+}
+
+/// For a path-style endpoint origin (domain `127.0.0.1` or `localhost`, path `/_mediastore/<endpoint host>/...`),
+/// the endpoint host and the rest of the path.
+pub fn path_style_endpoint<'a>(domain: &str, full: &'a str) -> Option<(&'a str, &'a str)> {
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    if domain != "127.0.0.1" && domain != "localhost" {
+        return None;
+    }
+    let rest = full.strip_prefix(PATH_PREFIX)?;
+    let host = rest.split('/').next().unwrap_or(rest);
+    crate::wire::mediastore_data_host(host)?;
+    Some((host, &rest[host.len()..]))
 }
 
 fn with_op(mut r: Resp, op: &'static str) -> Resp {

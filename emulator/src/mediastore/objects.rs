@@ -75,14 +75,7 @@ pub(super) fn query_param(uri: &http::Uri, name: &str) -> Option<String> {
     })
 }
 
-pub(super) fn put_object(
-    st: &State,
-    req: &Req,
-    name: &str,
-    region: &str,
-    path: &str,
-    rid: &str,
-) -> Resp {
+pub(super) fn put_object(st: &State, req: &Req, key: &ContainerKey, path: &str, rid: &str) -> Resp {
     if let Some(ct) = req
         .headers
         .get(http::header::CONTENT_TYPE)
@@ -139,7 +132,7 @@ pub(super) fn put_object(
     // A path may not be both a folder and an object.
     {
         let cs = st.lock();
-        if let Some(c) = cs.iter().find(|c| c.name == name && c.region == region) {
+        if let Some(c) = cs.iter().find(|c| c.is(key)) {
             let as_folder = format!("{path}/");
             let clash_folder = c
                 .objects
@@ -166,10 +159,7 @@ pub(super) fn put_object(
             }
         }
     }
-    let (Some(file), Some(meta_file)) = (
-        st.object_file(region, name, path),
-        st.meta_file(region, name, path),
-    ) else {
+    let (Some(file), Some(meta_file)) = (st.object_file(key, path), st.meta_file(key, path)) else {
         return validation(&format!("Path {path} is not a valid object path"), rid);
     };
     if let Some(parent) = file.parent()
@@ -236,7 +226,7 @@ pub(super) fn put_object(
     }
     {
         let mut cs = st.lock();
-        match cs.iter_mut().find(|c| c.name == name && c.region == region) {
+        match cs.iter_mut().find(|c| c.is(key)) {
             Some(c) => {
                 c.objects.insert(path.to_string(), meta);
             }
@@ -266,8 +256,7 @@ pub(super) fn put_object(
 pub(super) fn get_object(
     st: &State,
     req: &Req,
-    name: &str,
-    region: &str,
+    key: &ContainerKey,
     path: &str,
     head: bool,
     rid: &str,
@@ -275,7 +264,7 @@ pub(super) fn get_object(
     let meta = {
         let cs = st.lock();
         cs.iter()
-            .find(|c| c.name == name && c.region == region)
+            .find(|c| c.is(key))
             .and_then(|c| c.objects.get(path).cloned())
     };
     let Some(meta) = meta else {
@@ -311,7 +300,7 @@ pub(super) fn get_object(
             });
     }
     let read = st
-        .object_file(region, name, path)
+        .object_file(key, path)
         .ok_or_else(|| std::io::Error::other(format!("Path {path} is not a valid object path")))
         .and_then(std::fs::read);
     let body = match read {
@@ -374,11 +363,11 @@ pub(super) fn get_object(
         })
 }
 
-pub(super) fn delete_object(st: &State, name: &str, region: &str, path: &str, rid: &str) -> Resp {
+pub(super) fn delete_object(st: &State, key: &ContainerKey, path: &str, rid: &str) -> Resp {
     let removed = {
         let mut cs = st.lock();
         cs.iter_mut()
-            .find(|c| c.name == name && c.region == region)
+            .find(|c| c.is(key))
             .and_then(|c| c.objects.remove(path))
     };
     if removed.is_none() {
@@ -391,9 +380,9 @@ pub(super) fn delete_object(st: &State, name: &str, region: &str, path: &str, ri
     }
     // Remove the body, its metadata, and now-empty folders (MediaStore deletes a folder with its last object).
     let (Some(file), Some(meta_file), Some([root, meta_root])) = (
-        st.object_file(region, name, path),
-        st.meta_file(region, name, path),
-        st.container_dirs(region, name),
+        st.object_file(key, path),
+        st.meta_file(key, path),
+        st.container_dirs(key),
     ) else {
         return crate::wire::json_ok(StatusCode::OK, &json!({}), rid);
     };
@@ -410,7 +399,7 @@ pub(super) fn delete_object(st: &State, name: &str, region: &str, path: &str, ri
     crate::wire::json_ok(StatusCode::OK, &json!({}), rid)
 }
 
-pub(super) fn list_items(st: &State, req: &Req, name: &str, region: &str, rid: &str) -> Resp {
+pub(super) fn list_items(st: &State, req: &Req, key: &ContainerKey, rid: &str) -> Resp {
     let folder = query_param(&req.uri, "Path").unwrap_or_default();
     if !valid_list_path(&folder) {
         return validation("Invalid Path", rid);
@@ -433,7 +422,7 @@ pub(super) fn list_items(st: &State, req: &Req, name: &str, region: &str, rid: &
     let mut items: BTreeMap<String, Value> = BTreeMap::new();
     {
         let cs = st.lock();
-        let Some(c) = cs.iter().find(|c| c.name == name && c.region == region) else {
+        let Some(c) = cs.iter().find(|c| c.is(key)) else {
             return err(
                 StatusCode::NOT_FOUND,
                 "ContainerNotFoundException",

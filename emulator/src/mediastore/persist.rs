@@ -50,11 +50,21 @@ pub(super) fn load_containers(dir: &Path) -> Vec<Container> {
         .into_iter()
         .filter_map(|c| {
             let mut objects = BTreeMap::new();
-            // A saved container whose name or Region would lead outside the data folder is not loaded.
-            if !valid_container_name(&c.name) || !crate::sigv4::valid_region(&c.region) {
+            // A saved container whose name, Region or account would lead outside the data folder is not loaded.
+            if !valid_container_name(&c.name)
+                || !crate::sigv4::valid_region(&c.region)
+                || c.account.len() != 12
+                || !c.account.bytes().all(|b| b.is_ascii_digit())
+            {
                 return None;
             }
-            let root = join_inside(dir, &format!("{META_DIR}/{}/{}", c.region, c.name))?;
+            let key = ContainerKey {
+                account: c.account.clone(),
+                region: c.region.clone(),
+                name: c.name.clone(),
+            };
+            move_unkeyed_folders(dir, &key);
+            let root = join_inside(dir, &format!("{META_DIR}/{}", key.folder()))?;
             load_object_meta(&root, &root, &mut objects);
             Some(Container {
                 created: from_ms(c.created_ms),
@@ -75,6 +85,33 @@ pub(super) fn load_containers(dir: &Path) -> Vec<Container> {
             })
         })
         .collect()
+}
+
+/// State written before containers were kept per account has its folders at `<region>/<name>`: move them to
+/// `<account>/<region>/<name>` (bodies and metadata), unless that folder already exists.
+fn move_unkeyed_folders(dir: &Path, key: &ContainerKey) {
+    for base in ["", META_DIR] {
+        let prefix = if base.is_empty() {
+            String::new()
+        } else {
+            format!("{base}/")
+        };
+        let (Some(old), Some(new)) = (
+            join_inside(dir, &format!("{prefix}{}/{}", key.region, key.name)),
+            join_inside(dir, &format!("{prefix}{}", key.folder())),
+        ) else {
+            continue;
+        };
+        if old.is_dir() && !new.exists() {
+            let moved = new
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| std::fs::rename(&old, &new));
+            if let Err(e) = moved {
+                tracing::warn!(from = %old.display(), to = %new.display(), error = %e, "could not move a MediaStore container's folder");
+            }
+        }
+    }
 }
 
 pub(super) fn load_object_meta(root: &Path, dir: &Path, out: &mut BTreeMap<String, ObjMeta>) {

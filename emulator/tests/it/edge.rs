@@ -50,13 +50,14 @@ async fn container(env: &Env, name: &str) -> (String, String) {
             .unwrap();
         let c = d.container().unwrap();
         if c.status().map(|s| s.as_str()) == Some("ACTIVE") {
+            // The path-style endpoint ends with the endpoint host, which still addresses the container as a
+            // CloudFront origin domain.
             let endpoint = c.endpoint().unwrap().to_string();
-            let host = endpoint
-                .trim_start_matches("http://")
-                .split(':')
-                .next()
-                .unwrap()
-                .to_string();
+            let host = endpoint.rsplit('/').next().unwrap().to_string();
+            assert!(
+                host.ends_with(".data.mediastore.us-east-1.localhost"),
+                "{endpoint}"
+            );
             return (endpoint, host);
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

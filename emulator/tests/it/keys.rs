@@ -321,7 +321,9 @@ async fn mediastore_paths_cannot_leave_their_container() {
     let mut hosts = Vec::new();
     for name in ["conta", "contb"] {
         let endpoint = crate::mediastore::active_container(&ms, name).await;
-        hosts.push(endpoint.trim_start_matches("http://").to_string());
+        // The endpoint is path-style (`http://127.0.0.1:PORT/_mediastore/<host>`); the host also addresses it.
+        let host = endpoint.rsplit('/').next().unwrap().to_string();
+        hosts.push(format!("{host}:{}", emu.port()));
     }
     let data_b = aws_sdk_mediastoredata::Client::from_conf(
         aws_sdk_mediastoredata::config::Builder::from(&conf)
@@ -374,9 +376,20 @@ async fn mediastore_paths_cannot_leave_their_container() {
             assert_eq!(status, 400, "{method} {path}");
         }
     }
-    // The same through the path-style endpoint.
+    // The same through the path-style endpoint, by endpoint host (what DescribeContainer gives) and by name.
     let mut path_style = signed("mediastore", "us-east-1");
     path_style.push(("content-type".into(), "application/x-mpegURL".into()));
+    let endpoint_host = hosts[0].split(':').next().unwrap().to_string();
+    for path in &attacks {
+        let path = format!("/_mediastore/{endpoint_host}{path}");
+        let (status, _, body) = raw(&emu, "PUT", &path, &path_style, b"evil").await;
+        assert_eq!(
+            status,
+            400,
+            "PUT {path}: {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
     let (status, _, _) = raw(
         &emu,
         "PUT",

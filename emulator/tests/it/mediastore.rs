@@ -48,9 +48,13 @@ async fn container_lifecycle_and_errors() {
     let emu = crate::common::start().await;
     let ms = control(&emu).await;
     let endpoint = active_container(&ms, "live_1").await;
-    assert!(endpoint.starts_with("http://"), "{endpoint}");
+    // The path-style endpoint on 127.0.0.1, which every client reaches without DNS setup.
+    let prefix = format!("http://127.0.0.1:{}/_mediastore/", emu.port());
+    let host = endpoint
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{endpoint}"));
     assert!(
-        endpoint.contains(".data.mediastore.us-east-1.localhost:"),
+        host.ends_with(".data.mediastore.us-east-1.localhost") && !host.contains('/'),
         "{endpoint}"
     );
 
@@ -517,31 +521,42 @@ async fn data_plane_objects() {
         .unwrap_err();
     assert!(e.into_service_error().is_object_not_found_exception());
 
-    // The in-process API the edge uses.
+    // The in-process API the edge uses: the container by endpoint host or path-style origin, then its object.
+    let host = endpoint.rsplit('/').next().unwrap();
+    let c = emu.shared().mediastore.container_by_host(host).unwrap();
+    assert_eq!(
+        (c.name.as_str(), c.account.as_str()),
+        ("media", "123456789012")
+    );
     let o = emu
         .shared()
         .mediastore
-        .get_object("media", "vod/show/index.m3u8")
+        .get_object(&c, "vod/show/index.m3u8")
         .unwrap();
     assert_eq!(o.cache_control.as_deref(), Some("max-age=2"));
-    let host = endpoint
-        .trim_start_matches("http://")
-        .split(':')
-        .next()
+    let (by_path, key) = emu
+        .shared()
+        .mediastore
+        .container_for_origin(
+            "127.0.0.1",
+            &format!("/_mediastore/{host}/vod/show/index.m3u8"),
+        )
         .unwrap();
     assert_eq!(
+        (by_path.arn, key.as_str()),
+        (c.arn.clone(), "vod/show/index.m3u8")
+    );
+    assert!(
         emu.shared()
             .mediastore
-            .container_by_host(host)
-            .unwrap()
-            .name,
-        "media"
+            .container_for_origin("example.com", &format!("/_mediastore/{host}/x"))
+            .is_none()
     );
 
     // Objects persist under the data dir.
     assert!(
         emu.data_dir()
-            .join("mediastore/us-east-1/media/vod/show/seg0.ts")
+            .join("mediastore/123456789012/us-east-1/media/vod/show/seg0.ts")
             .is_file()
     );
 
@@ -700,12 +715,7 @@ async fn containers_and_objects_survive_a_restart_with_the_same_data_dir() {
             .unwrap();
         let ms = control(&emu).await;
         let endpoint = active_container(&ms, "keep").await;
-        first_host = endpoint
-            .trim_start_matches("http://")
-            .split(':')
-            .next()
-            .unwrap()
-            .to_string();
+        first_host = endpoint.rsplit('/').next().unwrap().to_string();
         ms.put_cors_policy()
             .container_name("keep")
             .cors_policy(
@@ -751,13 +761,10 @@ async fn containers_and_objects_survive_a_restart_with_the_same_data_dir() {
     let c = d.container().unwrap();
     assert_eq!(c.status(), Some(&ContainerStatus::Active));
     let endpoint = c.endpoint().unwrap().to_string();
-    assert!(
-        endpoint.starts_with(&format!("http://{first_host}:")),
-        "same endpoint host: {endpoint}"
-    );
-    assert!(
-        endpoint.ends_with(&format!(":{}", emu.port())),
-        "current port: {endpoint}"
+    assert_eq!(
+        endpoint,
+        format!("http://127.0.0.1:{}/_mediastore/{first_host}", emu.port()),
+        "the same endpoint host, on the current port"
     );
     assert_eq!(
         ms.get_cors_policy()
@@ -903,4 +910,184 @@ async fn the_container_policy_decides_signed_requests() {
         .expect("the default statement keeps the account's access");
     let e = put(&stranger, "a/four.txt").await.unwrap_err();
     assert_eq!(code(&e), Some(403), "{e:?}");
+}
+
+/// An SDK config for `account` (the access key id is the account id), against `endpoint`.
+async fn config_as(endpoint: &str, account: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            account.to_string(),
+            "test",
+            None,
+            None,
+            "test",
+        ))
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .load()
+        .await
+}
+
+/// Containers are kept apart per account, as AWS does: two accounts create a container of the same name in the
+/// same Region, each lists and describes only its own, reads and writes its own objects through the endpoint
+/// `DescribeContainer` gives (path-style on 127.0.0.1: a plain HTTP client, no `*.localhost` resolver), cannot
+/// tag the other's, and their objects are stored in separate folders.
+#[tokio::test]
+async fn containers_are_kept_apart_per_account() {
+    let emu = crate::common::start().await;
+    let mut endpoints = Vec::new();
+    for (account, body) in [("111111111111", "one"), ("222222222222", "two")] {
+        let conf = config_as(&emu.endpoint_url(), account).await;
+        let ms = aws_sdk_mediastore::Client::new(&conf);
+        let endpoint = active_container(&ms, "same_name").await;
+        assert!(
+            endpoint.starts_with(&format!("http://127.0.0.1:{}/_mediastore/", emu.port())),
+            "{endpoint}"
+        );
+        let listed = ms.list_containers().send().await.unwrap();
+        assert_eq!(listed.containers().len(), 1, "{listed:?}");
+        assert!(
+            listed.containers()[0]
+                .arn()
+                .unwrap()
+                .contains(&format!(":{account}:container/same_name"))
+        );
+        let data = aws_sdk_mediastoredata::Client::new(&config_as(&endpoint, account).await);
+        data.put_object()
+            .path("vod/x.txt")
+            .content_type("text/plain")
+            .body(ByteStream::from(body.as_bytes().to_vec()))
+            .send()
+            .await
+            .unwrap();
+        endpoints.push((
+            account,
+            endpoint,
+            listed.containers()[0].arn().unwrap().to_string(),
+        ));
+    }
+    assert_ne!(endpoints[0].1, endpoints[1].1);
+    for ((account, endpoint, _), body) in endpoints.iter().zip(["one", "two"]) {
+        let data = aws_sdk_mediastoredata::Client::new(&config_as(endpoint, account).await);
+        let got = data.get_object().path("vod/x.txt").send().await.unwrap();
+        let bytes = got.body.collect().await.unwrap().into_bytes();
+        assert_eq!(&bytes[..], body.as_bytes(), "{account}");
+        let file = emu.data_dir().join(format!(
+            "mediastore/{account}/us-east-1/same_name/vod/x.txt"
+        ));
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            body.as_bytes(),
+            "{}",
+            file.display()
+        );
+    }
+    // The older path prefix by name finds the caller's own container.
+    let by_name = aws_sdk_mediastoredata::Client::new(
+        &config_as(
+            &format!("http://127.0.0.1:{}/_mediastore/same_name", emu.port()),
+            "222222222222",
+        )
+        .await,
+    );
+    let got = by_name.get_object().path("vod/x.txt").send().await.unwrap();
+    assert_eq!(&got.body.collect().await.unwrap().into_bytes()[..], b"two");
+    // One account cannot tag the other's container, even by its ARN.
+    let other =
+        aws_sdk_mediastore::Client::new(&config_as(&emu.endpoint_url(), "222222222222").await);
+    let e = other
+        .tag_resource()
+        .resource(&endpoints[0].2)
+        .tags(Tag::builder().key("k").value("v").build().unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.into_service_error().is_container_not_found_exception());
+    // Deleting one leaves the other.
+    let first =
+        aws_sdk_mediastore::Client::new(&config_as(&emu.endpoint_url(), "111111111111").await);
+    let data =
+        aws_sdk_mediastoredata::Client::new(&config_as(&endpoints[0].1, "111111111111").await);
+    data.delete_object().path("vod/x.txt").send().await.unwrap();
+    first
+        .delete_container()
+        .container_name("same_name")
+        .send()
+        .await
+        .unwrap();
+    let still = other
+        .describe_container()
+        .container_name("same_name")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        still
+            .container()
+            .unwrap()
+            .arn()
+            .unwrap()
+            .contains(":222222222222:")
+    );
+}
+
+/// State written before containers were kept per account (`<region>/<name>` folders) is moved to
+/// `<account>/<region>/<name>` on start, and its objects stay readable.
+#[tokio::test]
+async fn folders_from_before_accounts_are_moved_on_start() {
+    let dir = std::env::temp_dir().join(format!("vod-emulator-ms-legacy-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    {
+        let emu = vod_emulator::Emulator::builder()
+            .data_dir(&dir)
+            .start()
+            .await
+            .unwrap();
+        let ms = control(&emu).await;
+        let endpoint = active_container(&ms, "old").await;
+        data_client(&endpoint)
+            .await
+            .put_object()
+            .path("a/b.txt")
+            .body(ByteStream::from_static(b"kept"))
+            .send()
+            .await
+            .unwrap();
+        emu.shutdown().await;
+    }
+    // The layout of earlier versions.
+    let ms_dir = dir.join("mediastore");
+    for base in ["", ".meta/"] {
+        std::fs::create_dir_all(ms_dir.join(format!("{base}us-east-1"))).unwrap();
+        std::fs::rename(
+            ms_dir.join(format!("{base}123456789012/us-east-1/old")),
+            ms_dir.join(format!("{base}us-east-1/old")),
+        )
+        .unwrap_or_else(|e| panic!("{base}: {e}"));
+    }
+    let emu = vod_emulator::Emulator::builder()
+        .data_dir(&dir)
+        .start()
+        .await
+        .unwrap();
+    let ms = control(&emu).await;
+    let d = ms
+        .describe_container()
+        .container_name("old")
+        .send()
+        .await
+        .unwrap();
+    let endpoint = d.container().unwrap().endpoint().unwrap().to_string();
+    let got = data_client(&endpoint)
+        .await
+        .get_object()
+        .path("a/b.txt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(&got.body.collect().await.unwrap().into_bytes()[..], b"kept");
+    assert!(ms_dir.join("123456789012/us-east-1/old/a/b.txt").is_file());
+    assert!(!ms_dir.join("us-east-1/old").exists());
+    emu.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }

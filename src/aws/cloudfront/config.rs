@@ -28,6 +28,8 @@ use crate::types::{CacheSettings, Protect};
 pub(crate) struct Resolved {
     /// The origin's domain name (for MediaStore, the container's data endpoint host).
     pub origin_domain: String,
+    /// What goes before the spec's origin path: the path of the container's data endpoint (empty on AWS).
+    pub origin_path_prefix: String,
     /// The origin access control's id.
     pub oac_id: String,
     /// The cache policy's id (cache settings `policies`).
@@ -73,7 +75,11 @@ pub(crate) fn desired_config(
     let mut origin = Origin::builder()
         .id(&o.id)
         .domain_name(&r.origin_domain)
-        .origin_path(o.origin_path.as_str())
+        .origin_path(format!(
+            "{}{}",
+            r.origin_path_prefix,
+            o.origin_path.as_str()
+        ))
         .custom_headers(
             CustomHeaders::builder()
                 .quantity(custom_headers.len() as i32)
@@ -379,11 +385,28 @@ mod tests {
     fn resolved(policies: bool) -> Resolved {
         Resolved {
             origin_domain: "abc.data.mediastore.us-east-1.amazonaws.com".into(),
+            origin_path_prefix: String::new(),
             oac_id: "E1OAC".into(),
             cache_policy_id: policies.then(|| "cp-1".into()),
             response_headers_policy_id: Some("rhp-1".into()),
             trusted_key_group_id: None,
         }
+    }
+
+    /// A data endpoint with a path (the emulator's path-style endpoint) puts it before the spec's origin path.
+    #[test]
+    fn the_endpoint_path_goes_before_the_origin_path() {
+        let p = spec("mediastore.toml", |t| t);
+        let mut r = resolved(true);
+        r.origin_domain = "127.0.0.1".into();
+        r.origin_path_prefix = "/_mediastore/abc.data.mediastore.us-east-1.localhost".into();
+        let c = desired_config(&p, &r).unwrap();
+        let o = &c.origins.as_ref().unwrap().items[0];
+        assert_eq!(o.domain_name, "127.0.0.1");
+        assert_eq!(
+            o.origin_path.as_deref(),
+            Some("/_mediastore/abc.data.mediastore.us-east-1.localhost/vod")
+        );
     }
 
     #[test]

@@ -272,6 +272,12 @@ fn resolve_all(
     let b = &p.default_cache_behavior;
     Ok(Resolved {
         origin_domain: resolve_value(ctx, step, &p.origin.domain_name, mode)?,
+        origin_path_prefix: match &p.origin.origin_path_prefix {
+            // A prefix not known yet (refresh before the container exists) is none: the distribution does not
+            // exist either.
+            Some(prefix) => ctx.value(step, prefix, mode)?.unwrap_or_default(),
+            None => String::new(),
+        },
         oac_id: resolve_value(ctx, step, &p.origin.origin_access_control_id, mode)?,
         cache_policy_id: b
             .cache_policy_id

@@ -117,10 +117,13 @@ fn mock_ctx(rules: &[&Rule]) -> (Ctx, Events) {
     );
     ctx.record_outputs(
         &StepId::Container,
-        &[(
-            OutputKey::EndpointHost,
-            "abc.data.mediastore.us-east-1.amazonaws.com".into(),
-        )],
+        &[
+            (
+                OutputKey::EndpointHost,
+                "abc.data.mediastore.us-east-1.amazonaws.com".into(),
+            ),
+            (OutputKey::EndpointPath, String::new()),
+        ],
     );
     (ctx, events)
 }
@@ -140,6 +143,7 @@ fn live_config(plan: &Plan) -> DistributionConfig {
     };
     let r = Resolved {
         origin_domain: "abc.data.mediastore.us-east-1.amazonaws.com".into(),
+        origin_path_prefix: String::new(),
         oac_id: "E1OAC".into(),
         cache_policy_id: Some("cp-1".into()),
         response_headers_policy_id: Some("rhp-1".into()),
@@ -789,10 +793,13 @@ async fn round_trip(file: &str, pipeline: &str, edit: (&str, &str), expect: &str
         );
         ctx.record_outputs(
             &StepId::Container,
-            &[(
-                OutputKey::EndpointHost,
-                "abc.data.mediastore.us-east-1.localhost".into(),
-            )],
+            &[
+                (
+                    OutputKey::EndpointHost,
+                    "abc.data.mediastore.us-east-1.localhost".into(),
+                ),
+                (OutputKey::EndpointPath, String::new()),
+            ],
         );
         ctx
     };

@@ -146,17 +146,24 @@ impl Resource for Container<'_> {
     }
 }
 
-/// The container's ARN, data endpoint (and its host, the distribution's origin domain) and name.
+/// The container's ARN, data endpoint (its host is the distribution's origin domain, and its path, if any, goes
+/// before the origin path) and name.
 fn container_outputs(c: &Live) -> Outputs {
     let endpoint = c.endpoint().unwrap_or_default().to_owned();
-    let host = url::Url::parse(&endpoint)
-        .ok()
+    let parsed = url::Url::parse(&endpoint).ok();
+    let host = parsed
+        .as_ref()
         .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    let path = parsed
+        .as_ref()
+        .map(|u| u.path().trim_end_matches('/').to_owned())
         .unwrap_or_default();
     vec![
         (OutputKey::Arn, c.arn().unwrap_or_default().to_owned()),
         (OutputKey::Endpoint, endpoint),
         (OutputKey::EndpointHost, host),
+        (OutputKey::EndpointPath, path),
         (OutputKey::Name, c.name().unwrap_or_default().to_owned()),
     ]
 }

@@ -101,7 +101,12 @@ pub(super) fn validate(inner: &Inner, cfg: &El, own_id: Option<&str>) -> Result<
                 "s3" => {
                     d.contains(".s3.") || d.contains(".s3-") || d.ends_with(".s3.amazonaws.com")
                 }
-                "mediastore" => d.contains(".mediastore."),
+                // The emulator's path-style container endpoint: 127.0.0.1 with `/_mediastore/<endpoint host>`
+                // starting the origin path (see `crate::mediastore`).
+                "mediastore" => {
+                    d.contains(".mediastore.")
+                        || crate::mediastore::path_style_endpoint(&d, &format!("{path}/")).is_some()
+                }
                 "mediapackagev2" => d.contains(".mediapackagev2."),
                 "lambda" => d.contains(".lambda-url."),
                 _ => false,

@@ -175,7 +175,19 @@ fn forwards_origin_header(shared: &SharedRef, behavior: &El, s: &CacheSettings) 
     }
 }
 
-fn caller_for(shared: &SharedRef, dist: &EdgeDist, origin: &El, is_mediastore: bool) -> Caller {
+/// Whether an origin is a MediaStore container of this emulator (by endpoint host, or path-style endpoint).
+fn is_mediastore_origin(shared: &SharedRef, origin: &El) -> bool {
+    shared
+        .mediastore
+        .container_for_origin(
+            origin.str_at("DomainName"),
+            &format!("{}/", origin.str_at("OriginPath")),
+        )
+        .is_some()
+}
+
+fn caller_for(shared: &SharedRef, dist: &EdgeDist, origin: &El) -> Caller {
+    let is_mediastore = is_mediastore_origin(shared, origin);
     let oac_id = origin.str_at("OriginAccessControlId");
     let oac = if oac_id.is_empty() {
         false
@@ -417,10 +429,6 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
     let forward_origin = forwards_origin_header(shared, behavior, &settings);
     let mut resp = None;
     for (i, origin) in origins.iter().enumerate() {
-        let is_mediastore = shared
-            .mediastore
-            .container_by_host(origin.str_at("DomainName"))
-            .is_some();
         let oreq = OriginReq {
             origin,
             method: &method,
@@ -440,7 +448,7 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
             } else {
                 None
             },
-            caller: caller_for(shared, &dist, origin, is_mediastore),
+            caller: caller_for(shared, &dist, origin),
         };
         let r = fetch_origin(shared, &oreq).await;
         let retry = i + 1 < origins.len() && failover_codes.contains(&r.status);
@@ -467,10 +475,6 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
             .first()
             .copied()
     {
-        let is_ms = shared
-            .mediastore
-            .container_by_host(o.str_at("DomainName"))
-            .is_some();
         let preq = OriginReq {
             origin: o,
             method: &Method::GET,
@@ -478,7 +482,7 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
             forwarded_origin: None,
             acr_method: None,
             acr_headers: None,
-            caller: caller_for(shared, &dist, o, is_ms),
+            caller: caller_for(shared, &dist, o),
         };
         let pr = fetch_origin(shared, &preq).await;
         if pr.status == 200 {

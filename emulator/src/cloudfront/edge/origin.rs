@@ -114,7 +114,7 @@ pub(super) async fn fetch_origin(shared: &SharedRef, r: &OriginReq<'_>) -> Origi
     let origin_path = r.origin.str_at("OriginPath");
     let full = format!("{origin_path}{}", r.path);
     let key = full.trim_start_matches('/').to_string();
-    if let Some(c) = shared.mediastore.container_by_host(&domain) {
+    if let Some((c, key)) = shared.mediastore.container_for_origin(&domain, &full) {
         if c.status != "ACTIVE" {
             return origin_error(
                 404,
@@ -169,7 +169,7 @@ pub(super) async fn fetch_origin(shared: &SharedRef, r: &OriginReq<'_>) -> Origi
                 ),
             };
         }
-        let mut resp = match shared.mediastore.get_object(&c.name, &key) {
+        let mut resp = match shared.mediastore.get_object(&c, &key) {
             Some(o) => object_resp(o),
             None => origin_error(
                 404,
