@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Smoke test of vod-emulator with the real AWS CLI (v1, from PyPI).
 #
-# - creates a venv (default emulator/target/awscli-venv, override with AWSCLI_VENV) and installs awscli into it;
+# - creates a venv (default emulator/target/awscli-venv, override with AWSCLI_VENV) and installs awscli and boto3 into it;
 # - builds and starts the emulator binary on a free port with a fresh data dir;
 # - runs S3 (mb, cp small, cp >8 MiB = multipart, ls, cp back + compare, rm, rb) and MediaStore
-#   (control plane and, through the endpoint DescribeContainer gives, the data plane) commands;
+#   (control plane and, through the endpoint DescribeContainer gives, the data plane) commands, and boto3's
+#   mediastore-data client through the same endpoint;
+# - starts the emulator with AWS's service models (scripts/service-models), so every CLI request is checked against them;
 # - runs awscli-cloudfront.sh and awscli-mediaconvert.sh next to this script if they exist, with the same
 #   environment (AWS_ENDPOINT_URL and EMULATOR_URL = http://127.0.0.1:PORT, `aws` of the venv first in PATH, AWS_ACCESS_KEY_ID=test, AWS_SECRET_ACCESS_KEY=test, AWS_DEFAULT_REGION=us-east-1,
 #   PORT, AWS_CLI = path of the aws binary), adding their "N passed, M failed" counts;
@@ -79,10 +81,10 @@ finish() {
 }
 
 # --- AWS CLI ---------------------------------------------------------------------------------------
-if [ ! -x "$VENV/bin/aws" ]; then
-    echo "installing awscli into $VENV"
-    if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q --disable-pip-version-check awscli; }; then
-        fail "install awscli"
+if [ ! -x "$VENV/bin/aws" ] || ! "$VENV/bin/python" -c 'import boto3' 2>/dev/null; then
+    echo "installing awscli and boto3 into $VENV"
+    if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q --disable-pip-version-check awscli boto3; }; then
+        fail "install awscli and boto3"
         finish
     fi
 fi
@@ -97,7 +99,13 @@ fi
 # The emulator is a member of the vod-pipeline workspace: ask cargo where its target directory is.
 TARGET_DIR="${CARGO_TARGET_DIR:-$(cd "$EMU_DIR" && cargo metadata --format-version 1 --no-deps 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')}"
 BIN="$TARGET_DIR/debug/vod-emulator"
-"$BIN" --listen 127.0.0.1:0 --data-dir "$WORK/data" --deploy-delay 1s >"$WORK/emu.out" 2>"$WORK/emu.err" &
+# Every request the CLI sends is also checked against AWS's service models (downloaded once, see the script).
+if ! MODELS="$(bash "$EMU_DIR/scripts/service-models" | tail -1)"; then
+    fail "download AWS's service models"
+    finish
+fi
+"$BIN" --listen 127.0.0.1:0 --data-dir "$WORK/data" --deploy-delay 1s --service-models "$MODELS" \
+    >"$WORK/emu.out" 2>"$WORK/emu.err" &
 EMU_PID=$!
 PORT=""
 for _ in $(seq 1 100); do
@@ -175,6 +183,18 @@ check_output "anonymous GET allowed by the container policy" "hello emulator" \
     curl -sS --fail "$MS_ENDPOINT/vod/smoke.txt"
 check_output "the same object by container name (the emulator's shortcut)" "hello emulator" \
     curl -sS --fail "http://127.0.0.1:$PORT/_mediastore/smoke_container/vod/smoke.txt"
+# boto3 too, through the endpoint DescribeContainer gives and nothing else.
+check_output "boto3 mediastore-data put, get and delete through the endpoint" "boto3 ok" "$VENV/bin/python" - <<'PY'
+import boto3, os
+kw = dict(region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+ms = boto3.client("mediastore", endpoint_url=os.environ["AWS_ENDPOINT_URL"], **kw)
+endpoint = ms.describe_container(ContainerName="smoke_container")["Container"]["Endpoint"]
+data = boto3.client("mediastore-data", endpoint_url=endpoint, **kw)
+data.put_object(Path="vod/boto3.txt", Body=b"hello boto3", ContentType="text/plain")
+assert data.get_object(Path="vod/boto3.txt")["Body"].read() == b"hello boto3"
+data.delete_object(Path="vod/boto3.txt")
+print("boto3 ok", endpoint)
+PY
 check_fails "mediastore delete-container non-empty" "ContainerInUseException" "$AWS" mediastore delete-container --container-name smoke_container
 check "mediastore-data delete-object" "$AWS" mediastore-data delete-object "${MS_DATA[@]}" --path vod/smoke.txt
 check "mediastore delete-cors-policy" "$AWS" mediastore delete-cors-policy --container-name smoke_container

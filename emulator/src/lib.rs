@@ -25,6 +25,7 @@ pub mod knobs;
 pub mod log;
 pub mod mediaconvert;
 pub mod mediastore;
+pub mod models;
 pub mod router;
 pub mod rules;
 pub mod s3;
@@ -54,6 +55,8 @@ pub struct Shared {
     pub knobs: knobs::Knobs,
     /// Request log.
     pub log: log::RequestLog,
+    /// AWS's service models every request is checked against, when given ([`models`]).
+    pub models: Option<models::ServiceModels>,
 }
 
 /// Shared handle type passed to every service.

@@ -25,6 +25,11 @@ struct Args {
     /// default quota is 20 of each).
     #[arg(long, default_value_t = vod_emulator::rules::DEFAULT_POLICY_QUOTA)]
     policy_quota: usize,
+    /// Check every request against AWS's service models in this directory (`<dir>/<service>/service-2.json`;
+    /// `emulator/scripts/service-models` downloads them) and answer a violation with the service's validation
+    /// error.
+    #[arg(long, env = "VOD_EMULATOR_SERVICE_MODELS")]
+    service_models: Option<PathBuf>,
 }
 
 fn parse_account(s: &str) -> Result<String, String> {
@@ -86,6 +91,9 @@ async fn main() -> std::process::ExitCode {
         .policy_quota(args.policy_quota);
     if let Some(dir) = args.data_dir {
         builder = builder.data_dir(dir);
+    }
+    if let Some(dir) = args.service_models {
+        builder = builder.service_models(dir);
     }
     // Install the signal handlers before saying "ready": a supervisor may send SIGTERM the moment
     // it reads that line, and a signal that arrives before the handler exists kills the process.

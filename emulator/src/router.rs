@@ -182,6 +182,18 @@ pub async fn dispatch(
         body,
         ctx,
     };
+    if let Some(resp) = model_violation(shared, target, &req) {
+        shared.log.record(LogEntry {
+            method: method.to_string(),
+            service: target.service().to_string(),
+            operation: resp.1,
+            status: resp.0.status().as_u16(),
+            path,
+        });
+        let mut resp = resp.0;
+        add_request_id(&mut resp, target, &request_id);
+        return Ok(finish(resp));
+    }
     let mut resp = match target {
         Target::Edge => {
             let mut resp = crate::cloudfront::edge::handle(shared, req).await;
@@ -219,6 +231,68 @@ pub async fn dispatch(
         add_request_id(&mut resp, target, &request_id);
     }
     Ok(finish(resp))
+}
+
+/// With service models loaded ([`crate::models`]): the service's validation error, and the operation, for a
+/// request that breaks its operation's model.
+fn model_violation(shared: &SharedRef, target: Target, req: &Req) -> Option<(Resp, String)> {
+    let models = shared.models.as_ref()?;
+    let raw_path = req.uri.path();
+    let (service, path) = match target {
+        Target::Edge => return None,
+        Target::S3 => match crate::s3::virtual_host_bucket(req) {
+            Some(bucket) => ("s3", format!("/{bucket}{raw_path}")),
+            None => ("s3", raw_path.to_string()),
+        },
+        Target::MediaConvert => ("mediaconvert", raw_path.to_string()),
+        Target::CloudFront => ("cloudfront", raw_path.to_string()),
+        Target::MediaStore if req.headers.contains_key("x-amz-target") => {
+            ("mediastore", raw_path.to_string())
+        }
+        // The data plane, without the emulator's `/_mediastore/<endpoint host or name>` addressing prefix.
+        Target::MediaStore => match raw_path.strip_prefix(crate::mediastore::PATH_PREFIX) {
+            Some(rest) => {
+                let first = rest.split('/').next().unwrap_or(rest);
+                ("mediastore-data", rest[first.len()..].to_string())
+            }
+            None => ("mediastore-data", raw_path.to_string()),
+        },
+    };
+    let path = if path.is_empty() {
+        "/".to_string()
+    } else {
+        path
+    };
+    let err = models
+        .check(&crate::models::ModelRequest {
+            service,
+            method: req.method.as_str(),
+            path: &path,
+            query: req.uri.query(),
+            headers: &req.headers,
+            body: &req.body,
+        })
+        .err()?;
+    let id = &req.ctx.request_id;
+    let resp = match target {
+        Target::S3 => s3_xml_error(StatusCode::BAD_REQUEST, "InvalidArgument", &err.message, id),
+        Target::CloudFront => {
+            wire::xml_error(StatusCode::BAD_REQUEST, "InvalidArgument", &err.message, id)
+        }
+        Target::MediaConvert => wire::json_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequestException",
+            &err.message,
+            id,
+        ),
+        _ => wire::json_error(
+            StatusCode::BAD_REQUEST,
+            "ValidationException",
+            &err.message,
+            id,
+        ),
+    };
+    Some((resp, err.operation))
 }
 
 fn add_request_id(resp: &mut Resp, target: Target, request_id: &str) {

@@ -43,6 +43,8 @@ pub enum StartError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot load AWS's service models from {path}: {message}")]
+    ServiceModels { path: PathBuf, message: String },
 }
 
 /// The emulator entry point.
@@ -63,6 +65,7 @@ pub struct EmulatorBuilder {
     listen: SocketAddr,
     default_account_id: String,
     policy_quota: usize,
+    service_models: Option<PathBuf>,
 }
 
 impl Default for EmulatorBuilder {
@@ -73,6 +76,7 @@ impl Default for EmulatorBuilder {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             default_account_id: crate::wire::ACCOUNT_ID.to_string(),
             policy_quota: crate::rules::DEFAULT_POLICY_QUOTA,
+            service_models: None,
         }
     }
 }
@@ -106,6 +110,13 @@ impl EmulatorBuilder {
         self.policy_quota = quota;
         self
     }
+    /// Checks every request against AWS's service models in `dir` (`<dir>/<service>/service-2.json`, as
+    /// `emulator/scripts/service-models` writes them) and answers a violation with the service's validation
+    /// error ([`crate::models`]). Off by default.
+    pub fn service_models(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.service_models = Some(dir.into());
+        self
+    }
     /// Full listen address (default `127.0.0.1:0`).
     pub fn listen(mut self, addr: SocketAddr) -> Self {
         self.listen = addr;
@@ -114,6 +125,21 @@ impl EmulatorBuilder {
 
     /// Binds, builds the services and starts serving. Connections are accepted once this returns.
     pub async fn start(self) -> Result<EmulatorHandle, StartError> {
+        let models = match &self.service_models {
+            None => None,
+            Some(dir) => Some(crate::models::ServiceModels::load(dir).map_err(|message| {
+                StartError::ServiceModels {
+                    path: dir.clone(),
+                    message,
+                }
+            })?),
+        };
+        if let Some(m) = &models {
+            tracing::info!(
+                "checking requests against AWS's service models: {}",
+                m.summary()
+            );
+        }
         let (data_dir, temp_dir) = match self.data_dir {
             Some(d) => (d, None),
             None => {
@@ -166,6 +192,7 @@ impl EmulatorBuilder {
             cloudfront: Default::default(),
             knobs: Default::default(),
             log: Default::default(),
+            models,
         });
 
         let (shutdown_tx, shutdown_rx) = watch::channel(false);

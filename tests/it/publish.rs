@@ -629,7 +629,7 @@ async fn publish_without_waiting_then_finish() {
 /// the batches: once at the limit, a waiting batch takes in what arrives until it holds 15 paths.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_unpublishes_at_once_share_few_invalidations() {
-    let emu = vod_emulator::Emulator::builder()
+    let emu = crate::common::emulator_builder()
         .deploy_delay(Duration::from_secs(1))
         .start()
         .await

@@ -22,6 +22,7 @@ mod objects;
 mod request;
 mod store;
 
+pub(crate) use request::virtual_host_bucket;
 pub use request::{Trailers, decode_aws_chunked, handle};
 pub use store::Store;
 

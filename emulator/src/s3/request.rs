@@ -249,22 +249,27 @@ fn guess_operation(method: &http::Method, uri: &http::Uri) -> &'static str {
     }
 }
 
-/// Serves an S3 request.
+/// The bucket of a virtual-hosted-style request (`<bucket>.s3.localhost`), `None` for path style.
+pub(crate) fn virtual_host_bucket(req: &Req) -> Option<String> {
+    let host = crate::wire::host_of(&req.headers, &req.uri);
+    let vh = s3s::host::S3Host::parse_host_header(&super::store::EmuHost, &host).ok()?;
+    vh.bucket().map(str::to_string)
+}
+
 /// The bucket a request addresses (virtual-hosted or path style), and whether it addresses the bucket itself
 /// rather than an object in it.
 fn addressed_bucket(req: &Req) -> Option<(String, bool)> {
-    let host = crate::wire::host_of(&req.headers, &req.uri);
     let path = req.uri.path();
-    if let Ok(vh) = s3s::host::S3Host::parse_host_header(&super::store::EmuHost, &host)
-        && let Some(bucket) = vh.bucket()
-    {
-        return Some((bucket.to_string(), path.trim_start_matches('/').is_empty()));
+    if let Some(bucket) = virtual_host_bucket(req) {
+        let whole_bucket = path.trim_start_matches('/').is_empty();
+        return Some((bucket, whole_bucket));
     }
     let rest = path.trim_start_matches('/');
     let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
     (!bucket.is_empty()).then(|| (crate::wire::percent_decode(bucket), key.is_empty()))
 }
 
+/// Serves an S3 request.
 pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
     let request_id = req.ctx.request_id.clone();
     if let Some((status, code, message)) = presign_refusal(&req.uri, std::time::SystemTime::now()) {

@@ -8,6 +8,7 @@ mod edge;
 mod keys;
 mod mediaconvert;
 mod mediastore;
+mod models;
 mod packaging;
 mod s3;
 mod server;

@@ -5,16 +5,27 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, SdkConfig};
-use vod_emulator::{Emulator, EmulatorHandle};
+use vod_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
 use vod_pipeline::ApplyOptions;
 
 /// Starts the emulator on a random port, with a short CloudFront deploy delay.
 pub async fn emulator() -> EmulatorHandle {
-    Emulator::builder()
+    emulator_builder()
         .deploy_delay(Duration::from_millis(300))
         .start()
         .await
         .expect("emulator starts")
+}
+
+/// The emulator's builder for these tests: with AWS's service models when `VOD_EMULATOR_SERVICE_MODELS` names
+/// them (CI downloads them with `emulator/scripts/service-models`), so that every request the crate sends is
+/// checked against its operation's model.
+pub fn emulator_builder() -> EmulatorBuilder {
+    let builder = Emulator::builder();
+    match std::env::var_os("VOD_EMULATOR_SERVICE_MODELS") {
+        Some(dir) => builder.service_models(PathBuf::from(dir)),
+        None => builder,
+    }
 }
 
 /// Explicit credentials, Region and endpoint: no client ever reaches for instance metadata or AWS.
