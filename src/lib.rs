@@ -98,8 +98,8 @@ pub mod verify;
 mod drift_tests;
 
 pub use apply::{
-    ApplyOptions, Change, Deployment, Event, Handle, KeyGroupInfo, PlaybackUrl, PublicKeyInfo,
-    Refresh,
+    ApplyOptions, Change, Deployment, Event, Handle, KeyGroupInfo, Orphan, OrphanKind, PlaybackUrl,
+    PublicKeyInfo, Refresh,
 };
 pub use client::{AssetSource, AssetStatus, PublishHandle, PublishedAsset, Unpublished, VodClient};
 pub use error::{AwsError, Error, ErrorCategory, InvalidValue, Violation, Violations};

@@ -13,6 +13,11 @@ pub(crate) const JOB_MARKER: &str = ".vod-pipeline-job.json";
 /// lists the catalog, a page per 1,000 assets, without reading any asset's folder.
 pub(crate) const PUBLISHED_INDEX: &str = ".vod-pipeline/assets/";
 
+/// The folder, under the output prefix, where apply records each asset of the spec with one empty
+/// object, `<output prefix>.vod-pipeline/spec-assets/<asset>`: the assets a later apply may delete
+/// once they leave the spec. Assets published at runtime are never recorded here, so never swept.
+pub(crate) const SPEC_INDEX: &str = ".vod-pipeline/spec-assets/";
+
 /// The claim a publisher takes, with a conditional write, before it starts a job:
 /// `<output prefix><asset>/.vod-pipeline-claim-<token>.json`. The first writer starts the job and
 /// records its id in the claim; every other publisher of the same content waits for that job.

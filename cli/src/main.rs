@@ -2,8 +2,10 @@
 //!
 //! ```text
 //! vod plan    <spec.toml> [--json] [--refresh]   the AWS calls that would create the pipeline
-//! vod apply   <spec.toml> [--json] [--wait] [--verify-checksums]
-//!                                               create or update it; prints the playback URLs last
+//!                                               (--refresh: and what left the spec, to delete)
+//! vod apply   <spec.toml> [--json] [--wait] [--verify-checksums] [--keep-orphans]
+//!                                               create or update it, delete what left the spec;
+//!                                               prints the playback URLs last
 //! vod status  <spec.toml> [--json]               what exists, and whether it matches the spec
 //! vod destroy <spec.toml> [--json] [--delete-buckets]
 //! vod verify  <spec.toml> [--json] [--origin URL] [--disallowed-origin URL] [--key PEM --key-pair-id ID]
@@ -79,6 +81,11 @@ enum Command {
         /// match what their object records (by default such files are not read).
         #[arg(long)]
         verify_checksums: bool,
+        /// Keep what the pipeline made and the spec no longer produces (the output of assets and
+        /// formats taken out of the spec, policies and origin resources the distribution stopped
+        /// using), and only report it. By default apply deletes it, after the new state is in place.
+        #[arg(long)]
+        keep_orphans: bool,
     },
     /// Show what exists and whether it matches the spec.
     Status {
@@ -308,6 +315,7 @@ async fn run(cmd: Command) -> (PathBuf, Result<ExitCode, Error>) {
             json: as_json,
             wait,
             verify_checksums,
+            keep_orphans,
         } => {
             let r = async {
                 let plan = VodPipeline::from_toml_file(&spec)?.plan();
@@ -315,6 +323,7 @@ async fn run(cmd: Command) -> (PathBuf, Result<ExitCode, Error>) {
                     .apply(&aws_config().await)
                     .wait_for_deployment(wait)
                     .verify_checksums(verify_checksums)
+                    .keep_orphans(keep_orphans)
                     .start();
                 let deployment = drive(handle, as_json).await?;
                 print_deployment(&deployment, as_json);
@@ -579,6 +588,13 @@ fn print_deployment(d: &Deployment, as_json: bool) {
             "MediaConvert job for {}: {} ({})",
             j.asset, j.job_id, j.status
         ));
+    }
+    if !d.orphans.is_empty() {
+        out("\nNo longer in the spec:");
+        for o in &d.orphans {
+            out(&format!("  {:<7} {:<24} {}", o.change, o.kind, o.resource));
+            out(&format!("          {}", o.reason));
+        }
     }
     out("\nPlayback URLs:");
     for p in &d.playback {

@@ -45,6 +45,9 @@ pub struct ApplyOptions {
     /// the listing is read again, with growing waits, for this long before the resource is taken as
     /// absent and created under a reference of its own. Default 30 s.
     pub listing_lag: Duration,
+    /// Apply only: keep what the pipeline owns and the spec no longer asks for (see [`Orphan`]),
+    /// and only report it. By default (`false`) apply deletes it once the new state is in place.
+    pub keep_orphans: bool,
     /// Publish only: start (or find) the job and return without waiting for it.
     pub(crate) start_jobs_only: bool,
 }
@@ -63,6 +66,7 @@ impl Default for ApplyOptions {
             job_polls_per_second: 10,
             verify_source_checksums: false,
             listing_lag: Duration::from_secs(30),
+            keep_orphans: false,
             start_jobs_only: false,
         }
     }
@@ -82,11 +86,13 @@ pub enum Change {
     },
     /// The resource exists as planned: nothing to do.
     NoOp,
-    /// Destroy: the resource was deleted.
+    /// Destroy: the resource was deleted. For an [`Orphan`]: deleted by apply, or in refresh, what
+    /// apply would do.
     Delete,
     /// Destroy: the resource was already gone.
     Absent,
     /// Destroy: the resource is kept on purpose (buckets and source media, without `delete_buckets`).
+    /// Apply: an [`Orphan`] kept by [`ApplyOptions::keep_orphans`].
     Kept,
 }
 
@@ -100,6 +106,83 @@ impl fmt::Display for Change {
             Change::Absent => f.write_str("absent"),
             Change::Kept => f.write_str("kept"),
         }
+    }
+}
+
+/// Something the pipeline made that its spec no longer produces: the packaged output of an asset
+/// or a format taken out of the spec, or a CloudFront resource the distribution stopped using.
+///
+/// Refresh lists each one with [`Change::Delete`] (what apply would do). Apply deletes it after the
+/// new state is in place ([`Change::Delete`]), or, with [`ApplyOptions::keep_orphans`], leaves it
+/// and reports it ([`Change::Kept`]). Source media and buckets are never orphans.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Orphan {
+    /// What it is.
+    pub kind: OrphanKind,
+    /// Where it is: `s3://bucket/prefix/asset/`, `mediastore://container/path/`, or a CloudFront
+    /// resource's name and id.
+    pub resource: String,
+    /// Why it is an orphan, and how much it holds.
+    pub reason: String,
+    /// `delete` (deleted; in refresh, would be) or `kept`.
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+impl fmt::Display for Orphan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {}: {}",
+            self.change, self.kind, self.resource, self.reason
+        )
+    }
+}
+
+/// The kinds of [`Orphan`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum OrphanKind {
+    /// The packaged output of an asset that left the spec (every format, its job marker), in the
+    /// output bucket and in the origin.
+    AssetOutput,
+    /// The packaged output of a format that left the spec, for one asset.
+    FormatOutput,
+    /// A CloudFront origin access control of the origin type the pipeline no longer uses.
+    OriginAccessControl,
+    /// A CloudFront cache policy this crate made that the distribution no longer uses.
+    CachePolicy,
+    /// A CloudFront response headers policy this crate made that the distribution no longer uses.
+    ResponseHeadersPolicy,
+    /// The trusted key group, once private content left the spec.
+    KeyGroup,
+    /// A public key that left the key group.
+    PublicKey,
+    /// The MediaStore container, once the origin moved to S3.
+    Container,
+}
+
+impl OrphanKind {
+    /// The kebab-case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrphanKind::AssetOutput => "asset-output",
+            OrphanKind::FormatOutput => "format-output",
+            OrphanKind::OriginAccessControl => "origin-access-control",
+            OrphanKind::CachePolicy => "cache-policy",
+            OrphanKind::ResponseHeadersPolicy => "response-headers-policy",
+            OrphanKind::KeyGroup => "key-group",
+            OrphanKind::PublicKey => "public-key",
+            OrphanKind::Container => "container",
+        }
+    }
+}
+
+impl fmt::Display for OrphanKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
     }
 }
 
@@ -172,6 +255,13 @@ pub enum Event {
         /// Status.
         status: String,
     },
+    /// Something the spec no longer produces was found (refresh), deleted or kept (apply).
+    Orphan {
+        /// The step that found it.
+        step: StepId,
+        /// What it is and what happened to it.
+        orphan: Orphan,
+    },
     /// Objects copied into a MediaStore container so far.
     CopyProgress {
         /// Step id.
@@ -227,6 +317,7 @@ impl fmt::Display for Event {
             Event::DistributionStatus { step, id, status } => {
                 write!(f, "{step}: distribution {id} {status}")
             }
+            Event::Orphan { step, orphan } => write!(f, "{step}: {orphan}"),
             Event::CopyProgress {
                 step,
                 objects_done,

@@ -28,7 +28,7 @@
 pub(crate) mod engine;
 pub(crate) mod event;
 
-pub use event::{ApplyOptions, Change, Event};
+pub use event::{ApplyOptions, Change, Event, Orphan, OrphanKind};
 
 use std::fmt;
 
@@ -65,6 +65,9 @@ pub struct Deployment {
     pub key_group: Option<KeyGroupInfo>,
     /// What each step did.
     pub steps: Vec<StepSummary>,
+    /// What the pipeline owned and the spec no longer produces: deleted ([`Change::Delete`]) or,
+    /// with [`ApplyOptions::keep_orphans`], kept ([`Change::Kept`]).
+    pub orphans: Vec<Orphan>,
 }
 
 /// The key group of a private distribution.
@@ -157,6 +160,9 @@ pub struct Refresh {
     pub pipeline: String,
     /// One entry per step, in plan order.
     pub steps: Vec<StepSummary>,
+    /// What the pipeline owns and the spec no longer produces: each one apply would delete
+    /// (`"change": "delete"` in JSON), with the reason.
+    pub orphans: Vec<Orphan>,
     /// What the apply would run into that refresh can read, such as an account quota it would exceed.
     pub warnings: Vec<String>,
 }
@@ -170,6 +176,7 @@ impl fmt::Display for Refresh {
             let mark = match s.change {
                 Change::Create => "+",
                 Change::Update { .. } => "~",
+                Change::Delete => "-",
                 _ => "=",
             };
             writeln!(f, "  {mark} {:<40} {:<45} {}", s.id, s.action, s.change)?;
@@ -179,12 +186,17 @@ impl fmt::Display for Refresh {
                 }
             }
         }
+        for o in &self.orphans {
+            writeln!(f, "  - {:<40} {:<45} {}", o.resource, o.kind, o.change)?;
+            writeln!(f, "      {}", o.reason)?;
+        }
         write!(
             f,
-            "{} to create, {} to update, {} unchanged.",
+            "{} to create, {} to update, {} unchanged, {} orphaned to delete.",
             count(|c| matches!(c, Change::Create)),
             count(|c| matches!(c, Change::Update { .. })),
-            count(|c| matches!(c, Change::NoOp))
+            count(|c| matches!(c, Change::NoOp)),
+            self.orphans.len()
         )?;
         for w in &self.warnings {
             write!(f, "\nwarning: {w}")?;
@@ -223,6 +235,12 @@ impl Run {
     /// what its object records ([`ApplyOptions::verify_source_checksums`]).
     pub fn verify_checksums(mut self, verify: bool) -> Self {
         self.options.verify_source_checksums = verify;
+        self
+    }
+    /// Apply: keep what the pipeline owns and the spec no longer produces, and only report it
+    /// ([`ApplyOptions::keep_orphans`]).
+    pub fn keep_orphans(mut self, keep: bool) -> Self {
+        self.options.keep_orphans = keep;
         self
     }
     /// Destroy: also empty and delete the buckets, source media included.
@@ -344,6 +362,7 @@ impl Plan {
         Ok(Refresh {
             pipeline: self.pipeline.clone(),
             steps,
+            orphans: ctx.orphans(),
             warnings,
         })
     }
@@ -469,5 +488,6 @@ pub(crate) fn deployment(plan: &Plan, ctx: &Ctx, steps: Vec<StepSummary>) -> Dep
         jobs,
         playback,
         steps,
+        orphans: ctx.orphans(),
     }
 }

@@ -8,6 +8,7 @@
 pub(crate) mod cloudfront;
 pub(crate) mod mediaconvert;
 pub(crate) mod mediastore;
+pub(crate) mod orphans;
 pub(crate) mod policy_document;
 pub(crate) mod rate;
 pub(crate) mod reconcile;
@@ -18,7 +19,7 @@ pub(crate) mod test_support;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
-use crate::apply::event::{ApplyOptions, Change, Event};
+use crate::apply::event::{ApplyOptions, Change, Event, Orphan};
 use crate::error::Error;
 pub(crate) use crate::error::{aws_error, error_code};
 use crate::plan::{Deferred, OutputKey, Step, StepId};
@@ -148,6 +149,7 @@ pub(crate) struct Ctx {
     pub options: ApplyOptions,
     pub pipeline: String,
     outputs: Mutex<HashMap<StepId, Finished>>,
+    orphans: Mutex<Vec<Orphan>>,
     events: Box<dyn Fn(Event) + Send + Sync>,
 }
 
@@ -163,8 +165,32 @@ impl Ctx {
             options,
             pipeline,
             outputs: Mutex::new(HashMap::new()),
+            orphans: Mutex::new(Vec::new()),
             events,
         }
+    }
+
+    /// Reports an orphan that a step found, deleted or kept.
+    pub(crate) fn orphan(&self, step: &StepId, orphan: Orphan) {
+        self.emit(Event::Orphan {
+            step: step.clone(),
+            orphan: orphan.clone(),
+        });
+        self.orphans
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(orphan);
+    }
+
+    /// Every orphan reported so far, sorted by kind and resource.
+    pub(crate) fn orphans(&self) -> Vec<Orphan> {
+        let mut all = self
+            .orphans
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        all.sort_by(|a, b| (a.kind, &a.resource).cmp(&(b.kind, &b.resource)));
+        all
     }
 
     /// Sends an event to whoever watches.

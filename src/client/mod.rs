@@ -129,7 +129,9 @@ impl VodClient {
             .get_or_try_init(|| async {
                 let mut infra_only = self.inner.pipeline.clone();
                 infra_only.assets.clear();
-                let plan = infra_only.plan();
+                let mut plan = infra_only.plan();
+                // Reading the infrastructure; what left the spec is apply's business.
+                plan.steps.retain(|s| s.id != StepId::OrphanedOutput);
                 let ctx = self.ctx(Box::new(|_| {}));
                 crate::apply::engine::run_forward(&plan, &ctx, Mode::Refresh).await?;
                 let name = self.inner.pipeline.name().to_string();

@@ -538,6 +538,52 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
         }
     }
 
+    // Last, once the new state is in place: what left the spec leaves the origin.
+    let sweep_deps: Vec<StepId> = b
+        .steps
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.id,
+                StepId::Distribution
+                    | StepId::Invalidation
+                    | StepId::Job(_)
+                    | StepId::Copy(_)
+                    | StepId::Container
+                    | StepId::ContainerPolicy
+                    | StepId::OriginBucketPolicy
+            )
+        })
+        .map(|s| s.id.clone())
+        .collect();
+    let sweep_deps: Vec<&StepId> = sweep_deps.iter().collect();
+    let mut folders: Vec<String> = t.formats.iter().map(ToString::to_string).collect();
+    if t.thumbnails.is_some() {
+        folders.push("thumbnails".into());
+    }
+    let output = format!("s3://{}/{}", t.output_bucket, t.output_prefix);
+    b.add(
+        StepId::OrphanedOutput,
+        Service::S3,
+        "DeleteObjects",
+        output.clone(),
+        Params::OrphanedOutput(OrphanedOutputParams {
+            output,
+            origin: match &p.origin {
+                Origin::MediaStore { container } => Some(OriginLocation::Mediastore {
+                    container: container.clone(),
+                    prefix: cf.origin_path.as_key_prefix(),
+                    endpoint: StepId::Container.output(OutputKey::Endpoint),
+                }),
+                Origin::S3 { .. } => None,
+            },
+            assets: p.assets.iter().map(|a| a.id.clone()).collect(),
+            folders: t.job.job_template.is_none().then_some(folders),
+            distribution_id: dist.output(OutputKey::Id),
+        }),
+        &sweep_deps,
+    );
+
     Plan {
         pipeline: name.to_owned(),
         region: p.region.to_string(),

@@ -77,6 +77,8 @@ pub enum StepId {
     Distribution,
     /// `cloudfront.invalidation`.
     Invalidation,
+    /// `s3.orphaned_output`: delete the packaged output of assets and formats that left the spec.
+    OrphanedOutput,
 }
 
 impl StepId {
@@ -116,6 +118,7 @@ impl StepId {
             StepId::KeyGroup => f.write_str("cloudfront.key_group"),
             StepId::Distribution => f.write_str("cloudfront.distribution"),
             StepId::Invalidation => f.write_str("cloudfront.invalidation"),
+            StepId::OrphanedOutput => f.write_str("s3.orphaned_output"),
         }
     }
 }

@@ -45,6 +45,49 @@ pub enum Params {
     Distribution(Box<DistributionParams>),
     /// `cloudfront:CreateInvalidation`, only when assets were republished to an existing distribution.
     Invalidation(InvalidationParams),
+    /// `s3:DeleteObjects` (and `mediastore-data:DeleteObject`): the packaged output of assets and
+    /// formats that left the spec, then an invalidation of their paths.
+    OrphanedOutput(OrphanedOutputParams),
+}
+
+/// Find and delete the packaged output the spec no longer produces.
+///
+/// An asset folder is the pipeline's to delete only when an apply recorded the asset as coming from
+/// the spec (`<output>.vod-pipeline/spec-assets/<asset>`, written by this step for every asset of
+/// the spec): assets published at runtime with [`VodClient`](crate::VodClient) are never touched,
+/// nor is anything else in the buckets. A format folder of an asset of the spec is an orphan when
+/// the format left `transcode.formats`.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct OrphanedOutputParams {
+    /// Where MediaConvert writes, `s3://<output bucket>/<output prefix>`.
+    pub output: String,
+    /// Where the origin serves the output from, when it is not [`Self::output`] (a container, or an
+    /// origin bucket the output is copied into).
+    pub origin: Option<OriginLocation>,
+    /// The assets of the spec.
+    pub assets: Vec<String>,
+    /// The folders an asset of the spec has: its formats (and `thumbnails`). `None` with a job
+    /// template, whose output groups decide the folders: then no format folder is an orphan.
+    pub folders: Option<Vec<String>>,
+    /// The distribution, to invalidate the deleted paths.
+    pub distribution_id: Deferred<String>,
+}
+
+/// Where an origin keeps copies of the packaged output.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum OriginLocation {
+    /// A MediaStore container's folder.
+    Mediastore {
+        /// Container.
+        container: ContainerName,
+        /// The folder holding the assets (the origin path), no leading slash, empty or ending with `/`.
+        prefix: String,
+        /// The container's data endpoint.
+        endpoint: Deferred<String>,
+    },
 }
 
 /// Invalidate the paths of republished assets.

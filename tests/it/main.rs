@@ -6,6 +6,7 @@ mod common;
 mod apply;
 mod cli;
 mod conformance;
+mod converge;
 mod crash;
 mod faults;
 mod private;

@@ -80,9 +80,11 @@ fn mediastore_spec_plan_graph() {
             "cloudfront.distribution cloudfront:CreateDistributionWithTags <- [cloudfront.origin_access_control, cloudfront.response_headers_policy, cloudfront.cache_policy, mediastore.container]",
             "cloudfront.invalidation cloudfront:CreateInvalidation <- [cloudfront.distribution, mediastore.copy.sample]",
             "mediastore.container_policy mediastore:PutContainerPolicy <- [mediastore.container, cloudfront.distribution]",
+            "s3.orphaned_output s3:DeleteObjects <- [mediaconvert.job.sample, mediastore.container, mediastore.copy.sample, cloudfront.distribution, cloudfront.invalidation, mediastore.container_policy]",
         ]
     );
-    assert_eq!(plan.critical_path_len(), 5);
+    // The five steps of bucket, upload, job, copy and invalidation, then the orphaned-output sweep.
+    assert_eq!(plan.critical_path_len(), 6);
     let j = json(&plan);
     let dist = &by_id(&j, "cloudfront.distribution")["params"];
     let cb = &dist["default_cache_behavior"];
@@ -178,6 +180,7 @@ fn s3_origin_spec_plan_graph() {
             "cloudfront.distribution cloudfront:CreateDistributionWithTags <- [cloudfront.origin_access_control, cloudfront.response_headers_policy, s3.bucket.origin]",
             "cloudfront.invalidation cloudfront:CreateInvalidation <- [cloudfront.distribution, mediaconvert.job.sample]",
             "s3.bucket_policy.origin s3:PutBucketPolicy <- [s3.bucket.origin, cloudfront.distribution]",
+            "s3.orphaned_output s3:DeleteObjects <- [mediaconvert.job.sample, cloudfront.distribution, cloudfront.invalidation, s3.bucket_policy.origin]",
         ]
     );
     let j = json(&plan);

@@ -124,6 +124,45 @@ pub(super) fn data_client(ctx: &Ctx, endpoint: &str) -> aws_sdk_mediastoredata::
     aws_sdk_mediastoredata::Client::from_conf(conf.build())
 }
 
+/// The names of the folders directly under `folder` (none when it does not exist).
+pub(super) async fn list_folders(
+    data: &aws_sdk_mediastoredata::Client,
+    folder: &str,
+) -> Result<Vec<String>, Error> {
+    let dir = folder.trim_matches('/');
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut req = data.list_items().max_results(1000);
+        if !dir.is_empty() {
+            req = req.path(dir);
+        }
+        if let Some(t) = &token {
+            req = req.next_token(t);
+        }
+        let page = match req.send().await {
+            Ok(p) => p,
+            Err(e)
+                if error_code(&e) == Some("ContainerNotFoundException")
+                    || error_code(&e) == Some("ObjectNotFoundException") =>
+            {
+                return Ok(out);
+            }
+            Err(e) => return Err(aws_error("mediastore-data:ListItems", dir, e)),
+        };
+        out.extend(
+            page.items()
+                .iter()
+                .filter(|i| i.r#type() == Some(&ItemType::Folder))
+                .filter_map(|i| i.name().map(str::to_owned)),
+        );
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
 /// Every object under `folder` (recursively), with its ETag.
 pub(super) async fn list_tree(
     data: &aws_sdk_mediastoredata::Client,

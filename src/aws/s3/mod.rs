@@ -23,6 +23,7 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
     match &step.params {
         Params::Bucket(p) => reconcile::apply(ctx, &Bucket::new(p), mode).await,
         Params::Upload(p) => upload(ctx, step, p, mode).await,
+        Params::OrphanedOutput(p) => super::orphans::run(ctx, step, p, mode).await,
         Params::BucketCors(p) => reconcile::apply(ctx, &BucketCors::new(p)?, mode).await,
         Params::Policy(p) => {
             let want = p.policy.document(|d| ctx.value(step, d, mode))?;
@@ -34,6 +35,8 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
 
 pub(crate) async fn destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error> {
     match &step.params {
+        // Packaged output stays with its bucket, as the jobs' does.
+        Params::OrphanedOutput(_) => Ok(StepReport::new(Change::Kept)),
         Params::Bucket(_) | Params::Upload(_) if !ctx.options.delete_buckets => {
             Ok(StepReport::new(Change::Kept))
         }

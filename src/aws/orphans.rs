@@ -1,0 +1,298 @@
+//! The packaged output the spec no longer produces (`s3.orphaned_output`): the folders of assets and
+//! formats that left the spec, in the output bucket and in the origin.
+//!
+//! Nothing here needs a state file. Apply records each asset of the spec with an empty object,
+//! `<output prefix>.vod-pipeline/spec-assets/<asset>` ([`SPEC_INDEX`]); an asset recorded there and
+//! no longer in the spec is an orphan. Assets published at runtime are never recorded, so never
+//! swept, whatever their folder holds. For the assets of the spec, a format folder whose format left
+//! `transcode.formats` is an orphan.
+//!
+//! Refresh reports each orphan ([`Change::Delete`]). Apply, which runs this step after every other
+//! step (the new state is in place, so a viewer sees no gap), deletes it: the asset leaves the
+//! published index first, then its objects go (origin copies, then the output), then its record;
+//! last, one invalidation covers every deleted path. With
+//! [`ApplyOptions::keep_orphans`](crate::ApplyOptions) each is reported as [`Change::Kept`].
+
+use std::collections::BTreeSet;
+
+use aws_sdk_s3::primitives::ByteStream;
+use futures::{StreamExt, TryStreamExt};
+
+use super::mediastore;
+use super::s3::index;
+use super::{Ctx, Mode, StepReport, aws_error, error_code};
+use crate::apply::event::{Change, Orphan, OrphanKind};
+use crate::error::Error;
+use crate::names::{PUBLISHED_INDEX, SPEC_INDEX, parse_s3_uri};
+use crate::plan::{OriginLocation, OrphanedOutputParams, Step};
+
+/// One folder to delete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Found {
+    /// An asset that left the spec.
+    Asset(String),
+    /// A format folder of an asset of the spec.
+    Format(String, String),
+}
+
+impl Found {
+    /// The folder under the output prefix (and the origin's), ending with `/`.
+    fn folder(&self) -> String {
+        match self {
+            Found::Asset(a) => format!("{a}/"),
+            Found::Format(a, f) => format!("{a}/{f}/"),
+        }
+    }
+    /// The playback paths to invalidate.
+    fn path(&self) -> String {
+        format!("/{}*", self.folder())
+    }
+}
+
+/// The origin's copies, reachable: a container's data client and its folder prefix.
+struct OriginCopies {
+    data: aws_sdk_mediastoredata::Client,
+    container: String,
+    prefix: String,
+}
+
+pub(crate) async fn run(
+    ctx: &Ctx,
+    step: &Step,
+    p: &OrphanedOutputParams,
+    mode: Mode,
+) -> Result<StepReport, Error> {
+    let Some((bucket, prefix)) = parse_s3_uri(&p.output) else {
+        return Err(Error::internal(
+            &step.id,
+            format!("{} is not an s3:// URL", p.output),
+        ));
+    };
+    let records_prefix = format!("{prefix}{SPEC_INDEX}");
+    // A bucket that does not exist yet (refresh of a new pipeline) holds no orphan.
+    let Some((_, recorded)) = list_level(ctx, bucket, &records_prefix).await? else {
+        return Ok(StepReport::new(if p.assets.is_empty() {
+            Change::NoOp
+        } else {
+            Change::Create
+        }));
+    };
+    let recorded: BTreeSet<String> = recorded.into_iter().collect();
+    let spec: BTreeSet<&str> = p.assets.iter().map(String::as_str).collect();
+    let origin = origin_copies(ctx, step, p, mode).await?;
+
+    let mut found: Vec<Found> = recorded
+        .iter()
+        .filter(|a| !spec.contains(a.as_str()))
+        .map(|a| Found::Asset(a.clone()))
+        .collect();
+    if let Some(folders) = &p.folders {
+        for a in &p.assets {
+            let mut present: BTreeSet<String> = BTreeSet::new();
+            if let Some((dirs, _)) = list_level(ctx, bucket, &format!("{prefix}{a}/")).await? {
+                present.extend(dirs);
+            }
+            if let Some(o) = &origin {
+                present.extend(container_folders(o, &format!("{}{a}", o.prefix)).await?);
+            }
+            found.extend(
+                present
+                    .into_iter()
+                    .filter(|f| !folders.contains(f))
+                    .map(|f| Found::Format(a.clone(), f)),
+            );
+        }
+    }
+
+    let mut paths = Vec::new();
+    for f in &found {
+        let folder = f.folder();
+        let s3_keys = index::list(ctx, bucket, &format!("{prefix}{folder}")).await?;
+        let copies = match &origin {
+            Some(o) => mediastore::list_tree(&o.data, &format!("{}{folder}", o.prefix))
+                .await?
+                .into_iter()
+                .map(|(path, _)| path)
+                .collect(),
+            None => Vec::new(),
+        };
+        let (kind, why) = match f {
+            Found::Asset(a) => (
+                OrphanKind::AssetOutput,
+                format!("asset {a:?} is no longer in the spec"),
+            ),
+            Found::Format(a, fmt) => (
+                OrphanKind::FormatOutput,
+                format!("format {fmt:?} is no longer in transcode.formats (asset {a:?})"),
+            ),
+        };
+        let mut reason = format!("{why}; {} objects", s3_keys.len());
+        if let Some(o) = &origin {
+            reason.push_str(&format!(
+                ", and {} in mediastore://{}/{}{folder}",
+                copies.len(),
+                o.container,
+                o.prefix
+            ));
+        }
+        let change = match mode {
+            Mode::Apply if ctx.options.keep_orphans => Change::Kept,
+            Mode::Refresh => Change::Delete,
+            Mode::Apply => {
+                if let Found::Asset(a) = f {
+                    // Out of the catalog first, so that listings stop showing it while it goes.
+                    index::remove(ctx, &format!("s3://{bucket}/{prefix}{PUBLISHED_INDEX}{a}/"))
+                        .await?;
+                }
+                if let Some(o) = &origin {
+                    delete_copies(ctx, o, copies).await?;
+                }
+                index::delete(ctx, bucket, &s3_keys).await?;
+                if let Found::Asset(a) = f {
+                    index::delete(ctx, bucket, &[format!("{records_prefix}{a}")]).await?;
+                }
+                paths.push(f.path());
+                Change::Delete
+            }
+        };
+        ctx.orphan(
+            &step.id,
+            Orphan {
+                kind,
+                resource: format!("s3://{bucket}/{prefix}{folder}"),
+                reason,
+                change,
+            },
+        );
+    }
+
+    if !paths.is_empty() {
+        let dist = ctx.require(step, &p.distribution_id)?;
+        let id = ctx.invalidate(&dist, paths).await?;
+        if ctx.options.wait_for_deployment {
+            super::cloudfront::batch::wait_completed(&ctx.invalidation_sender(), &dist, &id)
+                .await?;
+        }
+    }
+
+    // Record the assets of the spec, so that a later apply can tell them from runtime publishes.
+    let unrecorded: Vec<&String> = p.assets.iter().filter(|a| !recorded.contains(*a)).collect();
+    if mode == Mode::Apply {
+        for a in &unrecorded {
+            let key = format!("{records_prefix}{a}");
+            ctx.clients
+                .s3
+                .put_object()
+                .bucket(bucket)
+                .key(&key)
+                .body(ByteStream::from_static(b""))
+                .send()
+                .await
+                .map_err(|e| aws_error("s3:PutObject", &key, e))?;
+        }
+    }
+
+    Ok(StepReport::new(if !found.is_empty() {
+        if mode == Mode::Apply && ctx.options.keep_orphans {
+            Change::Kept
+        } else {
+            Change::Delete
+        }
+    } else if !unrecorded.is_empty() {
+        Change::Create
+    } else {
+        Change::NoOp
+    }))
+}
+
+/// The folders and the objects directly under `prefix` (names relative to it, folders without their
+/// `/`); `None` when the bucket does not exist. Names starting with `.` (this crate's records and
+/// markers) are left out.
+async fn list_level(
+    ctx: &Ctx,
+    bucket: &str,
+    prefix: &str,
+) -> Result<Option<(Vec<String>, Vec<String>)>, Error> {
+    let mut folders = Vec::new();
+    let mut files = Vec::new();
+    let mut pages = ctx
+        .clients
+        .s3
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .delimiter("/")
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(p) => p,
+            Err(e) if error_code(&e) == Some("NoSuchBucket") => return Ok(None),
+            Err(e) => return Err(aws_error("s3:ListObjectsV2", prefix, e)),
+        };
+        folders.extend(page.common_prefixes().iter().filter_map(|c| {
+            let name = c.prefix()?.strip_prefix(prefix)?.strip_suffix('/')?;
+            visible(name).then(|| name.to_owned())
+        }));
+        files.extend(page.contents().iter().filter_map(|o| {
+            let name = o.key()?.strip_prefix(prefix)?;
+            visible(name).then(|| name.to_owned())
+        }));
+    }
+    Ok(Some((folders, files)))
+}
+
+fn visible(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with('.') && !name.contains('/')
+}
+
+/// The container of a MediaStore origin, when it exists and has an endpoint.
+async fn origin_copies(
+    ctx: &Ctx,
+    step: &Step,
+    p: &OrphanedOutputParams,
+    mode: Mode,
+) -> Result<Option<OriginCopies>, Error> {
+    let Some(OriginLocation::Mediastore {
+        container,
+        prefix,
+        endpoint,
+    }) = &p.origin
+    else {
+        return Ok(None);
+    };
+    Ok(ctx
+        .value(step, endpoint, mode)?
+        .map(|endpoint| OriginCopies {
+            data: mediastore::data_client(ctx, &endpoint),
+            container: container.to_string(),
+            prefix: prefix.clone(),
+        }))
+}
+
+/// The folders directly under `path` in the container.
+async fn container_folders(o: &OriginCopies, path: &str) -> Result<Vec<String>, Error> {
+    mediastore::list_folders(&o.data, path).await.map(|v| {
+        v.into_iter()
+            .filter(|n| visible(n))
+            .collect::<Vec<String>>()
+    })
+}
+
+async fn delete_copies(ctx: &Ctx, o: &OriginCopies, paths: Vec<String>) -> Result<(), Error> {
+    futures::stream::iter(paths)
+        .map(|path| {
+            let data = o.data.clone();
+            async move {
+                data.delete_object()
+                    .path(&path)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("mediastore-data:DeleteObject", &path, e))
+            }
+        })
+        .buffer_unordered(ctx.options.concurrency_per_service.max(1))
+        .try_collect::<Vec<_>>()
+        .await?;
+    Ok(())
+}

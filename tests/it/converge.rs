@@ -1,0 +1,265 @@
+//! Converge: what leaves the spec leaves AWS. Assets and formats taken out of a spec are deleted by
+//! the next apply (after the new state is in place), reported by refresh, and kept with
+//! `keep_orphans`; assets published at runtime are never touched.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::*;
+use crate::publish::{assert_plays, s3_client};
+use vod_emulator::EmulatorHandle;
+use vod_pipeline::{AssetSource, Change, Deployment, OrphanKind, VodClient, VodPipeline};
+
+/// A copy of a shared spec in its own folder, with `sample.mp4` and `second.mp4` beside it, edited
+/// by `edit` (pairs of text to replace).
+fn spec_in(dir: &Path, name: &str, edit: &[(&str, &str)]) -> VodPipeline {
+    std::fs::create_dir_all(dir).unwrap();
+    for f in ["sample.mp4", "second.mp4"] {
+        std::fs::copy(shared_spec("sample.mp4"), dir.join(f)).unwrap();
+    }
+    let mut text = std::fs::read_to_string(shared_spec(name)).unwrap();
+    for (from, to) in edit {
+        assert!(text.contains(from), "{name} has no {from:?}");
+        text = text.replace(from, to);
+    }
+    VodPipeline::from_toml_str(&text, dir).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn dir_for(emu: &EmulatorHandle, what: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("vod-converge-{what}-{}", emu.port()))
+}
+
+async fn apply(p: &VodPipeline, config: &aws_config::SdkConfig, keep: bool) -> Deployment {
+    p.plan()
+        .apply(config)
+        .options(options())
+        .wait_for_deployment(true)
+        .keep_orphans(keep)
+        .start()
+        .join()
+        .await
+        .unwrap_or_else(|e| panic!("apply: {e}"))
+}
+
+async fn keys(s3: &aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut pages = s3
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.expect("list");
+        out.extend(
+            page.contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_owned)),
+        );
+    }
+    out
+}
+
+/// Paths a player fetches of every playback URL of an asset: each must answer `status`.
+async fn urls_answer(d: &Deployment, asset: &str, format: Option<&str>, ok: bool) {
+    let urls: Vec<_> = d
+        .playback
+        .iter()
+        .filter(|p| p.asset == asset && format.is_none_or(|f| p.format.to_string() == f))
+        .collect();
+    assert!(!urls.is_empty(), "no URL of {asset} {format:?}");
+    for p in urls {
+        let r = get(&p.url, &[]).await;
+        if ok {
+            assert_eq!(r.status, 200, "{} -> {}", p.url, r.status);
+        } else {
+            assert!(
+                matches!(r.status, 403 | 404),
+                "{} -> {} (expected 403 or 404 once deleted)",
+                p.url,
+                r.status
+            );
+        }
+    }
+}
+
+/// S3 origin: take `dash` out of the formats. Refresh lists its folder as `delete`; apply deletes
+/// it from the origin after the distribution is in place; hls and cmaf still play; a second apply
+/// makes no mutating call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_format_removed_from_the_spec_leaves_the_origin() {
+    let emu = emulator().await;
+    let config = sdk_config(&emu).await;
+    let dir = dir_for(&emu, "format");
+    let full = spec_in(&dir, "s3-origin.toml", &[]);
+    let before = apply(&full, &config, false).await;
+    urls_answer(&before, "sample", Some("dash"), true).await;
+    let s3 = s3_client(&config);
+    assert!(
+        !keys(&s3, "s3-vod-origin", "assets/sample/dash/")
+            .await
+            .is_empty()
+    );
+
+    let fewer = spec_in(
+        &dir,
+        "s3-origin.toml",
+        &[(
+            r#"formats = ["hls", "dash", "cmaf"]"#,
+            r#"formats = ["hls", "cmaf"]"#,
+        )],
+    );
+    let refresh = fewer.plan().refresh(&config).await.expect("refresh");
+    assert_eq!(refresh.orphans.len(), 1, "{refresh}");
+    let o = &refresh.orphans[0];
+    assert_eq!(o.kind, OrphanKind::FormatOutput);
+    assert_eq!(o.resource, "s3://s3-vod-origin/assets/sample/dash/");
+    assert_eq!(o.change, Change::Delete);
+    let json: serde_json::Value = serde_json::to_value(&refresh).unwrap();
+    assert_eq!(json["orphans"][0]["change"], "delete", "{json:#}");
+    assert_eq!(json["orphans"][0]["kind"], "format-output");
+    assert!(
+        refresh.to_string().contains("assets/sample/dash/"),
+        "{refresh}"
+    );
+    // Refresh deleted nothing.
+    assert!(
+        !keys(&s3, "s3-vod-origin", "assets/sample/dash/")
+            .await
+            .is_empty()
+    );
+
+    let after = apply(&fewer, &config, false).await;
+    assert_eq!(after.orphans.len(), 1, "{:#?}", after.orphans);
+    assert_eq!(after.orphans[0].change, Change::Delete);
+    assert_eq!(
+        keys(&s3, "s3-vod-origin", "assets/sample/dash/").await,
+        Vec::<String>::new()
+    );
+    // The DASH URL printed before now answers 403/404 through the edge; the others play.
+    urls_answer(&before, "sample", Some("dash"), false).await;
+    urls_answer(&after, "sample", Some("hls"), true).await;
+    urls_answer(&after, "sample", Some("cmaf"), true).await;
+    // The invalidation covered the format's folder.
+    let invalidations: Vec<String> = emu
+        .requests()
+        .into_iter()
+        .filter(|e| e.operation == "CreateInvalidation")
+        .map(|e| e.path)
+        .collect();
+    assert!(!invalidations.is_empty());
+
+    emu.reset_requests();
+    let again = apply(&fewer, &config, false).await;
+    assert!(again.orphans.is_empty(), "{:#?}", again.orphans);
+    assert!(
+        again.steps.iter().all(|s| s.change == Change::NoOp),
+        "{:#?}",
+        again.steps
+    );
+    assert_eq!(mutating_calls(&emu), Vec::<String>::new());
+}
+
+/// MediaStore origin: take an asset out of the spec. With `keep_orphans` nothing is deleted and
+/// the asset is reported; without, its output leaves the container and the output bucket, its URLs
+/// answer 403/404 after the invalidation, its source object stays, and an asset published at
+/// runtime (never in the spec) is left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_asset_removed_from_the_spec_leaves_the_origin_and_runtime_assets_stay() {
+    let emu = emulator().await;
+    let config = sdk_config(&emu).await;
+    let dir = dir_for(&emu, "asset");
+    let two = spec_in(
+        &dir,
+        "mediastore.toml",
+        &[(
+            r#"files = ["sample.mp4"]"#,
+            r#"files = ["sample.mp4", "second.mp4"]"#,
+        )],
+    );
+    let before = apply(&two, &config, false).await;
+    urls_answer(&before, "second", None, true).await;
+
+    // An asset published at runtime from a file under another name: never the spec's.
+    let vod = VodClient::with_options(&two, &config, options());
+    let runtime_file = dir.join("runtime.mp4");
+    std::fs::copy(shared_spec("sample.mp4"), &runtime_file).unwrap();
+    let runtime = vod
+        .publish(AssetSource::file(&runtime_file))
+        .start()
+        .join()
+        .await
+        .expect("runtime publish");
+    assert_eq!(runtime.id, "runtime");
+
+    let s3 = s3_client(&config);
+    let packaged = |asset: &str| format!("packaged/{asset}/");
+    assert!(
+        !keys(&s3, "seed-vod-packaged", &packaged("second"))
+            .await
+            .is_empty()
+    );
+
+    let one = spec_in(&dir, "mediastore.toml", &[]);
+    // keep_orphans: reported, nothing deleted, no invalidation.
+    emu.reset_requests();
+    let kept = apply(&one, &config, true).await;
+    assert_eq!(kept.orphans.len(), 1, "{:#?}", kept.orphans);
+    assert_eq!(kept.orphans[0].kind, OrphanKind::AssetOutput);
+    assert_eq!(kept.orphans[0].change, Change::Kept);
+    assert!(
+        kept.orphans[0]
+            .reason
+            .contains("mediastore://seed_vod/vod/second/"),
+        "{}",
+        kept.orphans[0].reason
+    );
+    assert_eq!(mutating_calls(&emu), Vec::<String>::new());
+    urls_answer(&before, "second", None, true).await;
+
+    let after = apply(&one, &config, false).await;
+    let deleted: Vec<_> = after
+        .orphans
+        .iter()
+        .map(|o| (o.kind, o.resource.as_str(), o.change.clone()))
+        .collect();
+    assert_eq!(
+        deleted,
+        [(
+            OrphanKind::AssetOutput,
+            "s3://seed-vod-packaged/packaged/second/",
+            Change::Delete
+        )]
+    );
+    assert_eq!(
+        keys(&s3, "seed-vod-packaged", &packaged("second")).await,
+        Vec::<String>::new()
+    );
+    urls_answer(&before, "second", None, false).await;
+    urls_answer(&after, "sample", None, true).await;
+    // The source media stay.
+    assert_eq!(
+        keys(&s3, "seed-vod-source", "uploads/second.mp4").await,
+        ["uploads/second.mp4"]
+    );
+    // The runtime asset still plays and is still listed; the removed one is not.
+    let status = vod.asset("runtime").await.expect("status");
+    match status {
+        vod_pipeline::AssetStatus::Published(a) => assert_plays(&a).await,
+        other => panic!("the runtime asset was touched: {other:?}"),
+    }
+    let listed: Vec<String> = vod
+        .assets()
+        .await
+        .expect("listing")
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert!(listed.contains(&"runtime".to_owned()), "{listed:?}");
+    assert!(!listed.contains(&"second".to_owned()), "{listed:?}");
+
+    // Converged: nothing left to delete, nothing to change.
+    emu.reset_requests();
+    let again = apply(&one, &config, false).await;
+    assert!(again.orphans.is_empty(), "{:#?}", again.orphans);
+    assert_eq!(mutating_calls(&emu), Vec::<String>::new());
+}
