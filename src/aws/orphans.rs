@@ -24,7 +24,8 @@ use super::{Ctx, Mode, StepReport, aws_error, error_code};
 use crate::apply::event::{Change, Orphan, OrphanKind};
 use crate::error::Error;
 use crate::names::{PUBLISHED_INDEX, SPEC_INDEX, parse_s3_uri};
-use crate::plan::{OriginLocation, OrphanedOutputParams, Step};
+use crate::plan::{OriginLocation, OrphanedOriginParams, OrphanedOutputParams, Step};
+use crate::spec::model::OriginKind;
 
 /// One folder to delete.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -295,4 +296,104 @@ async fn delete_copies(ctx: &Ctx, o: &OriginCopies, paths: Vec<String>) -> Resul
         .try_collect::<Vec<_>>()
         .await?;
     Ok(())
+}
+
+/// `cloudfront.orphaned_origin`: the origin the distribution left. See
+/// [`OrphanedOriginParams`](crate::plan::OrphanedOriginParams).
+pub(crate) async fn run_origin(
+    ctx: &Ctx,
+    step: &Step,
+    p: &OrphanedOriginParams,
+    mode: Mode,
+) -> Result<StepReport, Error> {
+    let Some(dist) = ctx.value(step, &p.distribution_id, mode)? else {
+        return Ok(StepReport::new(Change::NoOp));
+    };
+    let mut found: Vec<(OrphanKind, String, String)> = Vec::new();
+    if super::cloudfront::oac_exists(ctx, &p.other_oac).await? {
+        found.push((
+            OrphanKind::OriginAccessControl,
+            p.other_oac.clone(),
+            format!("the distribution's origin is {} now", p.origin),
+        ));
+    }
+    let containers = match p.origin {
+        OriginKind::S3 => mediastore::containers_of(ctx).await?,
+        _ => Vec::new(),
+    };
+    for (name, objects) in &containers {
+        found.push((
+            OrphanKind::Container,
+            format!("mediastore://{name}"),
+            format!("the distribution's origin is an S3 bucket now; it holds {objects} objects"),
+        ));
+    }
+    if found.is_empty() {
+        return Ok(StepReport::new(Change::NoOp));
+    }
+    // Viewers reach the old origin until the distribution is deployed on the new one.
+    let deployed = mode == Mode::Apply && distribution_deployed(ctx, &dist).await?;
+    let mut any_deleted = false;
+    for (kind, resource, reason) in found {
+        let (change, reason) = match mode {
+            Mode::Refresh => (Change::Delete, reason),
+            Mode::Apply if ctx.options.keep_orphans => (Change::Kept, reason),
+            Mode::Apply if !deployed => (
+                Change::Kept,
+                format!(
+                    "{reason}; kept while the distribution deploys: apply again once it is Deployed (or apply with wait_for_deployment)"
+                ),
+            ),
+            Mode::Apply => match kind {
+                OrphanKind::Container => {
+                    let name = resource.trim_start_matches("mediastore://");
+                    match mediastore::delete_orphaned_container(ctx, name).await? {
+                        Ok(n) => (
+                            Change::Delete,
+                            format!("{reason}; {n} copied objects deleted"),
+                        ),
+                        Err(why) => (Change::Kept, format!("{reason}; kept: {why}")),
+                    }
+                }
+                _ => (
+                    super::cloudfront::delete_oac(ctx, step, &resource, other(p.origin)).await?,
+                    reason,
+                ),
+            },
+        };
+        any_deleted |= change == Change::Delete;
+        ctx.orphan(
+            &step.id,
+            Orphan {
+                kind,
+                resource,
+                reason,
+                change,
+            },
+        );
+    }
+    Ok(StepReport::new(match mode {
+        Mode::Refresh => Change::Delete,
+        Mode::Apply if any_deleted => Change::Delete,
+        Mode::Apply => Change::Kept,
+    }))
+}
+
+fn other(kind: OriginKind) -> OriginKind {
+    match kind {
+        OriginKind::S3 => OriginKind::MediaStore,
+        _ => OriginKind::S3,
+    }
+}
+
+async fn distribution_deployed(ctx: &Ctx, id: &str) -> Result<bool, Error> {
+    let out = ctx
+        .clients
+        .cloudfront
+        .get_distribution()
+        .id(id)
+        .send()
+        .await
+        .map_err(|e| aws_error("cloudfront:GetDistribution", id, e))?;
+    Ok(out.distribution().map(|d| d.status()) == Some("Deployed"))
 }

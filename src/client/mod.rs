@@ -131,7 +131,8 @@ impl VodClient {
                 infra_only.assets.clear();
                 let mut plan = infra_only.plan();
                 // Reading the infrastructure; what left the spec is apply's business.
-                plan.steps.retain(|s| s.id != StepId::OrphanedOutput);
+                plan.steps
+                    .retain(|s| !matches!(s.id, StepId::OrphanedOutput | StepId::OrphanedOrigin));
                 let ctx = self.ctx(Box::new(|_| {}));
                 crate::apply::engine::run_forward(&plan, &ctx, Mode::Refresh).await?;
                 let name = self.inner.pipeline.name().to_string();

@@ -95,12 +95,18 @@ impl Unpublish {
         // Out of the catalog first, so that listings stop showing it while it is being removed.
         index::remove(&ctx, &crate::plan::published_index(p, &id)).await?;
         let mut deleted = 0;
-        if matches!(p.origin(), crate::Origin::MediaStore { .. }) {
+        if p.copies_into_origin() {
             let plan = crate::plan::publish::for_asset(p, placeholder(&id), false);
-            if let Some(step) = plan.steps.iter().find(|s| s.id == StepId::Copy(id.clone()))
-                && let Params::Copy(_) = &step.params
-            {
-                deleted += crate::aws::mediastore::delete_copied(&ctx, step).await?;
+            for step in &plan.steps {
+                deleted += match (&step.id, &step.params) {
+                    (StepId::Copy(a), Params::Copy(_)) if *a == id => {
+                        crate::aws::mediastore::delete_copied(&ctx, step).await?
+                    }
+                    (StepId::OriginCopy(a), Params::OriginCopy(_)) if *a == id => {
+                        crate::aws::s3::delete_copied(&ctx, step).await?
+                    }
+                    _ => 0,
+                };
             }
         }
         let keys = index::list(&ctx, out_bucket, &folder).await?;

@@ -34,7 +34,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::spec::model::{Asset, Origin, VodPipeline};
+use crate::spec::model::{Asset, Origin, OriginKind, VodPipeline};
 use crate::types::{CacheSettings, ManifestKind, ObjectCaching, OutputFormat, Ttl};
 
 /// AWS-managed CloudFront policies this crate attaches, under their published ids.
@@ -125,10 +125,17 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
         )
     };
     let source_bucket = bucket(&mut b, BucketRole::Source, &p.source.bucket);
-    let output_bucket = match &p.origin {
-        Origin::S3 { bucket: ob } => bucket(&mut b, BucketRole::Origin, ob),
-        Origin::MediaStore { .. } if t.output_bucket == p.source.bucket => source_bucket.clone(),
-        Origin::MediaStore { .. } => bucket(&mut b, BucketRole::Output, &t.output_bucket),
+    let copies = p.copies_into_origin();
+    let origin_bucket = match &p.origin {
+        Origin::S3 { bucket: ob } => Some(bucket(&mut b, BucketRole::Origin, ob)),
+        Origin::MediaStore { .. } => None,
+    };
+    // Where MediaConvert writes: the origin bucket, or (when the output is copied into the origin)
+    // the output bucket.
+    let output_bucket = match &origin_bucket {
+        Some(ob) if !copies => ob.clone(),
+        _ if t.output_bucket == p.source.bucket => source_bucket.clone(),
+        _ => bucket(&mut b, BucketRole::Output, &t.output_bucket),
     };
 
     // Uploads and jobs, one per asset.
@@ -256,8 +263,27 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
                         bucket: ob.clone(),
                         rules: cors_rules(&cf.cors_allowed_origins),
                     }),
-                    &[&output_bucket],
+                    &[&StepId::Bucket(BucketRole::Origin)],
                 );
+            }
+            if copies {
+                for (a, job) in &jobs {
+                    let to_prefix = format!("{}{}/", cf.origin_path.as_key_prefix(), a.id);
+                    b.add(
+                        StepId::OriginCopy(a.id.clone()),
+                        Service::S3,
+                        "CopyObject",
+                        format!("s3://{ob}/{to_prefix}"),
+                        Params::OriginCopy(OriginCopyParams {
+                            asset: a.id.clone(),
+                            from: format!("s3://{}/{}{}/", t.output_bucket, t.output_prefix, a.id),
+                            bucket: ob.clone(),
+                            to_prefix,
+                            published_index: published_index(p, &a.id),
+                        }),
+                        &[job, &StepId::Bucket(BucketRole::Origin)],
+                    );
+                }
             }
             (
                 Deferred::Known(format!("{ob}.s3.{}.amazonaws.com", p.region)),
@@ -359,7 +385,33 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
     // Region) stops the apply before a distribution is created.
     match p.origin {
         Origin::MediaStore { .. } => dist_deps.push(StepId::Container),
-        Origin::S3 { .. } => dist_deps.push(output_bucket.clone()),
+        Origin::S3 { .. } => dist_deps.push(StepId::Bucket(BucketRole::Origin)),
+    }
+    // An existing distribution (an earlier apply made it) may read the origin before it is pointed
+    // at it, and a copied origin holds the output first: moving the origin leaves no gap.
+    let existing = b.add(
+        StepId::ExistingDistribution,
+        Service::Cloudfront,
+        "ListDistributions",
+        cf.comment.clone(),
+        Params::ExistingDistribution(ExistingDistributionParams {
+            comment: cf.comment.clone(),
+        }),
+        &[],
+    );
+    let early = origin_policy(
+        &mut b,
+        p,
+        true,
+        existing.output(OutputKey::Arn),
+        &[&existing],
+    );
+    dist_deps.push(early);
+    // An S3 origin fed by copies is how a pipeline moves off MediaStore: its distribution exists and
+    // must not point at the bucket before the output is there. (A MediaStore origin keeps creating
+    // its distribution while the jobs run.)
+    if copies && matches!(p.origin, Origin::S3 { .. }) {
+        dist_deps.extend(jobs.iter().map(|(a, _)| StepId::OriginCopy(a.id.clone())));
     }
     // Private content: one step per public key, the key group, and the behaviors that trust it.
     let trusted_key_group = cf.private_content.as_ref().map(|pc| {
@@ -474,6 +526,7 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
         .iter()
         .map(|(a, job)| match p.origin {
             Origin::MediaStore { .. } => StepId::Copy(a.id.clone()),
+            Origin::S3 { .. } if copies => StepId::OriginCopy(a.id.clone()),
             Origin::S3 { .. } => job.clone(),
         })
         .collect();
@@ -502,41 +555,7 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
     }
 
     // The origin's access policy names the distribution, so it comes after it.
-    let source_arn = dist.output(OutputKey::Arn);
-    match &p.origin {
-        Origin::MediaStore { container } => {
-            b.add(
-                StepId::ContainerPolicy,
-                Service::Mediastore,
-                "PutContainerPolicy",
-                container.as_str(),
-                Params::Policy(PolicyParams {
-                    target: container.to_string(),
-                    policy: OriginReadPolicy::MediaStore {
-                        container_arn: StepId::Container.output(OutputKey::Arn),
-                        source_arn,
-                    },
-                }),
-                &[&StepId::Container, &dist],
-            );
-        }
-        Origin::S3 { bucket: ob } => {
-            b.add(
-                StepId::OriginBucketPolicy,
-                Service::S3,
-                "PutBucketPolicy",
-                ob.as_str(),
-                Params::Policy(PolicyParams {
-                    target: ob.to_string(),
-                    policy: OriginReadPolicy::S3 {
-                        resource: format!("arn:aws:s3:::{ob}/{}*", cf.origin_path.as_key_prefix()),
-                        source_arn,
-                    },
-                }),
-                &[&output_bucket, &dist],
-            );
-        }
-    }
+    origin_policy(&mut b, p, false, dist.output(OutputKey::Arn), &[&dist]);
 
     // Last, once the new state is in place: what left the spec leaves the origin.
     let sweep_deps: Vec<StepId> = b
@@ -549,6 +568,7 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
                     | StepId::Invalidation
                     | StepId::Job(_)
                     | StepId::Copy(_)
+                    | StepId::OriginCopy(_)
                     | StepId::Container
                     | StepId::ContainerPolicy
                     | StepId::OriginBucketPolicy
@@ -562,7 +582,7 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
         folders.push("thumbnails".into());
     }
     let output = format!("s3://{}/{}", t.output_bucket, t.output_prefix);
-    b.add(
+    let swept = b.add(
         StepId::OrphanedOutput,
         Service::S3,
         "DeleteObjects",
@@ -575,6 +595,10 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
                     prefix: cf.origin_path.as_key_prefix(),
                     endpoint: StepId::Container.output(OutputKey::Endpoint),
                 }),
+                Origin::S3 { bucket: ob } if copies => Some(OriginLocation::S3 {
+                    bucket: ob.clone(),
+                    prefix: cf.origin_path.as_key_prefix(),
+                }),
                 Origin::S3 { .. } => None,
             },
             assets: p.assets.iter().map(|a| a.id.clone()).collect(),
@@ -582,6 +606,22 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
             distribution_id: dist.output(OutputKey::Id),
         }),
         &sweep_deps,
+    );
+    let other = match p.origin.kind() {
+        OriginKind::S3 => OriginKind::MediaStore,
+        _ => OriginKind::S3,
+    };
+    b.add(
+        StepId::OrphanedOrigin,
+        Service::Cloudfront,
+        "DeleteOriginAccessControl",
+        format!("{name}-{other}-oac"),
+        Params::OrphanedOrigin(OrphanedOriginParams {
+            origin: p.origin.kind(),
+            other_oac: format!("{name}-{other}-oac"),
+            distribution_id: dist.output(OutputKey::Id),
+        }),
+        &[&dist, &swept],
     );
 
     Plan {
@@ -591,6 +631,68 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
         playback: playback_paths(p),
         warnings: warnings(p),
         steps: b.steps,
+    }
+}
+
+/// The origin's read policy for the distribution `source_arn`: `early`, before the distribution
+/// step, for a distribution an earlier apply made (it does nothing while there is none); else
+/// after it.
+fn origin_policy(
+    b: &mut Builder,
+    p: &VodPipeline,
+    early: bool,
+    source_arn: Deferred<String>,
+    after: &[&StepId],
+) -> StepId {
+    match &p.origin {
+        Origin::MediaStore { container } => {
+            let mut deps = vec![&StepId::Container];
+            deps.extend_from_slice(after);
+            b.add(
+                if early {
+                    StepId::EarlyContainerPolicy
+                } else {
+                    StepId::ContainerPolicy
+                },
+                Service::Mediastore,
+                "PutContainerPolicy",
+                container.as_str(),
+                Params::Policy(PolicyParams {
+                    target: container.to_string(),
+                    policy: OriginReadPolicy::MediaStore {
+                        container_arn: StepId::Container.output(OutputKey::Arn),
+                        source_arn,
+                    },
+                }),
+                &deps,
+            )
+        }
+        Origin::S3 { bucket: ob } => {
+            let origin = StepId::Bucket(BucketRole::Origin);
+            let mut deps = vec![&origin];
+            deps.extend_from_slice(after);
+            b.add(
+                if early {
+                    StepId::EarlyBucketPolicy
+                } else {
+                    StepId::OriginBucketPolicy
+                },
+                Service::S3,
+                "PutBucketPolicy",
+                ob.as_str(),
+                Params::Policy(PolicyParams {
+                    target: ob.to_string(),
+                    policy: OriginReadPolicy::S3 {
+                        resource: format!(
+                            "arn:aws:s3:::{ob}/{}*",
+                            p.cloudfront.origin_path.as_key_prefix()
+                        ),
+                        source_arn,
+                    },
+                }),
+                &deps,
+            )
+        }
     }
 }
 
@@ -669,7 +771,7 @@ fn job_params(p: &VodPipeline, a: &Asset, tags: &Tags) -> JobParams {
             m.insert("vod-pipeline:asset".into(), a.id.clone());
             m
         },
-        published_index: matches!(p.origin, Origin::S3 { .. }).then(|| published_index(p, &a.id)),
+        published_index: (!p.copies_into_origin()).then(|| published_index(p, &a.id)),
     };
     // The token changes when the settings change, so a changed job is a new job.
     let settings = serde_json::to_string(&job).unwrap_or_default();

@@ -77,6 +77,19 @@ pub enum StepId {
     Distribution,
     /// `cloudfront.invalidation`.
     Invalidation,
+    /// `s3.copy.<asset>`: copy an asset's packaged output into the origin bucket (an S3 origin whose
+    /// output bucket is another bucket).
+    OriginCopy(String),
+    /// `cloudfront.existing_distribution`: find the distribution an earlier apply made (read only).
+    ExistingDistribution,
+    /// `s3.bucket_policy.origin.early`: let the existing distribution read the origin bucket before
+    /// the distribution is pointed at it (moving the origin without a gap).
+    EarlyBucketPolicy,
+    /// `mediastore.container_policy.early`: the same for a container.
+    EarlyContainerPolicy,
+    /// `cloudfront.orphaned_origin`: once the distribution is deployed on the new origin, delete the
+    /// origin it left (the MediaStore container, the other origin access control).
+    OrphanedOrigin,
     /// `s3.orphaned_output`: delete the packaged output of assets and formats that left the spec.
     OrphanedOutput,
 }
@@ -85,9 +98,11 @@ impl StepId {
     /// The asset a per-asset step works on.
     pub fn asset(&self) -> Option<&str> {
         match self {
-            StepId::Upload(a) | StepId::UploadCaptions(a) | StepId::Job(a) | StepId::Copy(a) => {
-                Some(a)
-            }
+            StepId::Upload(a)
+            | StepId::UploadCaptions(a)
+            | StepId::Job(a)
+            | StepId::Copy(a)
+            | StepId::OriginCopy(a) => Some(a),
             _ => None,
         }
     }
@@ -119,6 +134,11 @@ impl StepId {
             StepId::Distribution => f.write_str("cloudfront.distribution"),
             StepId::Invalidation => f.write_str("cloudfront.invalidation"),
             StepId::OrphanedOutput => f.write_str("s3.orphaned_output"),
+            StepId::OriginCopy(a) => write!(f, "s3.copy.{a}"),
+            StepId::OrphanedOrigin => f.write_str("cloudfront.orphaned_origin"),
+            StepId::ExistingDistribution => f.write_str("cloudfront.existing_distribution"),
+            StepId::EarlyBucketPolicy => f.write_str("s3.bucket_policy.origin.early"),
+            StepId::EarlyContainerPolicy => f.write_str("mediastore.container_policy.early"),
         }
     }
 }

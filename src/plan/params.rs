@@ -45,9 +45,55 @@ pub enum Params {
     Distribution(Box<DistributionParams>),
     /// `cloudfront:CreateInvalidation`, only when assets were republished to an existing distribution.
     Invalidation(InvalidationParams),
+    /// `s3:CopyObject`: copy one asset's packaged output into the origin bucket.
+    OriginCopy(OriginCopyParams),
+    /// `cloudfront:DeleteOriginAccessControl` (and `mediastore:DeleteContainer`): the origin the
+    /// distribution left.
+    OrphanedOrigin(OrphanedOriginParams),
+    /// `cloudfront:ListDistributions`: find the distribution an earlier apply made (read only).
+    ExistingDistribution(ExistingDistributionParams),
     /// `s3:DeleteObjects` (and `mediastore-data:DeleteObject`): the packaged output of assets and
     /// formats that left the spec, then an invalidation of their paths.
     OrphanedOutput(OrphanedOutputParams),
+}
+
+/// Copy one asset's packaged output from the output bucket into the origin bucket.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct OriginCopyParams {
+    /// Asset id.
+    pub asset: String,
+    /// `s3://<output bucket>/<output prefix><asset>/`: everything under it is copied.
+    pub from: String,
+    /// The origin bucket.
+    pub bucket: BucketName,
+    /// The asset's folder in the origin bucket (origin path + asset + `/`).
+    pub to_prefix: String,
+    /// Where the copy records the asset as published once it is in the origin.
+    pub published_index: String,
+}
+
+/// Delete the origin the distribution no longer uses, once it is deployed on the new one: the
+/// origin access control of the other origin type (found by its name), and, with an S3 origin, the
+/// containers tagged with the pipeline (what the pipeline copied into them first; a container that
+/// holds anything else is kept and reported).
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct OrphanedOriginParams {
+    /// The origin type the pipeline uses now.
+    pub origin: OriginKind,
+    /// The name of the origin access control of the other origin type.
+    pub other_oac: String,
+    /// The distribution, which must be `Deployed` before its old origin goes.
+    pub distribution_id: Deferred<String>,
+}
+
+/// Find the distribution an earlier apply made, by its comment and the pipeline's tag.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ExistingDistributionParams {
+    /// The distribution's comment.
+    pub comment: String,
 }
 
 /// Find and delete the packaged output the spec no longer produces.
@@ -79,6 +125,13 @@ pub struct OrphanedOutputParams {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum OriginLocation {
+    /// The origin bucket, when the output is copied into it.
+    S3 {
+        /// The origin bucket.
+        bucket: BucketName,
+        /// The folder holding the assets (the origin path), empty or ending with `/`.
+        prefix: String,
+    },
     /// A MediaStore container's folder.
     Mediastore {
         /// Container.

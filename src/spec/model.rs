@@ -39,6 +39,16 @@ pub struct VodPipeline {
 }
 
 impl VodPipeline {
+    /// Whether the packaged output is copied from the output bucket into the origin: always with
+    /// MediaStore (MediaConvert writes only to S3), and with an S3 origin whose output bucket is
+    /// another bucket (a pipeline moved off MediaStore keeps its output bucket).
+    pub(crate) fn copies_into_origin(&self) -> bool {
+        match &self.origin {
+            Origin::MediaStore { .. } => true,
+            Origin::S3 { bucket } => *bucket != self.transcode.output_bucket,
+        }
+    }
+
     /// The pipeline name.
     pub fn name(&self) -> &PipelineName {
         &self.name

@@ -263,3 +263,148 @@ async fn an_asset_removed_from_the_spec_leaves_the_origin_and_runtime_assets_sta
     assert!(again.orphans.is_empty(), "{:#?}", again.orphans);
     assert_eq!(mutating_calls(&emu), Vec::<String>::new());
 }
+
+/// Parses a fetched manifest: an HLS master playlist or a DASH MPD.
+fn parses(url: &url::Url, body: &[u8]) -> bool {
+    if url.path().ends_with(".m3u8") {
+        matches!(
+            m3u8_rs::parse_playlist_res(body),
+            Ok(m3u8_rs::Playlist::MasterPlaylist(_))
+        )
+    } else {
+        dash_mpd_core::parse(&String::from_utf8_lossy(body)).is_ok()
+    }
+}
+
+/// The seed's own design moves off MediaStore: the whole edit is the origin section. The
+/// distribution keeps its id and domain, every URL printed before plays after (and while the switch
+/// runs, no viewer request gets an error), no MediaConvert job is created, and the container and
+/// the MediaStore origin access control are gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moving_off_mediastore_in_place_keeps_every_playback_url() {
+    let emu = emulator().await;
+    let config = sdk_config(&emu).await;
+    let dir = dir_for(&emu, "switch");
+    let on_mediastore = spec_in(&dir, "mediastore.toml", &[]);
+    let before = apply(&on_mediastore, &config, false).await;
+    let dist = before.distribution.clone().expect("a distribution");
+    assert!(!before.playback.is_empty());
+
+    let on_s3 = spec_in(
+        &dir,
+        "mediastore.toml",
+        &[(
+            "[mediastore]\ncontainer = \"seed_vod\"",
+            "[s3_origin]\nbucket = \"seed-vod-origin\"",
+        )],
+    );
+    let refresh = on_s3.plan().refresh(&config).await.expect("refresh");
+    let kinds: Vec<OrphanKind> = refresh.orphans.iter().map(|o| o.kind).collect();
+    assert_eq!(
+        kinds,
+        [OrphanKind::OriginAccessControl, OrphanKind::Container],
+        "{refresh}"
+    );
+
+    // Viewers keep playing while the switch runs.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let poller = {
+        let urls: Vec<url::Url> = before.playback.iter().map(|p| p.url.clone()).collect();
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let (mut fetched, mut errors) = (0, Vec::new());
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                for u in &urls {
+                    let r = get(u, &[]).await;
+                    fetched += 1;
+                    if r.status != 200 || !parses(u, &r.body) {
+                        errors.push(format!("{u} -> {}", r.status));
+                    }
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            (fetched, errors)
+        })
+    };
+    emu.reset_requests();
+    let after = apply(&on_s3, &config, false).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (fetched, errors) = poller.await.unwrap();
+    assert!(fetched > 0);
+    assert_eq!(
+        errors,
+        Vec::<String>::new(),
+        "{fetched} fetches during the switch"
+    );
+
+    // The origin bucket let the existing distribution read before the distribution moved to it.
+    let change_of = |id: &str| {
+        after
+            .steps
+            .iter()
+            .find(|s| s.id == *id)
+            .map(|s| s.change.clone())
+    };
+    assert_eq!(
+        change_of("s3.bucket_policy.origin.early"),
+        Some(Change::Create)
+    );
+    assert_eq!(change_of("s3.bucket_policy.origin"), Some(Change::NoOp));
+    assert!(matches!(
+        change_of("cloudfront.distribution"),
+        Some(Change::Update { .. })
+    ));
+    let same = after.distribution.clone().expect("a distribution");
+    assert_eq!((same.id, same.domain_name), (dist.id, dist.domain_name));
+    assert_eq!(after.playback, before.playback);
+    for p in &before.playback {
+        let r = get(&p.url, &[("Origin", "https://player.example.com")]).await;
+        assert_eq!(r.status, 200, "{}", p.url);
+        assert!(parses(&p.url, &r.body), "{}", p.url);
+    }
+    let requests = emu.requests();
+    assert!(
+        !requests.iter().any(|e| e.operation == "CreateJob"),
+        "the switch transcoded again"
+    );
+    let copies = requests
+        .iter()
+        .filter(|e| e.operation == "CopyObject")
+        .count();
+    assert!(copies > 0, "the output was not copied into the origin");
+    let gone: Vec<_> = after
+        .orphans
+        .iter()
+        .map(|o| (o.kind, o.change.clone()))
+        .collect();
+    assert_eq!(
+        gone,
+        [
+            (OrphanKind::OriginAccessControl, Change::Delete),
+            (OrphanKind::Container, Change::Delete)
+        ],
+        "{:#?}",
+        after.orphans
+    );
+    let ms = aws_sdk_mediastore::Client::new(&config);
+    assert!(
+        ms.list_containers()
+            .send()
+            .await
+            .unwrap()
+            .containers()
+            .is_empty()
+    );
+    let s3 = s3_client(&config);
+    assert!(
+        !keys(&s3, "seed-vod-origin", "vod/sample/hls/")
+            .await
+            .is_empty()
+    );
+
+    // Converged.
+    emu.reset_requests();
+    let again = apply(&on_s3, &config, false).await;
+    assert!(again.orphans.is_empty(), "{:#?}", again.orphans);
+    assert_eq!(mutating_calls(&emu), Vec::<String>::new());
+}

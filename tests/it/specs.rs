@@ -77,14 +77,17 @@ fn mediastore_spec_plan_graph() {
             "cloudfront.origin_access_control cloudfront:CreateOriginAccessControl <- []",
             "cloudfront.response_headers_policy cloudfront:CreateResponseHeadersPolicy <- []",
             "cloudfront.cache_policy cloudfront:CreateCachePolicy <- []",
-            "cloudfront.distribution cloudfront:CreateDistributionWithTags <- [cloudfront.origin_access_control, cloudfront.response_headers_policy, cloudfront.cache_policy, mediastore.container]",
+            "cloudfront.existing_distribution cloudfront:ListDistributions <- []",
+            "mediastore.container_policy.early mediastore:PutContainerPolicy <- [mediastore.container, cloudfront.existing_distribution]",
+            "cloudfront.distribution cloudfront:CreateDistributionWithTags <- [cloudfront.origin_access_control, cloudfront.response_headers_policy, cloudfront.cache_policy, mediastore.container, mediastore.container_policy.early]",
             "cloudfront.invalidation cloudfront:CreateInvalidation <- [cloudfront.distribution, mediastore.copy.sample]",
             "mediastore.container_policy mediastore:PutContainerPolicy <- [mediastore.container, cloudfront.distribution]",
             "s3.orphaned_output s3:DeleteObjects <- [mediaconvert.job.sample, mediastore.container, mediastore.copy.sample, cloudfront.distribution, cloudfront.invalidation, mediastore.container_policy]",
+            "cloudfront.orphaned_origin cloudfront:DeleteOriginAccessControl <- [cloudfront.distribution, s3.orphaned_output]",
         ]
     );
-    // The five steps of bucket, upload, job, copy and invalidation, then the orphaned-output sweep.
-    assert_eq!(plan.critical_path_len(), 6);
+    // Bucket, upload, job, copy and invalidation, then the two sweeps of what left the spec.
+    assert_eq!(plan.critical_path_len(), 7);
     let j = json(&plan);
     let dist = &by_id(&j, "cloudfront.distribution")["params"];
     let cb = &dist["default_cache_behavior"];
@@ -177,10 +180,13 @@ fn s3_origin_spec_plan_graph() {
             "s3.bucket_cors.origin s3:PutBucketCors <- [s3.bucket.origin]",
             "cloudfront.origin_access_control cloudfront:CreateOriginAccessControl <- []",
             "cloudfront.response_headers_policy cloudfront:CreateResponseHeadersPolicy <- []",
-            "cloudfront.distribution cloudfront:CreateDistributionWithTags <- [cloudfront.origin_access_control, cloudfront.response_headers_policy, s3.bucket.origin]",
+            "cloudfront.existing_distribution cloudfront:ListDistributions <- []",
+            "s3.bucket_policy.origin.early s3:PutBucketPolicy <- [s3.bucket.origin, cloudfront.existing_distribution]",
+            "cloudfront.distribution cloudfront:CreateDistributionWithTags <- [cloudfront.origin_access_control, cloudfront.response_headers_policy, s3.bucket.origin, s3.bucket_policy.origin.early]",
             "cloudfront.invalidation cloudfront:CreateInvalidation <- [cloudfront.distribution, mediaconvert.job.sample]",
             "s3.bucket_policy.origin s3:PutBucketPolicy <- [s3.bucket.origin, cloudfront.distribution]",
             "s3.orphaned_output s3:DeleteObjects <- [mediaconvert.job.sample, cloudfront.distribution, cloudfront.invalidation, s3.bucket_policy.origin]",
+            "cloudfront.orphaned_origin cloudfront:DeleteOriginAccessControl <- [cloudfront.distribution, s3.orphaned_output]",
         ]
     );
     let j = json(&plan);

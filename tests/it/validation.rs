@@ -77,7 +77,7 @@ fn builder_reports_every_problem_at_once() {
         .transcode(
             TranscodeSpec::builder()
                 .role_arn("arn:aws:iam::123456789012:user/bob")
-                .output_bucket("other-bucket")
+                .output_prefix("packaged/")
                 .segment_length("0s")
                 .build(),
         )
@@ -114,7 +114,7 @@ fn builder_reports_every_problem_at_once() {
             "transcode.abr_ladder[0].height",
             "transcode.abr_ladder[0].max_bitrate",
             "transcode.abr_ladder[0].qvbr_quality_level",
-            "transcode.output_bucket",
+            "transcode.output_prefix",
             "cloudfront.origin_path",
             "cloudfront.origin_custom_headers",
             "cloudfront.max_ttl",
@@ -176,6 +176,24 @@ fn cross_field_rules() {
         .build()
         .unwrap_err();
     assert_eq!(fields(e), ["transcode.output_prefix", "s3_origin.bucket"]);
+    // S3 origin with an output bucket of its own (a pipeline moved off MediaStore keeps it): accepted,
+    // and the packaged output is copied into the origin bucket instead of transcoded again.
+    let moved = base()
+        .transcode(
+            t().output_bucket("out-bucket")
+                .output_prefix("packaged/")
+                .build(),
+        )
+        .s3_origin(S3OriginSpec::builder().bucket("origin-bucket").build())
+        .cloudfront(CloudFrontSpec::default())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(moved.transcode().output_bucket.as_str(), "out-bucket");
+    let plan = moved.plan();
+    assert!(
+        plan.steps.iter().any(|s| s.action() == "s3:CopyObject"),
+        "{plan}"
+    );
     // MediaStore folder names: origin path segments of 3+ characters without underscores.
     let e = base()
         .transcode(t().output_bucket("out-bucket").build())

@@ -348,7 +348,10 @@ async fn listed_within_lag(ctx: &Ctx, comment: &str) -> Result<bool, Error> {
     }
 }
 
-async fn find_distribution(ctx: &Ctx, comment: &str) -> Result<Option<DistributionSummary>, Error> {
+pub(super) async fn find_distribution(
+    ctx: &Ctx,
+    comment: &str,
+) -> Result<Option<DistributionSummary>, Error> {
     let mut all = Vec::new();
     let mut items = ctx
         .clients

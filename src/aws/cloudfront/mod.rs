@@ -73,6 +73,17 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
             reconcile::apply(ctx, &Distribution::new(ctx, step, p, mode)?, mode).await
         }
         Params::Invalidation(p) => invalidation::run(ctx, step, p, mode).await,
+        Params::OrphanedOrigin(p) => crate::aws::orphans::run_origin(ctx, step, p, mode).await,
+        Params::ExistingDistribution(p) => {
+            // Read only, in every mode: the distribution an earlier apply made, if any.
+            let mut report = StepReport::new(Change::NoOp);
+            if let Some(d) = distribution::find_distribution(ctx, &p.comment).await? {
+                report = report
+                    .output(crate::plan::OutputKey::Id, d.id)
+                    .output(crate::plan::OutputKey::Arn, d.arn);
+            }
+            Ok(report)
+        }
         _ => Err(Error::internal(&step.id, "not a CloudFront step")),
     }
 }
@@ -103,8 +114,37 @@ pub(crate) async fn destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error>
         }
         // An invalidation is not a resource: nothing to delete.
         Params::Invalidation(_) => Ok(StepReport::new(Change::Absent)),
+        // A read, and a sweep of what the spec left: nothing of their own to delete (destroy
+        // deletes the spec's origin through its own steps).
+        Params::ExistingDistribution(_) | Params::OrphanedOrigin(_) => {
+            Ok(StepReport::new(Change::Absent))
+        }
         _ => Err(Error::internal(&step.id, "not a CloudFront step")),
     }
+}
+
+/// Deletes the pipeline's origin access control of `origin_type` (named as the plan names it),
+/// with `If-Match`: [`Change::Delete`], or [`Change::Absent`] when there is none.
+pub(crate) async fn delete_oac(
+    ctx: &Ctx,
+    step: &Step,
+    name: &str,
+    origin_type: crate::spec::model::OriginKind,
+) -> Result<Change, Error> {
+    let p = crate::plan::OacParams {
+        name: name.to_owned(),
+        origin_type,
+        signing_behavior: crate::plan::SigningBehavior::Always,
+        signing_protocol: crate::plan::SigningProtocol::Sigv4,
+    };
+    Ok(reconcile::destroy(ctx, &oac::Oac::new(ctx, step, &p)?)
+        .await?
+        .change)
+}
+
+/// Whether `oac_id` is found in the OAC list under `name` (for refresh: what apply would delete).
+pub(crate) async fn oac_exists(ctx: &Ctx, name: &str) -> Result<bool, Error> {
+    oac::exists(ctx, name).await
 }
 
 /// The description every policy this crate creates carries.

@@ -182,6 +182,10 @@ pub(crate) fn oac_diff(
     d.0
 }
 
+pub(super) async fn exists(ctx: &Ctx, name: &str) -> Result<bool, Error> {
+    Ok(find_oac(ctx, name).await?.is_some())
+}
+
 async fn find_oac(ctx: &Ctx, name: &str) -> Result<Option<OriginAccessControlSummary>, Error> {
     let mut items = ctx
         .clients

@@ -25,13 +25,23 @@ use container_policy::ContainerPolicy;
 pub(crate) use copy::MAX_OBJECT_BYTES;
 
 use super::{Ctx, Mode, StepReport, aws_error, error_code, reconcile};
+use crate::apply::event::Change;
 use crate::error::Error;
-use crate::plan::{Params, Step};
+use crate::plan::{Params, Step, StepId};
 
 pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport, Error> {
     match &step.params {
         Params::Container(p) => reconcile::apply(ctx, &Container::new(p), mode).await,
         Params::ContainerCors(p) => reconcile::apply(ctx, &ContainerCors::new(p)?, mode).await,
+        Params::Policy(p) if step.id == StepId::EarlyContainerPolicy => {
+            // Only for a distribution an earlier apply made; nothing to do before there is one.
+            match p.policy.document(|d| ctx.resolve(d))? {
+                Some(want) => {
+                    reconcile::apply(ctx, &ContainerPolicy::new(p, Some(want)), mode).await
+                }
+                None => Ok(StepReport::new(Change::NoOp)),
+            }
+        }
         Params::Policy(p) => {
             let want = p.policy.document(|d| ctx.value(step, d, mode))?;
             reconcile::apply(ctx, &ContainerPolicy::new(p, want), mode).await
@@ -81,6 +91,92 @@ pub(super) async fn describe(
         Ok(o) => Ok(o.container().cloned()),
         Err(e) if error_code(&e) == Some("ContainerNotFoundException") => Ok(None),
         Err(e) => Err(aws_error("mediastore:DescribeContainer", name, e)),
+    }
+}
+
+/// The containers that carry the pipeline's tag: `(name, objects)` with the number of objects each
+/// holds (0 while it has no endpoint).
+pub(crate) async fn containers_of(ctx: &Ctx) -> Result<Vec<(String, usize)>, Error> {
+    let ms = &ctx.clients.mediastore;
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = ms
+            .list_containers()
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| aws_error("mediastore:ListContainers", &ctx.pipeline, e))?;
+        for c in page.containers() {
+            let (Some(name), Some(arn)) = (c.name(), c.arn()) else {
+                continue;
+            };
+            let tags = match ms.list_tags_for_resource().resource(arn).send().await {
+                Ok(t) => t,
+                Err(e) if error_code(&e) == Some("ContainerNotFoundException") => continue,
+                Err(e) => return Err(aws_error("mediastore:ListTagsForResource", name, e)),
+            };
+            let ours = tags.tags().iter().any(|t| {
+                t.key() == crate::names::PIPELINE_TAG && t.value() == Some(ctx.pipeline.as_str())
+            });
+            if ours {
+                let objects = match c.endpoint() {
+                    Some(e) => list_tree(&data_client(ctx, e), "").await?.len(),
+                    None => 0,
+                };
+                out.push((name.to_owned(), objects));
+            }
+        }
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// Deletes a container the pipeline no longer uses: first what the pipeline copied into it (every
+/// folder holding a copy marker), then the container with its policies. `Ok(Err(reason))` when it
+/// still holds objects the pipeline did not put there: it is kept, and the reason says why.
+pub(crate) async fn delete_orphaned_container(
+    ctx: &Ctx,
+    name: &str,
+) -> Result<Result<usize, String>, Error> {
+    let Some(c) = describe(ctx, name).await? else {
+        return Ok(Ok(0));
+    };
+    let mut deleted = 0;
+    if let Some(endpoint) = c.endpoint() {
+        let data = data_client(ctx, endpoint);
+        let all = list_tree(&data, "").await?;
+        let folders: Vec<String> = all
+            .iter()
+            .filter_map(|(path, _)| path.strip_suffix(crate::names::COPY_MARKER))
+            .map(str::to_owned)
+            .collect();
+        let ours: Vec<String> = all
+            .into_iter()
+            .map(|(path, _)| path)
+            .filter(|path| folders.iter().any(|f| path.starts_with(f.as_str())))
+            .collect();
+        deleted = ours.len();
+        for path in ours {
+            data.delete_object()
+                .path(&path)
+                .send()
+                .await
+                .map_err(|e| aws_error("mediastore-data:DeleteObject", &path, e))?;
+        }
+    }
+    let params = crate::plan::ContainerParams {
+        container: name
+            .parse()
+            .map_err(|_| Error::internal(name, "not a container name"))?,
+        tags: Default::default(),
+    };
+    match reconcile::destroy(ctx, &Container::new(&params)).await {
+        Ok(_) => Ok(Ok(deleted)),
+        Err(Error::Conflict { reason, .. }) => Ok(Err(reason)),
+        Err(e) => Err(e),
     }
 }
 

@@ -6,6 +6,7 @@ use std::path::Path;
 mod bucket;
 mod bucket_cors;
 mod bucket_policy;
+mod copy;
 pub(crate) mod index;
 
 use bucket::Bucket;
@@ -16,7 +17,7 @@ use super::{Ctx, Mode, StepReport, aws_error, error_code, reconcile};
 use crate::apply::event::{Change, Event};
 use crate::error::Error;
 use crate::plan::OutputKey;
-use crate::plan::{Params, Step, UploadParams};
+use crate::plan::{Params, Step, StepId, UploadParams};
 use crate::upload::Compared;
 
 pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport, Error> {
@@ -25,10 +26,26 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
         Params::Upload(p) => upload(ctx, step, p, mode).await,
         Params::OrphanedOutput(p) => super::orphans::run(ctx, step, p, mode).await,
         Params::BucketCors(p) => reconcile::apply(ctx, &BucketCors::new(p)?, mode).await,
+        Params::Policy(p) if step.id == StepId::EarlyBucketPolicy => {
+            // Only for a distribution an earlier apply made; nothing to do before there is one.
+            match p.policy.document(|d| ctx.resolve(d))? {
+                Some(want) => reconcile::apply(ctx, &BucketPolicy::new(p, Some(want)), mode).await,
+                None => Ok(StepReport::new(Change::NoOp)),
+            }
+        }
         Params::Policy(p) => {
             let want = p.policy.document(|d| ctx.value(step, d, mode))?;
             reconcile::apply(ctx, &BucketPolicy::new(p, want), mode).await
         }
+        Params::OriginCopy(p) => copy::run(ctx, step, p, mode).await,
+        _ => Err(unexpected(step)),
+    }
+}
+
+/// Deletes what a copy step put in the origin bucket (unpublish); returns how many objects.
+pub(crate) async fn delete_copied(ctx: &Ctx, step: &Step) -> Result<usize, Error> {
+    match &step.params {
+        Params::OriginCopy(p) => copy::delete_all(ctx, p).await,
         _ => Err(unexpected(step)),
     }
 }
@@ -36,7 +53,7 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
 pub(crate) async fn destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error> {
     match &step.params {
         // Packaged output stays with its bucket, as the jobs' does.
-        Params::OrphanedOutput(_) => Ok(StepReport::new(Change::Kept)),
+        Params::OrphanedOutput(_) | Params::OriginCopy(_) => Ok(StepReport::new(Change::Kept)),
         Params::Bucket(_) | Params::Upload(_) if !ctx.options.delete_buckets => {
             Ok(StepReport::new(Change::Kept))
         }

@@ -55,13 +55,15 @@ pub(super) fn output_location(
         Origin::S3 {
             bucket: origin_bucket,
         } => {
-            if let Some(b) = &bucket
-                && b != origin_bucket
+            // Another output bucket (a pipeline moved off MediaStore keeps its own): MediaConvert
+            // writes there, and the output is copied into the origin under the origin path.
+            if let Some(b) = bucket
+                && &b != origin_bucket
             {
-                c.push("transcode.output_bucket", b.as_str(), format!("with an S3 origin MediaConvert writes into the origin bucket ({origin_bucket}); leave output_bucket out or set it to that bucket"));
+                return Some((b, prefix.unwrap_or_default()));
             }
             if let Some(p) = &prefix {
-                c.push("transcode.output_prefix", p.as_str(), "with an S3 origin the output goes under cloudfront.origin_path; leave output_prefix out");
+                c.push("transcode.output_prefix", p.as_str(), format!("with an S3 origin MediaConvert writes into the origin bucket ({origin_bucket}) under cloudfront.origin_path; leave output_prefix out, or name another transcode.output_bucket to copy the output from"));
             }
             let prefix = KeyPrefix::from_str(&cloudfront?.origin_path.as_key_prefix()).ok()?;
             Some((origin_bucket.clone(), prefix))
@@ -85,17 +87,15 @@ pub(super) fn cross_checks(
             "must differ from source.bucket: CloudFront may read everything in the origin bucket, and the mezzanine files must stay private",
         );
     }
-    if let (
-        Some(src),
-        Some(src_prefix),
-        Some((out_bucket, out_prefix)),
-        Some(Origin::MediaStore { .. }),
-    ) = (
-        source.bucket.as_ref(),
-        source.prefix.as_ref(),
-        output,
-        origin,
-    ) && src == out_bucket
+    // Only where the output bucket is not the origin bucket (which must differ from the source).
+    let separate_output = |out: &BucketName| match origin {
+        Some(Origin::S3 { bucket }) => bucket != out,
+        _ => true,
+    };
+    if let (Some(src), Some(src_prefix), Some((out_bucket, out_prefix))) =
+        (source.bucket.as_ref(), source.prefix.as_ref(), output)
+        && src == out_bucket
+        && separate_output(out_bucket)
         && (src_prefix.as_str().starts_with(out_prefix.as_str())
             || out_prefix.as_str().starts_with(src_prefix.as_str()))
     {
