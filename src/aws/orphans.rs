@@ -18,13 +18,14 @@ use std::collections::BTreeSet;
 use aws_sdk_s3::primitives::ByteStream;
 use futures::{StreamExt, TryStreamExt};
 
+use super::cloudfront::unused;
 use super::mediastore;
 use super::s3::index;
 use super::{Ctx, Mode, StepReport, aws_error, error_code};
 use crate::apply::event::{Change, Orphan, OrphanKind};
 use crate::error::Error;
 use crate::names::{PUBLISHED_INDEX, SPEC_INDEX, parse_s3_uri};
-use crate::plan::{OriginLocation, OrphanedOriginParams, OrphanedOutputParams, Step};
+use crate::plan::{OriginLocation, OrphanedOutputParams, OutputKey, Step, StepId, UnusedParams};
 use crate::spec::model::OriginKind;
 
 /// One folder to delete.
@@ -298,68 +299,138 @@ async fn delete_copies(ctx: &Ctx, o: &OriginCopies, paths: Vec<String>) -> Resul
     Ok(())
 }
 
-/// `cloudfront.orphaned_origin`: the origin the distribution left. See
-/// [`OrphanedOriginParams`](crate::plan::OrphanedOriginParams).
-pub(crate) async fn run_origin(
+/// What `cloudfront.orphans` found.
+enum Left {
+    /// The other origin type's origin access control.
+    Oac,
+    /// A container tagged with the pipeline.
+    Container(String),
+    /// A policy or key group the distribution stopped using, with its ETag.
+    Unused(unused::Used, String),
+}
+
+/// `cloudfront.orphans`: what the distribution no longer uses. See
+/// [`UnusedParams`](crate::plan::UnusedParams).
+pub(crate) async fn run_unused(
     ctx: &Ctx,
     step: &Step,
-    p: &OrphanedOriginParams,
+    p: &UnusedParams,
     mode: Mode,
 ) -> Result<StepReport, Error> {
     let Some(dist) = ctx.value(step, &p.distribution_id, mode)? else {
         return Ok(StepReport::new(Change::NoOp));
     };
-    let mut found: Vec<(OrphanKind, String, String)> = Vec::new();
+    let mut found: Vec<(OrphanKind, String, String, Left)> = Vec::new();
+
+    // Policies and key groups: what the distribution used when read, and the plan does not use.
+    let wanted: BTreeSet<String> = [
+        StepId::CachePolicy,
+        StepId::ResponseHeadersPolicy,
+        StepId::KeyGroup,
+    ]
+    .iter()
+    .filter_map(|s| ctx.output(s, OutputKey::Id))
+    .chain(p.managed_policies.iter().cloned())
+    .collect();
+    let prior = ctx
+        .output(&StepId::Distribution, OutputKey::PoliciesInUse)
+        .unwrap_or_default();
+    for u in unused::parse(&prior) {
+        if wanted.contains(&u.id) {
+            continue;
+        }
+        if let Some((name, etag)) = unused::ours(ctx, &u).await? {
+            found.push((
+                u.kind,
+                format!("{name} ({})", u.id),
+                "the distribution no longer uses it".into(),
+                Left::Unused(u, etag),
+            ));
+        }
+    }
+
+    // Public keys of the pipeline that no key group of the plan holds (after the key group went).
+    let wanted_keys: BTreeSet<String> = p
+        .public_keys
+        .iter()
+        .filter_map(|name| ctx.output(&StepId::PublicKey(name.clone()), OutputKey::Id))
+        .collect();
+    for (id, name) in unused::public_keys(ctx).await? {
+        if !wanted_keys.contains(&id) && !p.public_keys.contains(&name) {
+            found.push((
+                OrphanKind::PublicKey,
+                format!("{name} ({id})"),
+                "no longer in cloudfront.private_content.public_keys".into(),
+                Left::Unused(
+                    unused::Used {
+                        kind: OrphanKind::PublicKey,
+                        id,
+                    },
+                    String::new(),
+                ),
+            ));
+        }
+    }
+
     if super::cloudfront::oac_exists(ctx, &p.other_oac).await? {
         found.push((
             OrphanKind::OriginAccessControl,
             p.other_oac.clone(),
             format!("the distribution's origin is {} now", p.origin),
+            Left::Oac,
         ));
     }
-    let containers = match p.origin {
-        OriginKind::S3 => mediastore::containers_of(ctx).await?,
-        _ => Vec::new(),
-    };
-    for (name, objects) in &containers {
-        found.push((
-            OrphanKind::Container,
-            format!("mediastore://{name}"),
-            format!("the distribution's origin is an S3 bucket now; it holds {objects} objects"),
-        ));
+    if p.origin == OriginKind::S3 {
+        for (name, objects) in mediastore::containers_of(ctx).await? {
+            found.push((
+                OrphanKind::Container,
+                format!("mediastore://{name}"),
+                format!(
+                    "the distribution's origin is an S3 bucket now; it holds {objects} objects"
+                ),
+                Left::Container(name),
+            ));
+        }
     }
     if found.is_empty() {
         return Ok(StepReport::new(Change::NoOp));
     }
     // Viewers reach the old origin until the distribution is deployed on the new one.
-    let deployed = mode == Mode::Apply && distribution_deployed(ctx, &dist).await?;
+    let needs_deployed = found
+        .iter()
+        .any(|(_, _, _, l)| matches!(l, Left::Oac | Left::Container(_)));
+    let deployed = mode == Mode::Apply
+        && !ctx.options.keep_orphans
+        && needs_deployed
+        && distribution_deployed(ctx, &dist).await?;
     let mut any_deleted = false;
-    for (kind, resource, reason) in found {
-        let (change, reason) = match mode {
-            Mode::Refresh => (Change::Delete, reason),
-            Mode::Apply if ctx.options.keep_orphans => (Change::Kept, reason),
-            Mode::Apply if !deployed => (
+    for (kind, resource, reason, left) in found {
+        let (change, reason) = match (mode, left) {
+            (Mode::Refresh, _) => (Change::Delete, reason),
+            (Mode::Apply, _) if ctx.options.keep_orphans => (Change::Kept, reason),
+            (Mode::Apply, Left::Unused(u, etag)) => match unused::delete(ctx, &u, &etag).await? {
+                Ok(_) => (Change::Delete, reason),
+                Err(why) => (Change::Kept, format!("{reason}; kept: {why}")),
+            },
+            (Mode::Apply, _) if !deployed => (
                 Change::Kept,
                 format!(
                     "{reason}; kept while the distribution deploys: apply again once it is Deployed (or apply with wait_for_deployment)"
                 ),
             ),
-            Mode::Apply => match kind {
-                OrphanKind::Container => {
-                    let name = resource.trim_start_matches("mediastore://");
-                    match mediastore::delete_orphaned_container(ctx, name).await? {
-                        Ok(n) => (
-                            Change::Delete,
-                            format!("{reason}; {n} copied objects deleted"),
-                        ),
-                        Err(why) => (Change::Kept, format!("{reason}; kept: {why}")),
-                    }
+            (Mode::Apply, Left::Container(name)) => {
+                match mediastore::delete_orphaned_container(ctx, &name).await? {
+                    Ok(n) => (
+                        Change::Delete,
+                        format!("{reason}; {n} copied objects deleted"),
+                    ),
+                    Err(why) => (Change::Kept, format!("{reason}; kept: {why}")),
                 }
-                _ => (
-                    super::cloudfront::delete_oac(ctx, step, &resource, other(p.origin)).await?,
-                    reason,
-                ),
-            },
+            }
+            (Mode::Apply, Left::Oac) => (
+                super::cloudfront::delete_oac(ctx, step, &resource, other(p.origin)).await?,
+                reason,
+            ),
         };
         any_deleted |= change == Change::Delete;
         ctx.orphan(

@@ -132,7 +132,7 @@ impl VodClient {
                 let mut plan = infra_only.plan();
                 // Reading the infrastructure; what left the spec is apply's business.
                 plan.steps
-                    .retain(|s| !matches!(s.id, StepId::OrphanedOutput | StepId::OrphanedOrigin));
+                    .retain(|s| !matches!(s.id, StepId::OrphanedOutput | StepId::Unused));
                 let ctx = self.ctx(Box::new(|_| {}));
                 crate::apply::engine::run_forward(&plan, &ctx, Mode::Refresh).await?;
                 let name = self.inner.pipeline.name().to_string();

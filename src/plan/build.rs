@@ -612,13 +612,26 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
         _ => OriginKind::S3,
     };
     b.add(
-        StepId::OrphanedOrigin,
+        StepId::Unused,
         Service::Cloudfront,
-        "DeleteOriginAccessControl",
-        format!("{name}-{other}-oac"),
-        Params::OrphanedOrigin(OrphanedOriginParams {
+        "DeleteCachePolicy",
+        "what the distribution no longer uses",
+        Params::Unused(UnusedParams {
             origin: p.origin.kind(),
             other_oac: format!("{name}-{other}-oac"),
+            managed_policies: [
+                managed::CORS_S3_ORIGIN,
+                managed::CORS_CUSTOM_ORIGIN,
+                managed::CORS_WITH_PREFLIGHT,
+            ]
+            .iter()
+            .map(|(_, id)| (*id).to_owned())
+            .collect(),
+            public_keys: cf
+                .private_content
+                .as_ref()
+                .map(|pc| pc.public_keys.iter().map(|k| k.name.clone()).collect())
+                .unwrap_or_default(),
             distribution_id: dist.output(OutputKey::Id),
         }),
         &[&dist, &swept],

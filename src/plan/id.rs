@@ -87,9 +87,10 @@ pub enum StepId {
     EarlyBucketPolicy,
     /// `mediastore.container_policy.early`: the same for a container.
     EarlyContainerPolicy,
-    /// `cloudfront.orphaned_origin`: once the distribution is deployed on the new origin, delete the
-    /// origin it left (the MediaStore container, the other origin access control).
-    OrphanedOrigin,
+    /// `cloudfront.orphans`: delete what the distribution no longer uses: the policies and key group
+    /// it stopped using and, once it is deployed on a new origin, the origin it left (the MediaStore
+    /// container, the other origin access control).
+    Unused,
     /// `s3.orphaned_output`: delete the packaged output of assets and formats that left the spec.
     OrphanedOutput,
 }
@@ -135,7 +136,7 @@ impl StepId {
             StepId::Invalidation => f.write_str("cloudfront.invalidation"),
             StepId::OrphanedOutput => f.write_str("s3.orphaned_output"),
             StepId::OriginCopy(a) => write!(f, "s3.copy.{a}"),
-            StepId::OrphanedOrigin => f.write_str("cloudfront.orphaned_origin"),
+            StepId::Unused => f.write_str("cloudfront.orphans"),
             StepId::ExistingDistribution => f.write_str("cloudfront.existing_distribution"),
             StepId::EarlyBucketPolicy => f.write_str("s3.bucket_policy.origin.early"),
             StepId::EarlyContainerPolicy => f.write_str("mediastore.container_policy.early"),
@@ -203,6 +204,9 @@ pub enum OutputKey {
     JobId,
     /// How many objects a copy wrote or found.
     Objects,
+    /// The policies and key groups a distribution used when its step read it (before any update):
+    /// `cache:<id>`, `response-headers:<id>` and `key-group:<id>`, comma-separated.
+    PoliciesInUse,
 }
 
 impl OutputKey {
@@ -222,6 +226,7 @@ impl OutputKey {
             OutputKey::Checksum => "checksum",
             OutputKey::JobId => "job_id",
             OutputKey::Objects => "objects",
+            OutputKey::PoliciesInUse => "policies_in_use",
         }
     }
 }

@@ -49,7 +49,7 @@ pub enum Params {
     OriginCopy(OriginCopyParams),
     /// `cloudfront:DeleteOriginAccessControl` (and `mediastore:DeleteContainer`): the origin the
     /// distribution left.
-    OrphanedOrigin(OrphanedOriginParams),
+    Unused(UnusedParams),
     /// `cloudfront:ListDistributions`: find the distribution an earlier apply made (read only).
     ExistingDistribution(ExistingDistributionParams),
     /// `s3:DeleteObjects` (and `mediastore-data:DeleteObject`): the packaged output of assets and
@@ -73,17 +73,25 @@ pub struct OriginCopyParams {
     pub published_index: String,
 }
 
-/// Delete the origin the distribution no longer uses, once it is deployed on the new one: the
-/// origin access control of the other origin type (found by its name), and, with an S3 origin, the
-/// containers tagged with the pipeline (what the pipeline copied into them first; a container that
-/// holds anything else is kept and reported).
+/// Delete what the distribution no longer uses: the cache policy, response headers policy and key
+/// group it used before this apply and the plan does not use, when this
+/// crate made them and no other distribution uses them; the public keys this crate made for the
+/// pipeline that the spec no longer lists; and, once it is deployed on a new origin,
+/// the origin access control of the other origin type (found by its name) and, with an S3 origin,
+/// the containers tagged with the pipeline (what the pipeline copied into them first; a container
+/// that holds anything else is kept and reported).
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
-pub struct OrphanedOriginParams {
+pub struct UnusedParams {
     /// The origin type the pipeline uses now.
     pub origin: OriginKind,
     /// The name of the origin access control of the other origin type.
     pub other_oac: String,
+    /// The ids of the AWS-managed policies the distribution uses (never deleted).
+    pub managed_policies: Vec<String>,
+    /// The names of the spec's public keys (any other public key this crate made for the pipeline
+    /// is an orphan).
+    pub public_keys: Vec<String>,
     /// The distribution, which must be `Deployed` before its old origin goes.
     pub distribution_id: Deferred<String>,
 }

@@ -11,7 +11,7 @@ fn finds_nothing_on_a_first_apply(id: &str) -> bool {
         "s3.bucket_policy.origin.early",
         "mediastore.container_policy.early",
         "s3.orphaned_output",
-        "cloudfront.orphaned_origin",
+        "cloudfront.orphans",
     ]
     .contains(&id)
 }

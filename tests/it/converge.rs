@@ -9,8 +9,8 @@ use crate::publish::{assert_plays, s3_client};
 use vod_emulator::EmulatorHandle;
 use vod_pipeline::{AssetSource, Change, Deployment, OrphanKind, VodClient, VodPipeline};
 
-/// A copy of a shared spec in its own folder, with `sample.mp4` and `second.mp4` beside it, edited
-/// by `edit` (pairs of text to replace).
+/// A copy of a shared spec in its own folder (written there under the same name, for `vod`), with
+/// `sample.mp4` and `second.mp4` beside it, edited by `edit` (pairs of text to replace).
 fn spec_in(dir: &Path, name: &str, edit: &[(&str, &str)]) -> VodPipeline {
     std::fs::create_dir_all(dir).unwrap();
     for f in ["sample.mp4", "second.mp4"] {
@@ -21,6 +21,7 @@ fn spec_in(dir: &Path, name: &str, edit: &[(&str, &str)]) -> VodPipeline {
         assert!(text.contains(from), "{name} has no {from:?}");
         text = text.replace(from, to);
     }
+    std::fs::write(dir.join(name), &text).unwrap();
     VodPipeline::from_toml_str(&text, dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -126,6 +127,56 @@ async fn a_format_removed_from_the_spec_leaves_the_origin() {
         !keys(&s3, "s3-vod-origin", "assets/sample/dash/")
             .await
             .is_empty()
+    );
+
+    // The same through `vod`: `plan --refresh --json` marks it delete; `apply --keep-orphans`
+    // reports it kept and deletes nothing.
+    let spec_file = dir.join("s3-origin.toml");
+    let out = vod_command(&emu.endpoint_url())
+        .args(["plan", "--refresh", "--json"])
+        .arg(&spec_file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["orphans"][0]["change"], "delete", "{json:#}");
+    let out = vod_command(&emu.endpoint_url())
+        .args(["apply", "--keep-orphans", "--json"])
+        .arg(&spec_file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
+    let deployment: serde_json::Value = serde_json::from_str(&last).unwrap();
+    assert_eq!(deployment["orphans"][0]["change"], "kept", "{deployment:#}");
+    assert_eq!(deployment["orphans"][0]["kind"], "format-output");
+    assert!(
+        !keys(&s3, "s3-vod-origin", "assets/sample/dash/")
+            .await
+            .is_empty()
+    );
+    let text = vod_command(&emu.endpoint_url())
+        .args(["plan", "--refresh"])
+        .arg(&spec_file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("- s3://s3-vod-origin/assets/sample/dash/")
+            && text.contains("1 orphaned to delete"),
+        "{text}"
     );
 
     let after = apply(&fewer, &config, false).await;
@@ -405,6 +456,98 @@ async fn moving_off_mediastore_in_place_keeps_every_playback_url() {
     // Converged.
     emu.reset_requests();
     let again = apply(&on_s3, &config, false).await;
+    assert!(again.orphans.is_empty(), "{:#?}", again.orphans);
+    assert_eq!(mutating_calls(&emu), Vec::<String>::new());
+}
+
+/// Cache settings move from policies to legacy (`ForwardedValues`): the custom cache policy the
+/// distribution used is deleted, after the distribution stopped using it; the response headers
+/// policy it still uses stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cache_policy_the_distribution_left_is_deleted_after_it() {
+    let emu = emulator().await;
+    let config = sdk_config(&emu).await;
+    let dir = dir_for(&emu, "legacy");
+    let no_files = (r#"files = ["sample.mp4"]"#, "# no files");
+    let policies = spec_in(&dir, "mediastore.toml", &[no_files]);
+    apply(&policies, &config, false).await;
+    let cf = aws_sdk_cloudfront::Client::new(&config);
+    let custom = |t| {
+        let cf = cf.clone();
+        async move {
+            cf.list_cache_policies()
+                .r#type(t)
+                .send()
+                .await
+                .unwrap()
+                .cache_policy_list()
+                .map(|l| l.quantity())
+                .unwrap_or(0)
+        }
+    };
+    use aws_sdk_cloudfront::types::CachePolicyType;
+    assert_eq!(custom(CachePolicyType::Custom).await, 1);
+
+    let legacy = spec_in(
+        &dir,
+        "mediastore.toml",
+        &[
+            no_files,
+            (
+                "object_caching = \"customize\"",
+                "cache_settings = \"legacy\"\nobject_caching = \"customize\"",
+            ),
+        ],
+    );
+    let refresh = legacy.plan().refresh(&config).await.expect("refresh");
+    let kinds: Vec<(OrphanKind, Change)> = refresh
+        .orphans
+        .iter()
+        .map(|o| (o.kind, o.change.clone()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [(OrphanKind::CachePolicy, Change::Delete)],
+        "{refresh}"
+    );
+    assert_eq!(
+        custom(CachePolicyType::Custom).await,
+        1,
+        "refresh deleted it"
+    );
+
+    emu.reset_requests();
+    let after = apply(&legacy, &config, false).await;
+    let kinds: Vec<(OrphanKind, Change)> = after
+        .orphans
+        .iter()
+        .map(|o| (o.kind, o.change.clone()))
+        .collect();
+    assert_eq!(kinds, [(OrphanKind::CachePolicy, Change::Delete)]);
+    assert_eq!(custom(CachePolicyType::Custom).await, 0);
+    let ops: Vec<String> = emu.requests().into_iter().map(|e| e.operation).collect();
+    let update = ops.iter().position(|o| o == "UpdateDistribution");
+    let delete = ops.iter().position(|o| o == "DeleteCachePolicy");
+    assert!(
+        matches!((update, delete), (Some(u), Some(d)) if u < d),
+        "{ops:?}"
+    );
+    // The response headers policy is still in use, and stays.
+    let rhp = cf
+        .list_response_headers_policies()
+        .r#type(aws_sdk_cloudfront::types::ResponseHeadersPolicyType::Custom)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        rhp.response_headers_policy_list()
+            .map(|l| l.quantity())
+            .unwrap_or(0),
+        1
+    );
+
+    emu.reset_requests();
+    let again = apply(&legacy, &config, false).await;
     assert!(again.orphans.is_empty(), "{:#?}", again.orphans);
     assert_eq!(mutating_calls(&emu), Vec::<String>::new());
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use crate::common::*;
 use vod_emulator::EmulatorHandle;
 use vod_pipeline::sign::{Policy, Signer};
-use vod_pipeline::{Change, VodPipeline};
+use vod_pipeline::{Change, OrphanKind, VodPipeline};
 
 fn key_file(name: &str) -> String {
     format!("{}/tests/data/keys/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -265,8 +265,29 @@ async fn removing_a_key_updates_the_group_in_place_and_destroy_removes_it() {
         .collect();
     assert_eq!(
         changed,
-        ["cloudfront.key_group"],
-        "only the key group changes"
+        ["cloudfront.key_group", "cloudfront.orphans"],
+        "only the key group changes, then the key it no longer holds goes"
+    );
+    let gone: Vec<(OrphanKind, Change)> = d
+        .orphans
+        .iter()
+        .map(|o| (o.kind, o.change.clone()))
+        .collect();
+    assert_eq!(
+        gone,
+        [(OrphanKind::PublicKey, Change::Delete)],
+        "{:#?}",
+        d.orphans
+    );
+    let left = aws_sdk_cloudfront::Client::new(&p.config)
+        .list_public_keys()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        left.public_key_list().map(|l| l.items().len()),
+        Some(1),
+        "the removed key is deleted, the other stays"
     );
     let ops: Vec<String> = p
         .emu
@@ -320,6 +341,57 @@ async fn removing_a_key_updates_the_group_in_place_and_destroy_removes_it() {
     let cf = aws_sdk_cloudfront::Client::new(&p.config);
     let groups = cf.list_key_groups().send().await.unwrap();
     assert!(groups.key_group_list.unwrap().items().is_empty());
+}
+
+/// Private content leaves the spec: the distribution stops trusting the key group, then the key
+/// group and its public keys are deleted; unsigned requests play again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_content_removed_from_the_spec_leaves_no_key_group() {
+    let both = private_spec("all", &["rsa2048.pub.pem", "ec256.pub.pem"]);
+    let p = Private::deploy(&both).await;
+    let unsigned = p.url("/movie/index.m3u8");
+    assert_eq!(status(&unsigned, None).await.0, 403);
+
+    let public = VodPipeline::from_toml_str(
+        &spec_without_files("s3-origin.toml"),
+        shared_spec("s3-origin.toml").parent().unwrap(),
+    )
+    .unwrap();
+    let refresh = public.plan().refresh(&p.config).await.unwrap();
+    let mut kinds: Vec<OrphanKind> = refresh.orphans.iter().map(|o| o.kind).collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            OrphanKind::KeyGroup,
+            OrphanKind::PublicKey,
+            OrphanKind::PublicKey
+        ],
+        "{refresh}"
+    );
+    let d = public
+        .plan()
+        .apply(&p.config)
+        .options(options())
+        .start()
+        .join()
+        .await
+        .unwrap();
+    assert!(
+        d.orphans.iter().all(|o| o.change == Change::Delete),
+        "{:#?}",
+        d.orphans
+    );
+    assert_eq!(d.orphans.len(), 3);
+    let cf = aws_sdk_cloudfront::Client::new(&p.config);
+    let groups = cf.list_key_groups().send().await.unwrap();
+    assert!(groups.key_group_list.unwrap().items().is_empty());
+    let keys = cf.list_public_keys().send().await.unwrap();
+    assert_eq!(
+        keys.public_key_list().map(|l| l.items().len()).unwrap_or(0),
+        0
+    );
+    assert_eq!(status(&unsigned, None).await.0, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -83,7 +83,7 @@ fn mediastore_spec_plan_graph() {
             "cloudfront.invalidation cloudfront:CreateInvalidation <- [cloudfront.distribution, mediastore.copy.sample]",
             "mediastore.container_policy mediastore:PutContainerPolicy <- [mediastore.container, cloudfront.distribution]",
             "s3.orphaned_output s3:DeleteObjects <- [mediaconvert.job.sample, mediastore.container, mediastore.copy.sample, cloudfront.distribution, cloudfront.invalidation, mediastore.container_policy]",
-            "cloudfront.orphaned_origin cloudfront:DeleteOriginAccessControl <- [cloudfront.distribution, s3.orphaned_output]",
+            "cloudfront.orphans cloudfront:DeleteCachePolicy <- [cloudfront.distribution, s3.orphaned_output]",
         ]
     );
     // Bucket, upload, job, copy and invalidation, then the two sweeps of what left the spec.
@@ -186,7 +186,7 @@ fn s3_origin_spec_plan_graph() {
             "cloudfront.invalidation cloudfront:CreateInvalidation <- [cloudfront.distribution, mediaconvert.job.sample]",
             "s3.bucket_policy.origin s3:PutBucketPolicy <- [s3.bucket.origin, cloudfront.distribution]",
             "s3.orphaned_output s3:DeleteObjects <- [mediaconvert.job.sample, cloudfront.distribution, cloudfront.invalidation, s3.bucket_policy.origin]",
-            "cloudfront.orphaned_origin cloudfront:DeleteOriginAccessControl <- [cloudfront.distribution, s3.orphaned_output]",
+            "cloudfront.orphans cloudfront:DeleteCachePolicy <- [cloudfront.distribution, s3.orphaned_output]",
         ]
     );
     let j = json(&plan);

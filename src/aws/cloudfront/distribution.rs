@@ -99,13 +99,16 @@ impl Resource for Distribution<'_> {
 
     fn outputs(&self, live: &Live) -> Outputs {
         let f = &live.found;
-        outputs(
+        let mut o = outputs(
             f.id.clone(),
             f.arn.clone(),
             f.domain_name.clone(),
             f.status.clone(),
             live.etag.clone(),
-        )
+        );
+        // What it used as read, before any update: what `cloudfront.orphans` may delete.
+        o.push((OutputKey::PoliciesInUse, policies_in_use(&live.config)));
+        o
     }
 
     async fn create(&self, ctx: &Ctx) -> Result<Outputs, Error> {
@@ -472,4 +475,54 @@ async fn update_distribution(
             Err(e) => return Err(aws_error("cloudfront:UpdateDistribution", id, e)),
         }
     }
+}
+
+/// The policies and key groups a distribution config uses, as [`OutputKey::PoliciesInUse`] writes them.
+fn policies_in_use(c: &DistributionConfig) -> String {
+    let mut behaviors: Vec<(Option<&str>, Option<&str>, Vec<&str>)> = Vec::new();
+    if let Some(d) = &c.default_cache_behavior {
+        behaviors.push((
+            d.cache_policy_id.as_deref(),
+            d.response_headers_policy_id.as_deref(),
+            d.trusted_key_groups
+                .as_ref()
+                .and_then(|t| t.items.as_ref())
+                .map(|i| i.iter().map(String::as_str).collect())
+                .unwrap_or_default(),
+        ));
+    }
+    for b in c
+        .cache_behaviors
+        .as_ref()
+        .and_then(|b| b.items.as_ref())
+        .into_iter()
+        .flatten()
+    {
+        behaviors.push((
+            b.cache_policy_id.as_deref(),
+            b.response_headers_policy_id.as_deref(),
+            b.trusted_key_groups
+                .as_ref()
+                .and_then(|t| t.items.as_ref())
+                .map(|i| i.iter().map(String::as_str).collect())
+                .unwrap_or_default(),
+        ));
+    }
+    let mut all: Vec<String> = Vec::new();
+    for (cache, headers, groups) in behaviors {
+        all.extend(
+            cache
+                .filter(|s| !s.is_empty())
+                .map(|id| format!("cache:{id}")),
+        );
+        all.extend(
+            headers
+                .filter(|s| !s.is_empty())
+                .map(|id| format!("response-headers:{id}")),
+        );
+        all.extend(groups.into_iter().map(|id| format!("key-group:{id}")));
+    }
+    all.sort();
+    all.dedup();
+    all.join(",")
 }

@@ -19,6 +19,7 @@ mod policies_tests;
 mod response_headers_policy;
 #[cfg(test)]
 mod tests;
+pub(crate) mod unused;
 
 use aws_smithy_types::error::operation::BuildError;
 
@@ -73,7 +74,7 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
             reconcile::apply(ctx, &Distribution::new(ctx, step, p, mode)?, mode).await
         }
         Params::Invalidation(p) => invalidation::run(ctx, step, p, mode).await,
-        Params::OrphanedOrigin(p) => crate::aws::orphans::run_origin(ctx, step, p, mode).await,
+        Params::Unused(p) => crate::aws::orphans::run_unused(ctx, step, p, mode).await,
         Params::ExistingDistribution(p) => {
             // Read only, in every mode: the distribution an earlier apply made, if any.
             let mut report = StepReport::new(Change::NoOp);
@@ -116,9 +117,7 @@ pub(crate) async fn destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error>
         Params::Invalidation(_) => Ok(StepReport::new(Change::Absent)),
         // A read, and a sweep of what the spec left: nothing of their own to delete (destroy
         // deletes the spec's origin through its own steps).
-        Params::ExistingDistribution(_) | Params::OrphanedOrigin(_) => {
-            Ok(StepReport::new(Change::Absent))
-        }
+        Params::ExistingDistribution(_) | Params::Unused(_) => Ok(StepReport::new(Change::Absent)),
         _ => Err(Error::internal(&step.id, "not a CloudFront step")),
     }
 }
@@ -142,7 +141,7 @@ pub(crate) async fn delete_oac(
         .change)
 }
 
-/// Whether `oac_id` is found in the OAC list under `name` (for refresh: what apply would delete).
+/// Whether an origin access control named `name` exists.
 pub(crate) async fn oac_exists(ctx: &Ctx, name: &str) -> Result<bool, Error> {
     oac::exists(ctx, name).await
 }
