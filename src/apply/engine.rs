@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 use super::{Change, Deployment, Event, StepSummary};
 use crate::aws::{self, Ctx, Mode, StepReport};
 use crate::error::Error;
-use crate::plan::{Plan, Service, Step, StepId};
+use crate::plan::{Params, Plan, Service, Step, StepId};
 
 pub(crate) async fn apply(plan: &Plan, ctx: &Ctx) -> Result<Deployment, Error> {
     let steps = run_forward(plan, ctx, Mode::Apply).await?;
@@ -154,6 +154,12 @@ where
 }
 
 async fn dispatch(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport, Error> {
+    // The sweeps of what left the spec span services (`aws::orphans`).
+    match &step.params {
+        Params::OrphanedOutput(p) => return aws::orphans::run(ctx, step, p, mode).await,
+        Params::Unused(p) => return aws::orphans::run_unused(ctx, step, p, mode).await,
+        _ => {}
+    }
     match step.service {
         Service::S3 => aws::s3::run(ctx, step, mode).await,
         Service::Mediaconvert => aws::mediaconvert::run(ctx, step, mode).await,

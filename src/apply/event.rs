@@ -150,6 +150,9 @@ pub enum OrphanKind {
     AssetOutput,
     /// The packaged output of a format that left the spec, for one asset.
     FormatOutput,
+    /// Objects of an asset of the spec that an earlier job wrote and the current one did not, such
+    /// as the segments of a rendition that left the ladder.
+    StaleOutput,
     /// A CloudFront origin access control of the origin type the pipeline no longer uses.
     OriginAccessControl,
     /// A CloudFront cache policy this crate made that the distribution no longer uses.
@@ -170,6 +173,7 @@ impl OrphanKind {
         match self {
             OrphanKind::AssetOutput => "asset-output",
             OrphanKind::FormatOutput => "format-output",
+            OrphanKind::StaleOutput => "stale-output",
             OrphanKind::OriginAccessControl => "origin-access-control",
             OrphanKind::CachePolicy => "cache-policy",
             OrphanKind::ResponseHeadersPolicy => "response-headers-policy",

@@ -1,11 +1,17 @@
-//! The packaged output the spec no longer produces (`s3.orphaned_output`): the folders of assets and
-//! formats that left the spec, in the output bucket and in the origin.
+//! What the pipeline made and the spec no longer produces, in two steps that run after every other:
+//!
+//! - `s3.orphaned_output`: the packaged output of assets and formats that left the spec, and the
+//!   objects an earlier job wrote that the job of the current output did not, in the output bucket
+//!   and in the origin;
+//! - `cloudfront.orphans` ([`run_unused`]): the policies, key group and public keys the distribution
+//!   stopped using, and the origin it left (container, origin access control).
 //!
 //! Nothing here needs a state file. Apply records each asset of the spec with an empty object,
 //! `<output prefix>.vod-pipeline/spec-assets/<asset>` ([`SPEC_INDEX`]); an asset recorded there and
 //! no longer in the spec is an orphan. Assets published at runtime are never recorded, so never
 //! swept, whatever their folder holds. For the assets of the spec, a format folder whose format left
-//! `transcode.formats` is an orphan.
+//! `transcode.formats` is an orphan, and so is an object of a kept format last written more than a
+//! second before the job of the current output was created (the job marker says when).
 //!
 //! Refresh reports each orphan ([`Change::Delete`]). Apply, which runs this step after every other
 //! step (the new state is in place, so a viewer sees no gap), deletes it: the asset leaves the
@@ -16,7 +22,6 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_s3::primitives::ByteStream;
-use futures::{StreamExt, TryStreamExt};
 
 use super::cloudfront::unused;
 use super::mediastore;
@@ -24,7 +29,7 @@ use super::s3::index;
 use super::{Ctx, Mode, StepReport, aws_error, error_code};
 use crate::apply::event::{Change, Orphan, OrphanKind};
 use crate::error::Error;
-use crate::names::{PUBLISHED_INDEX, SPEC_INDEX, parse_s3_uri};
+use crate::names::{COPY_MARKER, JOB_MARKER, PUBLISHED_INDEX, SPEC_INDEX, parse_s3_uri};
 use crate::plan::{OriginLocation, OrphanedOutputParams, OutputKey, Step, StepId, UnusedParams};
 use crate::spec::model::OriginKind;
 
@@ -35,27 +40,106 @@ enum Found {
     Asset(String),
     /// A format folder of an asset of the spec.
     Format(String, String),
+    /// Objects of an asset of the spec that an earlier job wrote and the job of its current output
+    /// did not (renditions that left the ladder, segments of another segment length): in the
+    /// output, and copies in the origin of objects no longer in the output.
+    Stale {
+        asset: String,
+        formats: Vec<String>,
+        output: Vec<String>,
+        copies: Vec<String>,
+    },
 }
 
 impl Found {
     /// The folder under the output prefix (and the origin's), ending with `/`.
     fn folder(&self) -> String {
         match self {
-            Found::Asset(a) => format!("{a}/"),
+            Found::Asset(a) | Found::Stale { asset: a, .. } => format!("{a}/"),
             Found::Format(a, f) => format!("{a}/{f}/"),
         }
     }
     /// The playback paths to invalidate.
-    fn path(&self) -> String {
-        format!("/{}*", self.folder())
+    fn paths(&self) -> Vec<String> {
+        match self {
+            Found::Stale { asset, formats, .. } => {
+                formats.iter().map(|f| format!("/{asset}/{f}/*")).collect()
+            }
+            _ => vec![format!("/{}*", self.folder())],
+        }
     }
 }
 
-/// The origin's copies, reachable: a container's data client and its folder prefix.
-struct OriginCopies {
-    data: aws_sdk_mediastoredata::Client,
-    container: String,
-    prefix: String,
+/// Where the origin keeps copies of the output, reachable: a container (its data client) or the
+/// origin bucket, and the folder holding the assets.
+enum Copies {
+    Container {
+        data: aws_sdk_mediastoredata::Client,
+        container: String,
+        prefix: String,
+    },
+    Bucket {
+        bucket: String,
+        prefix: String,
+    },
+}
+
+impl Copies {
+    fn prefix(&self) -> &str {
+        match self {
+            Copies::Container { prefix, .. } | Copies::Bucket { prefix, .. } => prefix,
+        }
+    }
+
+    /// `mediastore://container/prefix` or `s3://bucket/prefix`.
+    fn label(&self) -> String {
+        match self {
+            Copies::Container {
+                container, prefix, ..
+            } => format!("mediastore://{container}/{prefix}"),
+            Copies::Bucket { bucket, prefix } => format!("s3://{bucket}/{prefix}"),
+        }
+    }
+
+    /// The folders directly under `<prefix><rel>/`.
+    async fn folders(&self, ctx: &Ctx, rel: &str) -> Result<Vec<String>, Error> {
+        let path = format!("{}{rel}/", self.prefix());
+        Ok(match self {
+            Copies::Container { data, .. } => mediastore::list_folders(data, &path)
+                .await?
+                .into_iter()
+                .filter(|n| visible(n))
+                .collect(),
+            Copies::Bucket { bucket, .. } => list_level(ctx, bucket, &path)
+                .await?
+                .map(|(dirs, _)| dirs)
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Every object under `<prefix><folder>` (full paths or keys).
+    async fn list(&self, ctx: &Ctx, folder: &str) -> Result<Vec<String>, Error> {
+        let path = format!("{}{folder}", self.prefix());
+        Ok(match self {
+            Copies::Container { data, .. } => mediastore::list_tree(data, &path)
+                .await?
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect(),
+            // An origin bucket apply has not created yet (refresh) holds nothing.
+            Copies::Bucket { bucket, .. } => match index::list(ctx, bucket, &path).await {
+                Err(Error::Aws(a)) if a.code.as_deref() == Some("NoSuchBucket") => Vec::new(),
+                other => other?,
+            },
+        })
+    }
+
+    async fn delete(&self, ctx: &Ctx, paths: Vec<String>) -> Result<(), Error> {
+        match self {
+            Copies::Container { data, .. } => mediastore::delete_paths(ctx, data, paths).await,
+            Copies::Bucket { bucket, .. } => index::delete(ctx, bucket, &paths).await,
+        }
+    }
 }
 
 pub(crate) async fn run(
@@ -95,7 +179,7 @@ pub(crate) async fn run(
                 present.extend(dirs);
             }
             if let Some(o) = &origin {
-                present.extend(container_folders(o, &format!("{}{a}", o.prefix)).await?);
+                present.extend(o.folders(ctx, a).await?);
             }
             found.extend(
                 present
@@ -103,20 +187,24 @@ pub(crate) async fn run(
                     .filter(|f| !folders.contains(f))
                     .map(|f| Found::Format(a.clone(), f)),
             );
+            if let Some(stale) = stale(ctx, bucket, prefix, a, folders, origin.as_ref()).await? {
+                found.push(stale);
+            }
         }
     }
 
     let mut paths = Vec::new();
     for f in &found {
         let folder = f.folder();
-        let s3_keys = index::list(ctx, bucket, &format!("{prefix}{folder}")).await?;
-        let copies = match &origin {
-            Some(o) => mediastore::list_tree(&o.data, &format!("{}{folder}", o.prefix))
-                .await?
-                .into_iter()
-                .map(|(path, _)| path)
-                .collect(),
-            None => Vec::new(),
+        let (s3_keys, copies) = match f {
+            Found::Stale { output, copies, .. } => (output.clone(), copies.clone()),
+            _ => (
+                index::list(ctx, bucket, &format!("{prefix}{folder}")).await?,
+                match &origin {
+                    Some(o) => o.list(ctx, &folder).await?,
+                    None => Vec::new(),
+                },
+            ),
         };
         let (kind, why) = match f {
             Found::Asset(a) => (
@@ -127,15 +215,16 @@ pub(crate) async fn run(
                 OrphanKind::FormatOutput,
                 format!("format {fmt:?} is no longer in transcode.formats (asset {a:?})"),
             ),
+            Found::Stale { asset, .. } => (
+                OrphanKind::StaleOutput,
+                format!(
+                    "written by an earlier job of asset {asset:?}, not by the job of its current output (such as a rendition that left the ladder)"
+                ),
+            ),
         };
         let mut reason = format!("{why}; {} objects", s3_keys.len());
         if let Some(o) = &origin {
-            reason.push_str(&format!(
-                ", and {} in mediastore://{}/{}{folder}",
-                copies.len(),
-                o.container,
-                o.prefix
-            ));
+            reason.push_str(&format!(", and {} in {}{folder}", copies.len(), o.label()));
         }
         let change = match mode {
             Mode::Apply if ctx.options.keep_orphans => Change::Kept,
@@ -147,13 +236,13 @@ pub(crate) async fn run(
                         .await?;
                 }
                 if let Some(o) = &origin {
-                    delete_copies(ctx, o, copies).await?;
+                    o.delete(ctx, copies).await?;
                 }
                 index::delete(ctx, bucket, &s3_keys).await?;
                 if let Found::Asset(a) = f {
                     index::delete(ctx, bucket, &[format!("{records_prefix}{a}")]).await?;
                 }
-                paths.push(f.path());
+                paths.extend(f.paths());
                 Change::Delete
             }
         };
@@ -248,55 +337,103 @@ fn visible(name: &str) -> bool {
     !name.is_empty() && !name.starts_with('.') && !name.contains('/')
 }
 
-/// The container of a MediaStore origin, when it exists and has an endpoint.
+/// The origin's copies of the output: a MediaStore container (when it exists and has an endpoint),
+/// or an origin bucket the output is copied into.
 async fn origin_copies(
     ctx: &Ctx,
     step: &Step,
     p: &OrphanedOutputParams,
     mode: Mode,
-) -> Result<Option<OriginCopies>, Error> {
-    let Some(OriginLocation::Mediastore {
-        container,
-        prefix,
-        endpoint,
-    }) = &p.origin
-    else {
-        return Ok(None);
-    };
-    Ok(ctx
-        .value(step, endpoint, mode)?
-        .map(|endpoint| OriginCopies {
-            data: mediastore::data_client(ctx, &endpoint),
-            container: container.to_string(),
+) -> Result<Option<Copies>, Error> {
+    Ok(match &p.origin {
+        None => None,
+        Some(OriginLocation::S3 { bucket, prefix }) => Some(Copies::Bucket {
+            bucket: bucket.to_string(),
             prefix: prefix.clone(),
-        }))
-}
-
-/// The folders directly under `path` in the container.
-async fn container_folders(o: &OriginCopies, path: &str) -> Result<Vec<String>, Error> {
-    mediastore::list_folders(&o.data, path).await.map(|v| {
-        v.into_iter()
-            .filter(|n| visible(n))
-            .collect::<Vec<String>>()
+        }),
+        Some(OriginLocation::Mediastore {
+            container,
+            prefix,
+            endpoint,
+        }) => ctx
+            .value(step, endpoint, mode)?
+            .map(|endpoint| Copies::Container {
+                data: mediastore::data_client(ctx, &endpoint),
+                container: container.to_string(),
+                prefix: prefix.clone(),
+            }),
     })
 }
 
-async fn delete_copies(ctx: &Ctx, o: &OriginCopies, paths: Vec<String>) -> Result<(), Error> {
-    futures::stream::iter(paths)
-        .map(|path| {
-            let data = o.data.clone();
-            async move {
-                data.delete_object()
-                    .path(&path)
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("mediastore-data:DeleteObject", &path, e))
+/// The objects of an asset of the spec that the job of its current output did not write: in the
+/// kept format folders, those last written more than a second before that job was created (its
+/// marker says when); and in the origin, the copies of objects no longer in the output. `None`
+/// when there are none, or when the marker does not say when its job was created (markers of
+/// earlier versions).
+async fn stale(
+    ctx: &Ctx,
+    bucket: &str,
+    prefix: &str,
+    asset: &str,
+    folders: &[String],
+    origin: Option<&Copies>,
+) -> Result<Option<Found>, Error> {
+    let base = format!("{prefix}{asset}/");
+    let marker = crate::aws::mediaconvert::S3Location {
+        bucket: bucket.to_owned(),
+        key: format!("{base}{JOB_MARKER}"),
+    };
+    let Some(Ok(m)) = crate::aws::mediaconvert::read_marker(ctx, &marker).await? else {
+        return Ok(None);
+    };
+    let Some(created) = m.job_created else {
+        return Ok(None);
+    };
+    let in_kept_format = |rel: &str| {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        rel.split_once('/')
+            .is_some_and(|(f, rest)| !rest.is_empty() && folders.iter().any(|k| k == f))
+            && !name.starts_with('.')
+            && name != COPY_MARKER
+    };
+    let mut current: BTreeSet<String> = BTreeSet::new();
+    let mut output = Vec::new();
+    let mut formats: BTreeSet<String> = BTreeSet::new();
+    for (key, (secs, _)) in index::list_dated(ctx, bucket, &base).await? {
+        let Some(rel) = key.strip_prefix(&base) else {
+            continue;
+        };
+        if !in_kept_format(rel) {
+            continue;
+        }
+        if u64::try_from(secs).unwrap_or(0) + 1 < created {
+            formats.insert(rel.split('/').next().unwrap_or_default().to_owned());
+            output.push(key.clone());
+        } else {
+            current.insert(rel.to_owned());
+        }
+    }
+    let mut copies = Vec::new();
+    if let Some(o) = origin {
+        let copy_base = format!("{}{asset}/", o.prefix());
+        for path in o.list(ctx, &format!("{asset}/")).await? {
+            let Some(rel) = path.strip_prefix(&copy_base) else {
+                continue;
+            };
+            if in_kept_format(rel) && !current.contains(rel) {
+                formats.insert(rel.split('/').next().unwrap_or_default().to_owned());
+                copies.push(path.clone());
             }
-        })
-        .buffer_unordered(ctx.options.concurrency_per_service.max(1))
-        .try_collect::<Vec<_>>()
-        .await?;
-    Ok(())
+        }
+    }
+    Ok(
+        (!output.is_empty() || !copies.is_empty()).then(|| Found::Stale {
+            asset: asset.to_owned(),
+            formats: formats.into_iter().collect(),
+            output,
+            copies,
+        }),
+    )
 }
 
 /// What `cloudfront.orphans` found.

@@ -551,3 +551,54 @@ async fn a_cache_policy_the_distribution_left_is_deleted_after_it() {
     assert!(again.orphans.is_empty(), "{:#?}", again.orphans);
     assert_eq!(mutating_calls(&emu), Vec::<String>::new());
 }
+
+/// A rendition leaves the ladder: the asset is transcoded again, and the segments and playlists of
+/// the old rendition, which the new job did not write, leave the origin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rendition_removed_from_the_ladder_leaves_the_origin() {
+    let emu = emulator().await;
+    let config = sdk_config(&emu).await;
+    let dir = dir_for(&emu, "rendition");
+    let three = spec_in(&dir, "s3-origin.toml", &[]);
+    apply(&three, &config, false).await;
+    let s3 = s3_client(&config);
+    let low = |keys: &[String]| keys.iter().filter(|k| k.contains("360p")).count();
+    let before = keys(&s3, "s3-vod-origin", "assets/sample/").await;
+    assert!(low(&before) > 0, "{before:?}");
+
+    // The job's creation time has a one-second resolution: let the new job start a second later.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let two = spec_in(
+        &dir,
+        "s3-origin.toml",
+        &[(
+            "[[transcode.abr_ladder]]\nwidth = 640\nheight = 360\nmax_bitrate = \"730k\"\n",
+            "",
+        )],
+    );
+    let after = apply(&two, &config, false).await;
+    let stale: Vec<_> = after
+        .orphans
+        .iter()
+        .filter(|o| o.kind == OrphanKind::StaleOutput)
+        .collect();
+    assert_eq!(stale.len(), 1, "{:#?}", after.orphans);
+    assert_eq!(stale[0].change, Change::Delete);
+    let left = keys(&s3, "s3-vod-origin", "assets/sample/").await;
+    assert_eq!(low(&left), 0, "{left:?}");
+    // The other renditions are still there, and every manifest plays with two variants.
+    assert!(left.iter().any(|k| k.contains("720p")), "{left:?}");
+    for p in &after.playback {
+        let r = get(&p.url, &[]).await;
+        assert_eq!(r.status, 200, "{}", p.url);
+        assert!(
+            !String::from_utf8_lossy(&r.body).contains("360p"),
+            "{}",
+            p.url
+        );
+    }
+    emu.reset_requests();
+    let again = apply(&two, &config, false).await;
+    assert!(again.orphans.is_empty(), "{:#?}", again.orphans);
+    assert_eq!(mutating_calls(&emu), Vec::<String>::new());
+}

@@ -74,7 +74,6 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
             reconcile::apply(ctx, &Distribution::new(ctx, step, p, mode)?, mode).await
         }
         Params::Invalidation(p) => invalidation::run(ctx, step, p, mode).await,
-        Params::Unused(p) => crate::aws::orphans::run_unused(ctx, step, p, mode).await,
         Params::ExistingDistribution(p) => {
             // Read only, in every mode: the distribution an earlier apply made, if any.
             let mut report = StepReport::new(Change::NoOp);

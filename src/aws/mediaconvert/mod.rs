@@ -50,6 +50,10 @@ pub(crate) struct Marker {
     /// The job's input, `s3://bucket/key` (absent in markers of earlier versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// When the job was created, Unix seconds (absent in markers of earlier versions): objects of
+    /// the asset last written before it are not this job's output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_created: Option<u64>,
 }
 
 /// An S3 object location.
@@ -149,8 +153,8 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
     }
     // On failure the claim stays: it names the failed job, so the asset's status reports the
     // failure, and the next publish of the same content starts a new job.
-    wait_for_job(ctx, step, p, &job_id).await?;
-    write_marker(ctx, &marker, p, &token, &job_id).await?;
+    let created = wait_for_job(ctx, step, p, &job_id).await?;
+    write_marker(ctx, &marker, p, &token, &job_id, created).await?;
     if let Some(index) = &p.published_index {
         crate::aws::s3::index::record(ctx, index, &job_id).await?;
     }
@@ -340,8 +344,10 @@ async fn write_marker(
     p: &JobParams,
     token: &str,
     job_id: &str,
+    job_created: Option<u64>,
 ) -> Result<(), Error> {
     let marker = Marker {
+        job_created,
         client_request_token: token.to_owned(),
         job_id: job_id.to_owned(),
         completed: SystemTime::now()
@@ -392,7 +398,13 @@ async fn create_job(ctx: &Ctx, step: &Step, p: &JobParams, token: &str) -> Resul
 
 /// Polls `GetJob` until the job completes, doubling the interval up to the maximum. Throttling and
 /// other transient errors while polling are retried until the job timeout.
-async fn wait_for_job(ctx: &Ctx, step: &Step, p: &JobParams, job_id: &str) -> Result<(), Error> {
+/// Waits until the job completes; returns when it was created (Unix seconds), if MediaConvert says.
+async fn wait_for_job(
+    ctx: &Ctx,
+    step: &Step,
+    p: &JobParams,
+    job_id: &str,
+) -> Result<Option<u64>, Error> {
     let started = tokio::time::Instant::now();
     let max = ctx.options.max_poll_interval.max(Duration::from_millis(1));
     let mut interval = ctx
@@ -421,7 +433,9 @@ async fn wait_for_job(ctx: &Ctx, step: &Step, p: &JobParams, job_id: &str) -> Re
                     percent: job.job_percent_complete(),
                 });
                 match status {
-                    Some(JobStatus::Complete) => return Ok(()),
+                    Some(JobStatus::Complete) => {
+                        return Ok(job.created_at().and_then(|t| u64::try_from(t.secs()).ok()));
+                    }
                     Some(s @ (JobStatus::Error | JobStatus::Canceled)) => {
                         let message = job.error_message().map(str::to_owned).unwrap_or_else(|| {
                             if s == JobStatus::Canceled {

@@ -260,20 +260,12 @@ pub(super) async fn delete_all(ctx: &Ctx, p: &CopyParams) -> Result<usize, Error
     let data = data_client(ctx, endpoint);
     let items = list_tree(&data, p.to_path.trim_end_matches('/')).await?;
     let n = items.len();
-    futures::stream::iter(items)
-        .map(|(path, _)| {
-            let data = data.clone();
-            async move {
-                data.delete_object()
-                    .path(&path)
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("mediastore-data:DeleteObject", &path, e))
-            }
-        })
-        .buffer_unordered(ctx.options.concurrency_per_service.max(1))
-        .try_collect::<Vec<_>>()
-        .await?;
+    super::delete_paths(
+        ctx,
+        &data,
+        items.into_iter().map(|(path, _)| path).collect(),
+    )
+    .await?;
     Ok(n)
 }
 

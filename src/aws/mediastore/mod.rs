@@ -94,6 +94,28 @@ pub(super) async fn describe(
     }
 }
 
+/// Deletes objects of a container, [`ApplyOptions::concurrency_per_service`](crate::ApplyOptions)
+/// at a time.
+pub(crate) async fn delete_paths(
+    ctx: &Ctx,
+    data: &aws_sdk_mediastoredata::Client,
+    paths: Vec<String>,
+) -> Result<(), Error> {
+    use futures::{StreamExt, TryStreamExt};
+    futures::stream::iter(paths)
+        .map(|path| async move {
+            data.delete_object()
+                .path(&path)
+                .send()
+                .await
+                .map_err(|e| aws_error("mediastore-data:DeleteObject", &path, e))
+        })
+        .buffer_unordered(ctx.options.concurrency_per_service.max(1))
+        .try_collect::<Vec<_>>()
+        .await?;
+    Ok(())
+}
+
 /// The containers that carry the pipeline's tag: `(name, objects)` with the number of objects each
 /// holds (0 while it has no endpoint).
 pub(crate) async fn containers_of(ctx: &Ctx) -> Result<Vec<(String, usize)>, Error> {
@@ -159,13 +181,7 @@ pub(crate) async fn delete_orphaned_container(
             .filter(|path| folders.iter().any(|f| path.starts_with(f.as_str())))
             .collect();
         deleted = ours.len();
-        for path in ours {
-            data.delete_object()
-                .path(&path)
-                .send()
-                .await
-                .map_err(|e| aws_error("mediastore-data:DeleteObject", &path, e))?;
-        }
+        delete_paths(ctx, &data, ours).await?;
     }
     let params = crate::plan::ContainerParams {
         container: name

@@ -69,7 +69,7 @@ pub(crate) async fn list(ctx: &Ctx, bucket: &str, prefix: &str) -> Result<Vec<St
 }
 
 /// Every key under `prefix` with its last modification (seconds, nanoseconds).
-async fn list_dated(
+pub(crate) async fn list_dated(
     ctx: &Ctx,
     bucket: &str,
     prefix: &str,

@@ -24,7 +24,6 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
     match &step.params {
         Params::Bucket(p) => reconcile::apply(ctx, &Bucket::new(p), mode).await,
         Params::Upload(p) => upload(ctx, step, p, mode).await,
-        Params::OrphanedOutput(p) => super::orphans::run(ctx, step, p, mode).await,
         Params::BucketCors(p) => reconcile::apply(ctx, &BucketCors::new(p)?, mode).await,
         Params::Policy(p) if step.id == StepId::EarlyBucketPolicy => {
             // Only for a distribution an earlier apply made; nothing to do before there is one.
