@@ -454,9 +454,10 @@ pub(crate) async fn run_unused(
     p: &UnusedParams,
     mode: Mode,
 ) -> Result<StepReport, Error> {
-    let Some(dist) = ctx.value(step, &p.distribution_id, mode)? else {
+    // No distribution yet (refresh of a new pipeline): nothing it could have stopped using.
+    if ctx.value(step, &p.distribution_id, mode)?.is_none() {
         return Ok(StepReport::new(Change::NoOp));
-    };
+    }
     let mut found: Vec<(OrphanKind, String, String, Left)> = Vec::new();
 
     // Policies and key groups: what the distribution used when read, and the plan does not use.
@@ -536,10 +537,13 @@ pub(crate) async fn run_unused(
     let needs_deployed = found
         .iter()
         .any(|(_, _, _, l)| matches!(l, Left::Oac | Left::Container(_)));
-    let deployed = mode == Mode::Apply
-        && !ctx.options.keep_orphans
-        && needs_deployed
-        && distribution_deployed(ctx, &dist).await?;
+    // The distribution step's status: `Deployed` once it waited (or found nothing to change on a
+    // deployed distribution).
+    let deployed = needs_deployed
+        && ctx
+            .output(&StepId::Distribution, OutputKey::Status)
+            .as_deref()
+            == Some("Deployed");
     let mut any_deleted = false;
     for (kind, resource, reason, left) in found {
         let (change, reason) = match (mode, left) {
@@ -565,7 +569,7 @@ pub(crate) async fn run_unused(
                 }
             }
             (Mode::Apply, Left::Oac) => (
-                super::cloudfront::delete_oac(ctx, step, &resource, other(p.origin)).await?,
+                super::cloudfront::delete_oac(ctx, step, &resource, p.origin.other()).await?,
                 reason,
             ),
         };
@@ -585,23 +589,4 @@ pub(crate) async fn run_unused(
         Mode::Apply if any_deleted => Change::Delete,
         Mode::Apply => Change::Kept,
     }))
-}
-
-fn other(kind: OriginKind) -> OriginKind {
-    match kind {
-        OriginKind::S3 => OriginKind::MediaStore,
-        _ => OriginKind::S3,
-    }
-}
-
-async fn distribution_deployed(ctx: &Ctx, id: &str) -> Result<bool, Error> {
-    let out = ctx
-        .clients
-        .cloudfront
-        .get_distribution()
-        .id(id)
-        .send()
-        .await
-        .map_err(|e| aws_error("cloudfront:GetDistribution", id, e))?;
-    Ok(out.distribution().map(|d| d.status()) == Some("Deployed"))
 }

@@ -14,6 +14,7 @@
 
 mod build;
 pub(crate) mod id;
+mod job;
 mod params;
 pub(crate) mod publish;
 mod render;
@@ -23,7 +24,8 @@ pub use params::*;
 
 #[cfg(test)]
 pub(crate) use build::managed;
-pub(crate) use build::{asset_playback_paths, build, published_index};
+pub(crate) use build::{asset_playback_paths, build};
+pub(crate) use job::published_index;
 
 use serde::Serialize;
 

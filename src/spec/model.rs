@@ -193,6 +193,14 @@ pub enum OriginKind {
 }
 
 impl OriginKind {
+    /// The other origin type: what a pipeline moving origins leaves.
+    pub(crate) fn other(self) -> OriginKind {
+        match self {
+            OriginKind::S3 => OriginKind::MediaStore,
+            OriginKind::MediaStore => OriginKind::S3,
+        }
+    }
+
     /// `mediastore` or `s3`.
     pub fn as_str(self) -> &'static str {
         match self {
