@@ -34,6 +34,12 @@ pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
     })
 }
 
+/// The name of the pipeline's origin access control for an origin of `kind`. CloudFront has no tags
+/// on an OAC, so destroy and the sweep of unused resources find it by this name.
+pub(crate) fn oac_name(pipeline: &str, kind: crate::spec::model::OriginKind) -> String {
+    format!("{pipeline}-{kind}-oac")
+}
+
 /// The name of a CloudFront policy that every pipeline with the same configuration shares:
 /// `vod-<kind>-<16 hex digits of the configuration's hash>`. An account has 20 custom cache policies
 /// and 20 custom response headers policies by default

@@ -299,9 +299,9 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
         StepId::OriginAccessControl,
         Service::Cloudfront,
         "CreateOriginAccessControl",
-        format!("{name}-{}-oac", p.origin.kind()),
+        crate::names::oac_name(name, p.origin.kind()),
         Params::OriginAccessControl(OacParams {
-            name: format!("{name}-{}-oac", p.origin.kind()),
+            name: crate::names::oac_name(name, p.origin.kind()),
             origin_type: p.origin.kind(),
             signing_behavior: SigningBehavior::Always,
             signing_protocol: SigningProtocol::Sigv4,
@@ -408,11 +408,14 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
         &[&existing],
     );
     dist_deps.push(early);
-    // An S3 origin fed by copies is how a pipeline moves off MediaStore: its distribution exists and
-    // must not point at the bucket before the output is there. (A MediaStore origin keeps creating
-    // its distribution while the jobs run.)
-    if copies && matches!(p.origin, Origin::S3 { .. }) {
-        dist_deps.extend(jobs.iter().map(|(a, _)| StepId::OriginCopy(a.id.clone())));
+    // An origin fed by copies (MediaStore, or an S3 origin with its own output bucket) is how a
+    // pipeline switches origin in place: its distribution may exist already and must not point at
+    // the new origin before the output is there. So the distribution waits for the copies.
+    if copies {
+        dist_deps.extend(jobs.iter().map(|(a, _)| match p.origin {
+            Origin::MediaStore { .. } => StepId::Copy(a.id.clone()),
+            Origin::S3 { .. } => StepId::OriginCopy(a.id.clone()),
+        }));
     }
     // Private content: one step per public key, the key group, and the behaviors that trust it.
     let trusted_key_group = cf.private_content.as_ref().map(|pc| {
@@ -616,7 +619,7 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
         "what the distribution no longer uses",
         Params::Unused(UnusedParams {
             origin: p.origin.kind(),
-            other_oac: format!("{name}-{other}-oac"),
+            other_oac: crate::names::oac_name(name, other),
             managed_policies: [
                 managed::CORS_S3_ORIGIN,
                 managed::CORS_CUSTOM_ORIGIN,

@@ -327,6 +327,48 @@ fn parses(url: &url::Url, body: &[u8]) -> bool {
     }
 }
 
+/// A viewer that fetches and parses every playback URL of a deployment, over and over, until
+/// stopped: a switch of origin must not give it a single error.
+struct Viewer {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<(usize, Vec<String>)>,
+}
+
+impl Viewer {
+    fn start(d: &Deployment) -> Self {
+        let urls: Vec<url::Url> = d.playback.iter().map(|p| p.url.clone()).collect();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let running = stop.clone();
+        let task = tokio::spawn(async move {
+            let (mut fetched, mut errors) = (0, Vec::new());
+            while !running.load(std::sync::atomic::Ordering::Relaxed) {
+                for u in &urls {
+                    let r = get(u, &[]).await;
+                    fetched += 1;
+                    if r.status != 200 || !parses(u, &r.body) {
+                        errors.push(format!("{u} -> {}", r.status));
+                    }
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            (fetched, errors)
+        });
+        Self { stop, task }
+    }
+
+    /// Stops it: it fetched at least once, and every fetch played.
+    async fn assert_no_error(self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let (fetched, errors) = self.task.await.unwrap();
+        assert!(fetched > 0);
+        assert_eq!(
+            errors,
+            Vec::<String>::new(),
+            "{fetched} fetches during the switch"
+        );
+    }
+}
+
 /// The seed's own design moves off MediaStore: the whole edit is the origin section. The
 /// distribution keeps its id and domain, every URL printed before plays after (and while the switch
 /// runs, no viewer request gets an error), no MediaConvert job is created, and the container and
@@ -358,35 +400,10 @@ async fn moving_off_mediastore_in_place_keeps_every_playback_url() {
     );
 
     // Viewers keep playing while the switch runs.
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let poller = {
-        let urls: Vec<url::Url> = before.playback.iter().map(|p| p.url.clone()).collect();
-        let stop = stop.clone();
-        tokio::spawn(async move {
-            let (mut fetched, mut errors) = (0, Vec::new());
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                for u in &urls {
-                    let r = get(u, &[]).await;
-                    fetched += 1;
-                    if r.status != 200 || !parses(u, &r.body) {
-                        errors.push(format!("{u} -> {}", r.status));
-                    }
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            }
-            (fetched, errors)
-        })
-    };
+    let viewer = Viewer::start(&before);
     emu.reset_requests();
     let after = apply(&on_s3, &config, false).await;
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let (fetched, errors) = poller.await.unwrap();
-    assert!(fetched > 0);
-    assert_eq!(
-        errors,
-        Vec::<String>::new(),
-        "{fetched} fetches during the switch"
-    );
+    viewer.assert_no_error().await;
 
     // The origin bucket let the existing distribution read before the distribution moved to it.
     let change_of = |id: &str| {
@@ -456,6 +473,99 @@ async fn moving_off_mediastore_in_place_keeps_every_playback_url() {
     // Converged.
     emu.reset_requests();
     let again = apply(&on_s3, &config, false).await;
+    assert!(again.orphans.is_empty(), "{:#?}", again.orphans);
+    assert_eq!(mutating_calls(&emu), Vec::<String>::new());
+}
+
+/// The reverse switch, for the emulator and for accounts that still have MediaStore: an S3 origin
+/// fed by copies goes back to a container under the same rules. The distribution waits for the
+/// copies into the container, keeps its id and domain, no viewer request gets an error, nothing is
+/// transcoded, and the S3 origin access control is deleted after the distribution left it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moving_back_to_mediastore_in_place_keeps_every_playback_url() {
+    let emu = emulator().await;
+    let config = sdk_config(&emu).await;
+    let dir = dir_for(&emu, "switch-back");
+    let to_s3 = (
+        "[mediastore]\ncontainer = \"seed_vod\"",
+        "[s3_origin]\nbucket = \"seed-vod-origin\"",
+    );
+    let on_s3 = spec_in(&dir, "mediastore.toml", &[to_s3]);
+    let before = apply(&on_s3, &config, false).await;
+    let dist = before.distribution.clone().expect("a distribution");
+    assert!(!before.playback.is_empty());
+
+    let on_mediastore = spec_in(&dir, "mediastore.toml", &[]);
+    let refresh = on_mediastore
+        .plan()
+        .refresh(&config)
+        .await
+        .expect("refresh");
+    let kinds: Vec<OrphanKind> = refresh.orphans.iter().map(|o| o.kind).collect();
+    assert_eq!(kinds, [OrphanKind::OriginAccessControl], "{refresh}");
+
+    let viewer = Viewer::start(&before);
+    emu.reset_requests();
+    let after = apply(&on_mediastore, &config, false).await;
+    viewer.assert_no_error().await;
+
+    let change_of = |id: &str| {
+        after
+            .steps
+            .iter()
+            .find(|s| s.id == *id)
+            .map(|s| s.change.clone())
+    };
+    assert_eq!(
+        change_of("mediastore.container_policy.early"),
+        Some(Change::Create)
+    );
+    assert_eq!(change_of("mediastore.container_policy"), Some(Change::NoOp));
+    assert!(matches!(
+        change_of("cloudfront.distribution"),
+        Some(Change::Update { .. })
+    ));
+    let same = after.distribution.clone().expect("a distribution");
+    assert_eq!((same.id, same.domain_name), (dist.id, dist.domain_name));
+    assert_eq!(after.playback, before.playback);
+    for p in &before.playback {
+        let r = get(&p.url, &[("Origin", "https://player.example.com")]).await;
+        assert_eq!(r.status, 200, "{}", p.url);
+        assert!(parses(&p.url, &r.body), "{}", p.url);
+    }
+    let requests = emu.requests();
+    let ops: Vec<String> = requests
+        .iter()
+        .map(|e| format!("{} {}", e.service, e.operation))
+        .collect();
+    assert!(
+        !ops.contains(&"mediaconvert CreateJob".to_owned()),
+        "the switch transcoded again"
+    );
+    // Every object went into the container before the distribution moved to it.
+    let update = ops
+        .iter()
+        .position(|o| o == "cloudfront UpdateDistribution");
+    let last_put = ops.iter().rposition(|o| o == "mediastore PutObject");
+    assert!(
+        matches!((last_put, update), (Some(p), Some(u)) if p < u),
+        "{ops:?}"
+    );
+    let gone: Vec<_> = after
+        .orphans
+        .iter()
+        .map(|o| (o.kind, o.change.clone()))
+        .collect();
+    assert_eq!(
+        gone,
+        [(OrphanKind::OriginAccessControl, Change::Delete)],
+        "{:#?}",
+        after.orphans
+    );
+
+    // Converged.
+    emu.reset_requests();
+    let again = apply(&on_mediastore, &config, false).await;
     assert!(again.orphans.is_empty(), "{:#?}", again.orphans);
     assert_eq!(mutating_calls(&emu), Vec::<String>::new());
 }

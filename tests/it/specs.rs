@@ -79,15 +79,16 @@ fn mediastore_spec_plan_graph() {
             "cloudfront.cache_policy cloudfront:CreateCachePolicy <- []",
             "cloudfront.existing_distribution cloudfront:ListDistributions <- []",
             "mediastore.container_policy.early mediastore:PutContainerPolicy <- [mediastore.container, cloudfront.existing_distribution]",
-            "cloudfront.distribution cloudfront:CreateDistributionWithTags <- [cloudfront.origin_access_control, cloudfront.response_headers_policy, cloudfront.cache_policy, mediastore.container, mediastore.container_policy.early]",
+            "cloudfront.distribution cloudfront:CreateDistributionWithTags <- [cloudfront.origin_access_control, cloudfront.response_headers_policy, cloudfront.cache_policy, mediastore.container, mediastore.container_policy.early, mediastore.copy.sample]",
             "cloudfront.invalidation cloudfront:CreateInvalidation <- [cloudfront.distribution, mediastore.copy.sample]",
             "mediastore.container_policy mediastore:PutContainerPolicy <- [mediastore.container, cloudfront.distribution]",
             "s3.orphaned_output s3:DeleteObjects <- [mediaconvert.job.sample, mediastore.container, mediastore.copy.sample, cloudfront.distribution, cloudfront.invalidation, mediastore.container_policy]",
             "cloudfront.orphans cloudfront:DeleteCachePolicy <- [cloudfront.distribution, s3.orphaned_output]",
         ]
     );
-    // Bucket, upload, job, copy and invalidation, then the two sweeps of what left the spec.
-    assert_eq!(plan.critical_path_len(), 7);
+    // Bucket, upload, job, copy, the distribution (which waits for the copy, so that a switch of
+    // origin has no gap) and invalidation, then the two sweeps of what left the spec.
+    assert_eq!(plan.critical_path_len(), 8);
     let j = json(&plan);
     let dist = &by_id(&j, "cloudfront.distribution")["params"];
     let cb = &dist["default_cache_behavior"];

@@ -351,6 +351,14 @@ async fn listed_within_lag(ctx: &Ctx, comment: &str) -> Result<bool, Error> {
     }
 }
 
+/// Whether destroy should take a distribution of the pipeline that is not listed as possibly
+/// created moments ago: the pipeline's origin access control exists (an apply got that far) and a
+/// distribution of the pipeline is listed within the listing lag. Without the OAC, nothing waits.
+pub(super) async fn may_be_unlisted(ctx: &Ctx, p: &DistributionParams) -> Result<bool, Error> {
+    let oac = crate::names::oac_name(ctx.pipeline.as_str(), p.origin.kind);
+    Ok(super::oac::exists(ctx, &oac).await? && listed_within_lag(ctx, &p.comment).await?)
+}
+
 pub(super) async fn find_distribution(
     ctx: &Ctx,
     comment: &str,

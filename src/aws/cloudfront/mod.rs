@@ -25,6 +25,7 @@ use aws_smithy_types::error::operation::BuildError;
 
 use super::{Ctx, Mode, StepReport, aws_error, reconcile};
 use crate::apply::event::Change;
+use crate::aws::reconcile::Resource as _;
 use crate::error::Error;
 use crate::plan::{Params, Step, StepId};
 use distribution::Distribution;
@@ -110,7 +111,16 @@ pub(crate) async fn destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error>
         Params::Distribution(p) => {
             // Destroy does not need the values of other steps: a value not known shows as such.
             let distribution = Distribution::new(ctx, step, p, Mode::Refresh)?;
-            reconcile::destroy(ctx, &distribution).await
+            match distribution.read(ctx).await? {
+                Some(live) => Ok(StepReport::new(distribution.delete(ctx, live).await?)),
+                // Not listed, but an apply got as far as the origin access control: the
+                // distribution may have been created moments ago, so look again over the listing
+                // lag before calling it absent (the OAC could not be deleted while it is in use).
+                None if distribution::may_be_unlisted(ctx, p).await? => {
+                    reconcile::destroy(ctx, &distribution).await
+                }
+                None => Ok(StepReport::new(Change::Absent)),
+            }
         }
         // An invalidation is not a resource: nothing to delete.
         Params::Invalidation(_) => Ok(StepReport::new(Change::Absent)),

@@ -28,7 +28,8 @@ use aws_sdk_cloudfront::types::error::{
 };
 use aws_sdk_cloudfront::types::{
     Distribution, DistributionConfig, DistributionList, DistributionSummary, Invalidation,
-    OriginAccessControlList, PriceClass, Tag, Tags,
+    OriginAccessControlList, OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors,
+    OriginAccessControlSigningProtocols, OriginAccessControlSummary, PriceClass, Tag, Tags,
 };
 use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
 use aws_smithy_types::DateTime;
@@ -588,20 +589,24 @@ async fn a_distribution_listed_late_is_found_not_duplicated() {
 async fn destroy_absent_distribution_and_policies() {
     let plan = plan();
     let empty = no_distributions_rule();
-    let no_oac = mock!(Client::list_origin_access_controls).then_output(|| {
-        ListOriginAccessControlsOutput::builder()
-            .origin_access_control_list(
-                OriginAccessControlList::builder()
-                    .marker("")
-                    .max_items(100)
-                    .is_truncated(false)
-                    .quantity(0)
-                    .build()
-                    .unwrap(),
-            )
-            .build()
-    });
-    let (ctx, _) = mock_ctx(&[&empty, &no_oac]);
+    let no_oac = || {
+        mock!(Client::list_origin_access_controls).then_output(|| {
+            ListOriginAccessControlsOutput::builder()
+                .origin_access_control_list(
+                    OriginAccessControlList::builder()
+                        .marker("")
+                        .max_items(100)
+                        .is_truncated(false)
+                        .quantity(0)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        })
+    };
+    // Destroy of the distribution looks for the pipeline's OAC (none: nothing to wait for), then
+    // destroy of the OAC looks for it.
+    let (ctx, _) = mock_ctx(&[&empty, &no_oac(), &no_oac()]);
     assert_eq!(
         super::destroy(&ctx, step(&plan, "cloudfront.distribution"))
             .await
@@ -623,6 +628,75 @@ async fn destroy_absent_distribution_and_policies() {
             .change,
         Change::Absent
     );
+}
+
+/// Destroy right after apply: the distribution is not listed yet (CloudFront's listing lags), but
+/// the pipeline's origin access control exists, so destroy looks again until it is listed and
+/// deletes it, instead of calling it absent and leaving the OAC in use.
+#[tokio::test]
+async fn destroy_looks_again_for_a_distribution_not_listed_yet() {
+    let plan = plan();
+    let oac = mock!(Client::list_origin_access_controls).then_output(|| {
+        let summary = OriginAccessControlSummary::builder()
+            .id("OAC1")
+            .name("seed-vod-mediastore-oac")
+            .description("")
+            .signing_protocol(OriginAccessControlSigningProtocols::Sigv4)
+            .signing_behavior(OriginAccessControlSigningBehaviors::Always)
+            .origin_access_control_origin_type(OriginAccessControlOriginTypes::Mediastore)
+            .build()
+            .unwrap();
+        ListOriginAccessControlsOutput::builder()
+            .origin_access_control_list(
+                OriginAccessControlList::builder()
+                    .marker("")
+                    .max_items(100)
+                    .is_truncated(false)
+                    .quantity(1)
+                    .items(summary)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    });
+    let (first, second) = (no_distributions_rule(), no_distributions_rule());
+    let get = get_config_rule(live_config(&plan), "E1");
+    let disable = mock!(Client::update_distribution).then_output(|| {
+        UpdateDistributionOutput::builder()
+            .distribution(distribution("InProgress"))
+            .e_tag("E2")
+            .build()
+    });
+    let poll = mock!(Client::get_distribution).then_output(|| {
+        GetDistributionOutput::builder()
+            .distribution(distribution("Deployed"))
+            .e_tag("E2")
+            .build()
+    });
+    let delete = mock!(Client::delete_distribution)
+        .match_requests(|r| r.id() == Some(ID))
+        .then_output(|| DeleteDistributionOutput::builder().build());
+    let (mut ctx, _) = mock_ctx(&[
+        &first,
+        &oac,
+        &second,
+        &list_rule(),
+        &tags_rule(),
+        // The reconcile driver reads it again.
+        &list_rule(),
+        &tags_rule(),
+        &get,
+        &disable,
+        &poll,
+        &delete,
+    ]);
+    ctx.options.listing_lag = Duration::from_secs(5);
+    let report = super::destroy(&ctx, step(&plan, "cloudfront.distribution"))
+        .await
+        .unwrap();
+    assert_eq!(report.change, Change::Delete);
+    assert_eq!((oac.num_calls(), second.num_calls()), (1, 1));
+    assert_eq!(delete.num_calls(), 1);
 }
 
 #[tokio::test]

@@ -47,6 +47,8 @@ pub fn options() -> ApplyOptions {
     o.max_poll_interval = Duration::from_millis(500);
     o.job_timeout = Duration::from_secs(600);
     o.deploy_timeout = Duration::from_secs(60);
+    // The realism knobs hide a new distribution from `ListDistributions` for 1.5 s.
+    o.listing_lag = Duration::from_secs(5);
     o
 }
 
