@@ -18,6 +18,12 @@ pub(crate) const PUBLISHED_INDEX: &str = ".vod-pipeline/assets/";
 /// once they leave the spec. Assets published at runtime are never recorded here, so never swept.
 pub(crate) const SPEC_INDEX: &str = ".vod-pipeline/spec-assets/";
 
+/// The object, under the output prefix, that names the origin bucket the output is copied into
+/// (`<output prefix>.vod-pipeline/copies-origin`, the bucket name as its body). When the origin moves
+/// away from that bucket (back to MediaStore, or to another bucket), the spec no longer names it; this
+/// record is how apply finds the copies it made there.
+pub(crate) const COPIES_ORIGIN: &str = ".vod-pipeline/copies-origin";
+
 /// The claim a publisher takes, with a conditional write, before it starts a job:
 /// `<output prefix><asset>/.vod-pipeline-claim-<token>.json`. The first writer starts the job and
 /// records its id in the claim; every other publisher of the same content waits for that job.

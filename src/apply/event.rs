@@ -165,6 +165,9 @@ pub enum OrphanKind {
     PublicKey,
     /// The MediaStore container, once the origin moved to S3.
     Container,
+    /// What the pipeline copied into an origin bucket it no longer uses (after a switch back to
+    /// MediaStore, or to another bucket). The bucket itself stays.
+    OriginCopies,
 }
 
 impl OrphanKind {
@@ -180,6 +183,7 @@ impl OrphanKind {
             OrphanKind::KeyGroup => "key-group",
             OrphanKind::PublicKey => "public-key",
             OrphanKind::Container => "container",
+            OrphanKind::OriginCopies => "origin-copies",
         }
     }
 }

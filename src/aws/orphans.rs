@@ -4,7 +4,8 @@
 //!   objects an earlier job wrote that the job of the current output did not, in the output bucket
 //!   and in the origin;
 //! - `cloudfront.orphans` ([`run_unused`]): the policies, key group and public keys the distribution
-//!   stopped using, and the origin it left (container, origin access control).
+//!   stopped using, and the origin it left (container, origin access control, the copies in an
+//!   origin bucket, found through the record [`COPIES_ORIGIN`](crate::names::COPIES_ORIGIN)).
 //!
 //! Nothing here needs a state file. Apply records each asset of the spec with an empty object,
 //! `<output prefix>.vod-pipeline/spec-assets/<asset>` ([`SPEC_INDEX`]); an asset recorded there and
@@ -444,6 +445,8 @@ enum Left {
     Container(String),
     /// A policy or key group the distribution stopped using, with its ETag.
     Unused(unused::Used, String),
+    /// What the pipeline copied into an origin bucket it no longer uses: the bucket, the keys.
+    Copies(String, Vec<String>),
 }
 
 /// `cloudfront.orphans`: what the distribution no longer uses. See
@@ -530,13 +533,54 @@ pub(crate) async fn run_unused(
             ));
         }
     }
+    // The copies in an origin bucket the output is no longer copied into (found by the record the
+    // output keeps, since the spec no longer names that bucket).
+    let copies_now = p.copies_bucket.as_ref().map(|b| b.as_str());
+    let recorded = super::s3::recorded_copies_origin(ctx, &p.output).await?;
+    let left_bucket = recorded.as_deref().filter(|b| Some(*b) != copies_now);
+    if let Some(old) = left_bucket {
+        let keys = super::s3::copied_into(ctx, old).await?;
+        if !keys.is_empty() {
+            found.push((
+                OrphanKind::OriginCopies,
+                format!("s3://{old}/"),
+                format!(
+                    "the distribution's origin is {} now; the bucket holds {} objects this pipeline copied (the bucket stays)",
+                    copies_now.map_or_else(|| p.origin.to_string(), |b| format!("s3://{b}")),
+                    keys.len()
+                ),
+                Left::Copies(old.to_owned(), keys),
+            ));
+        }
+    }
+    let copies_left = found
+        .iter()
+        .any(|(_, _, _, l)| matches!(l, Left::Copies(..)));
+    let (report, copies_deleted) = sweep(ctx, step, p, mode, found).await?;
+    // The record follows the origin once nothing is left in the bucket it named (a kept orphan
+    // stays recorded, so that the next apply finds it again).
+    if mode == Mode::Apply && recorded.as_deref() != copies_now && (!copies_left || copies_deleted)
+    {
+        super::s3::record_copies_origin(ctx, &p.output, copies_now).await?;
+    }
+    Ok(report)
+}
+
+/// Deletes (apply) or reports (refresh, `keep_orphans`) what `cloudfront.orphans` found.
+async fn sweep(
+    ctx: &Ctx,
+    step: &Step,
+    p: &UnusedParams,
+    mode: Mode,
+    found: Vec<(OrphanKind, String, String, Left)>,
+) -> Result<(StepReport, bool), Error> {
     if found.is_empty() {
-        return Ok(StepReport::new(Change::NoOp));
+        return Ok((StepReport::new(Change::NoOp), false));
     }
     // Viewers reach the old origin until the distribution is deployed on the new one.
     let needs_deployed = found
         .iter()
-        .any(|(_, _, _, l)| matches!(l, Left::Oac | Left::Container(_)));
+        .any(|(_, _, _, l)| matches!(l, Left::Oac | Left::Container(_) | Left::Copies(..)));
     // The distribution step's status: `Deployed` once it waited (or found nothing to change on a
     // deployed distribution).
     let deployed = needs_deployed
@@ -545,6 +589,7 @@ pub(crate) async fn run_unused(
             .as_deref()
             == Some("Deployed");
     let mut any_deleted = false;
+    let mut copies_deleted = false;
     for (kind, resource, reason, left) in found {
         let (change, reason) = match (mode, left) {
             (Mode::Refresh, _) => (Change::Delete, reason),
@@ -572,6 +617,14 @@ pub(crate) async fn run_unused(
                 super::cloudfront::delete_oac(ctx, step, &resource, p.origin.other()).await?,
                 reason,
             ),
+            (Mode::Apply, Left::Copies(bucket, keys)) => {
+                index::delete(ctx, &bucket, &keys).await?;
+                copies_deleted = true;
+                (
+                    Change::Delete,
+                    format!("{reason}; {} objects deleted", keys.len()),
+                )
+            }
         };
         any_deleted |= change == Change::Delete;
         ctx.orphan(
@@ -584,9 +637,10 @@ pub(crate) async fn run_unused(
             },
         );
     }
-    Ok(StepReport::new(match mode {
+    let change = match mode {
         Mode::Refresh => Change::Delete,
         Mode::Apply if any_deleted => Change::Delete,
         Mode::Apply => Change::Kept,
-    }))
+    };
+    Ok((StepReport::new(change), copies_deleted))
 }

@@ -634,6 +634,11 @@ pub(crate) fn build(p: &VodPipeline) -> Plan {
                 .map(|pc| pc.public_keys.iter().map(|k| k.name.clone()).collect())
                 .unwrap_or_default(),
             distribution_id: dist.output(OutputKey::Id),
+            output: format!("s3://{}/{}", t.output_bucket, t.output_prefix),
+            copies_bucket: match &p.origin {
+                Origin::S3 { bucket: ob } if copies => Some(ob.clone()),
+                _ => None,
+            },
         }),
         &[&dist, &swept],
     );

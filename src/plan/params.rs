@@ -94,6 +94,13 @@ pub struct UnusedParams {
     pub public_keys: Vec<String>,
     /// The distribution, which must be `Deployed` before its old origin goes.
     pub distribution_id: Deferred<String>,
+    /// Where MediaConvert writes, `s3://<output bucket>/<output prefix>`: the record of the origin
+    /// bucket the output is copied into lives there (`.vod-pipeline/copies-origin`).
+    pub output: String,
+    /// The origin bucket the output is copied into now (an S3 origin with its own output bucket).
+    /// The pipeline's copies in a recorded bucket other than this one are orphans.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copies_bucket: Option<BucketName>,
 }
 
 /// Find the distribution an earlier apply made, by its comment and the pipeline's tag.

@@ -369,6 +369,37 @@ impl Viewer {
     }
 }
 
+/// After a switch of origin in place: the new origin's early policy (`<policy>.early`) let the
+/// existing distribution read it before the distribution moved (the late one had nothing left to
+/// do), the distribution was updated and kept its id and domain, and every playback URL printed
+/// before is the same and plays.
+async fn assert_switched_in_place(before: &Deployment, after: &Deployment, policy: &str) {
+    let change_of = |id: &str| {
+        after
+            .steps
+            .iter()
+            .find(|s| s.id == *id)
+            .map(|s| s.change.clone())
+    };
+    assert_eq!(change_of(&format!("{policy}.early")), Some(Change::Create));
+    assert_eq!(change_of(policy), Some(Change::NoOp));
+    assert!(matches!(
+        change_of("cloudfront.distribution"),
+        Some(Change::Update { .. })
+    ));
+    let (old, new) = (
+        before.distribution.clone().expect("a distribution"),
+        after.distribution.clone().expect("a distribution"),
+    );
+    assert_eq!((new.id, new.domain_name), (old.id, old.domain_name));
+    assert_eq!(after.playback, before.playback);
+    for p in &before.playback {
+        let r = get(&p.url, &[("Origin", "https://player.example.com")]).await;
+        assert_eq!(r.status, 200, "{}", p.url);
+        assert!(parses(&p.url, &r.body), "{}", p.url);
+    }
+}
+
 /// The seed's own design moves off MediaStore: the whole edit is the origin section. The
 /// distribution keeps its id and domain, every URL printed before plays after (and while the switch
 /// runs, no viewer request gets an error), no MediaConvert job is created, and the container and
@@ -380,7 +411,6 @@ async fn moving_off_mediastore_in_place_keeps_every_playback_url() {
     let dir = dir_for(&emu, "switch");
     let on_mediastore = spec_in(&dir, "mediastore.toml", &[]);
     let before = apply(&on_mediastore, &config, false).await;
-    let dist = before.distribution.clone().expect("a distribution");
     assert!(!before.playback.is_empty());
 
     let on_s3 = spec_in(
@@ -406,30 +436,7 @@ async fn moving_off_mediastore_in_place_keeps_every_playback_url() {
     viewer.assert_no_error().await;
 
     // The origin bucket let the existing distribution read before the distribution moved to it.
-    let change_of = |id: &str| {
-        after
-            .steps
-            .iter()
-            .find(|s| s.id == *id)
-            .map(|s| s.change.clone())
-    };
-    assert_eq!(
-        change_of("s3.bucket_policy.origin.early"),
-        Some(Change::Create)
-    );
-    assert_eq!(change_of("s3.bucket_policy.origin"), Some(Change::NoOp));
-    assert!(matches!(
-        change_of("cloudfront.distribution"),
-        Some(Change::Update { .. })
-    ));
-    let same = after.distribution.clone().expect("a distribution");
-    assert_eq!((same.id, same.domain_name), (dist.id, dist.domain_name));
-    assert_eq!(after.playback, before.playback);
-    for p in &before.playback {
-        let r = get(&p.url, &[("Origin", "https://player.example.com")]).await;
-        assert_eq!(r.status, 200, "{}", p.url);
-        assert!(parses(&p.url, &r.body), "{}", p.url);
-    }
+    assert_switched_in_place(&before, &after, "s3.bucket_policy.origin").await;
     let requests = emu.requests();
     assert!(
         !requests.iter().any(|e| e.operation == "CreateJob"),
@@ -492,7 +499,6 @@ async fn moving_back_to_mediastore_in_place_keeps_every_playback_url() {
     );
     let on_s3 = spec_in(&dir, "mediastore.toml", &[to_s3]);
     let before = apply(&on_s3, &config, false).await;
-    let dist = before.distribution.clone().expect("a distribution");
     assert!(!before.playback.is_empty());
 
     let on_mediastore = spec_in(&dir, "mediastore.toml", &[]);
@@ -502,37 +508,21 @@ async fn moving_back_to_mediastore_in_place_keeps_every_playback_url() {
         .await
         .expect("refresh");
     let kinds: Vec<OrphanKind> = refresh.orphans.iter().map(|o| o.kind).collect();
-    assert_eq!(kinds, [OrphanKind::OriginAccessControl], "{refresh}");
+    assert_eq!(
+        kinds,
+        [OrphanKind::OriginAccessControl, OrphanKind::OriginCopies],
+        "{refresh}"
+    );
+    let s3 = s3_client(&config);
+    let copied = keys(&s3, "seed-vod-origin", "").await;
+    assert!(!copied.is_empty());
 
     let viewer = Viewer::start(&before);
     emu.reset_requests();
     let after = apply(&on_mediastore, &config, false).await;
     viewer.assert_no_error().await;
 
-    let change_of = |id: &str| {
-        after
-            .steps
-            .iter()
-            .find(|s| s.id == *id)
-            .map(|s| s.change.clone())
-    };
-    assert_eq!(
-        change_of("mediastore.container_policy.early"),
-        Some(Change::Create)
-    );
-    assert_eq!(change_of("mediastore.container_policy"), Some(Change::NoOp));
-    assert!(matches!(
-        change_of("cloudfront.distribution"),
-        Some(Change::Update { .. })
-    ));
-    let same = after.distribution.clone().expect("a distribution");
-    assert_eq!((same.id, same.domain_name), (dist.id, dist.domain_name));
-    assert_eq!(after.playback, before.playback);
-    for p in &before.playback {
-        let r = get(&p.url, &[("Origin", "https://player.example.com")]).await;
-        assert_eq!(r.status, 200, "{}", p.url);
-        assert!(parses(&p.url, &r.body), "{}", p.url);
-    }
+    assert_switched_in_place(&before, &after, "mediastore.container_policy").await;
     let requests = emu.requests();
     let ops: Vec<String> = requests
         .iter()
@@ -558,10 +548,20 @@ async fn moving_back_to_mediastore_in_place_keeps_every_playback_url() {
         .collect();
     assert_eq!(
         gone,
-        [(OrphanKind::OriginAccessControl, Change::Delete)],
+        [
+            (OrphanKind::OriginAccessControl, Change::Delete),
+            (OrphanKind::OriginCopies, Change::Delete)
+        ],
         "{:#?}",
         after.orphans
     );
+    // The copies left the bucket it no longer uses; the bucket stays.
+    assert_eq!(keys(&s3, "seed-vod-origin", "").await, Vec::<String>::new());
+    s3.head_bucket()
+        .bucket("seed-vod-origin")
+        .send()
+        .await
+        .expect("the bucket stays");
 
     // Converged.
     emu.reset_requests();

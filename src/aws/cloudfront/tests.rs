@@ -461,6 +461,39 @@ async fn destroy_enabled_distribution_disables_waits_and_deletes_with_new_etag()
     assert_eq!(statuses, ["InProgress", "InProgress", "Deployed"]);
 }
 
+/// `ListOriginAccessControls` with one MediaStore OAC per name.
+fn oacs_rule(names: &[&'static str]) -> Rule {
+    let names = names.to_vec();
+    mock!(Client::list_origin_access_controls).then_output(move || {
+        let items: Vec<OriginAccessControlSummary> = names
+            .iter()
+            .map(|name| {
+                OriginAccessControlSummary::builder()
+                    .id("OAC1")
+                    .name(*name)
+                    .description("")
+                    .signing_protocol(OriginAccessControlSigningProtocols::Sigv4)
+                    .signing_behavior(OriginAccessControlSigningBehaviors::Always)
+                    .origin_access_control_origin_type(OriginAccessControlOriginTypes::Mediastore)
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        ListOriginAccessControlsOutput::builder()
+            .origin_access_control_list(
+                OriginAccessControlList::builder()
+                    .marker("")
+                    .max_items(100)
+                    .is_truncated(false)
+                    .quantity(items.len() as i32)
+                    .set_items(Some(items))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    })
+}
+
 fn no_distributions_rule() -> Rule {
     mock!(Client::list_distributions).then_output(|| {
         ListDistributionsOutput::builder()
@@ -589,21 +622,7 @@ async fn a_distribution_listed_late_is_found_not_duplicated() {
 async fn destroy_absent_distribution_and_policies() {
     let plan = plan();
     let empty = no_distributions_rule();
-    let no_oac = || {
-        mock!(Client::list_origin_access_controls).then_output(|| {
-            ListOriginAccessControlsOutput::builder()
-                .origin_access_control_list(
-                    OriginAccessControlList::builder()
-                        .marker("")
-                        .max_items(100)
-                        .is_truncated(false)
-                        .quantity(0)
-                        .build()
-                        .unwrap(),
-                )
-                .build()
-        })
-    };
+    let no_oac = || oacs_rule(&[]);
     // Destroy of the distribution looks for the pipeline's OAC (none: nothing to wait for), then
     // destroy of the OAC looks for it.
     let (ctx, _) = mock_ctx(&[&empty, &no_oac(), &no_oac()]);
@@ -636,29 +655,7 @@ async fn destroy_absent_distribution_and_policies() {
 #[tokio::test]
 async fn destroy_looks_again_for_a_distribution_not_listed_yet() {
     let plan = plan();
-    let oac = mock!(Client::list_origin_access_controls).then_output(|| {
-        let summary = OriginAccessControlSummary::builder()
-            .id("OAC1")
-            .name("seed-vod-mediastore-oac")
-            .description("")
-            .signing_protocol(OriginAccessControlSigningProtocols::Sigv4)
-            .signing_behavior(OriginAccessControlSigningBehaviors::Always)
-            .origin_access_control_origin_type(OriginAccessControlOriginTypes::Mediastore)
-            .build()
-            .unwrap();
-        ListOriginAccessControlsOutput::builder()
-            .origin_access_control_list(
-                OriginAccessControlList::builder()
-                    .marker("")
-                    .max_items(100)
-                    .is_truncated(false)
-                    .quantity(1)
-                    .items(summary)
-                    .build()
-                    .unwrap(),
-            )
-            .build()
-    });
+    let oac = oacs_rule(&["seed-vod-mediastore-oac"]);
     let (first, second) = (no_distributions_rule(), no_distributions_rule());
     let get = get_config_rule(live_config(&plan), "E1");
     let disable = mock!(Client::update_distribution).then_output(|| {

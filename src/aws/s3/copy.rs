@@ -16,7 +16,7 @@ use super::index;
 use crate::apply::event::{Change, Event};
 use crate::aws::{Ctx, Mode, StepReport, aws_error, error_code};
 use crate::error::Error;
-use crate::names::{CLAIM_PREFIX, COPY_MARKER, JOB_MARKER, parse_s3_uri};
+use crate::names::{CLAIM_PREFIX, COPIES_ORIGIN, COPY_MARKER, JOB_MARKER, parse_s3_uri};
 use crate::plan::{OriginCopyParams, OutputKey, Step, StepId};
 
 pub(super) async fn run(
@@ -122,6 +122,94 @@ pub(crate) async fn delete_all(ctx: &Ctx, p: &OriginCopyParams) -> Result<usize,
     let keys = index::list(ctx, p.bucket.as_str(), &p.to_prefix).await?;
     index::delete(ctx, p.bucket.as_str(), &keys).await?;
     Ok(keys.len())
+}
+
+/// The origin bucket an earlier apply recorded as the one the output is copied into
+/// ([`COPIES_ORIGIN`] under `output`, `s3://<output bucket>/<output prefix>`), if any.
+pub(crate) async fn recorded_copies_origin(
+    ctx: &Ctx,
+    output: &str,
+) -> Result<Option<String>, Error> {
+    let Some((bucket, prefix)) = parse_s3_uri(output) else {
+        return Ok(None);
+    };
+    let loc = crate::aws::mediaconvert::S3Location {
+        bucket: bucket.to_owned(),
+        key: format!("{prefix}{COPIES_ORIGIN}"),
+    };
+    Ok(
+        crate::aws::mediaconvert::get_object(ctx, &loc, "the record of the copies' origin")
+            .await?
+            .and_then(|(bytes, _)| String::from_utf8(bytes.to_vec()).ok())
+            .map(|b| b.trim().to_owned())
+            .filter(|b| !b.is_empty()),
+    )
+}
+
+/// Records `bucket` as the origin bucket the output is copied into, or removes the record (`None`).
+pub(crate) async fn record_copies_origin(
+    ctx: &Ctx,
+    output: &str,
+    bucket: Option<&str>,
+) -> Result<(), Error> {
+    let Some((out_bucket, prefix)) = parse_s3_uri(output) else {
+        return Ok(());
+    };
+    let key = format!("{prefix}{COPIES_ORIGIN}");
+    match bucket {
+        Some(b) => {
+            ctx.clients
+                .s3
+                .put_object()
+                .bucket(out_bucket)
+                .key(&key)
+                .content_type("text/plain")
+                .body(ByteStream::from(b.as_bytes().to_vec()))
+                .send()
+                .await
+                .map_err(|e| aws_error("s3:PutObject", &key, e))?;
+        }
+        None => {
+            ctx.clients
+                .s3
+                .delete_object()
+                .bucket(out_bucket)
+                .key(&key)
+                .send()
+                .await
+                .map_err(|e| aws_error("s3:DeleteObject", &key, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// What this crate copied into `bucket`: every key a copy marker in it lists (under the marker's
+/// folder), and the markers. Objects no marker lists are not the pipeline's copies and stay. Empty
+/// when the bucket is gone.
+pub(crate) async fn copied_into(ctx: &Ctx, bucket: &str) -> Result<Vec<String>, Error> {
+    let all = match index::list(ctx, bucket, "").await {
+        Ok(keys) => keys,
+        Err(Error::Aws(a)) if a.code.as_deref() == Some("NoSuchBucket") => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let present: std::collections::BTreeSet<&String> = all.iter().collect();
+    let mut out = Vec::new();
+    for marker in all
+        .iter()
+        .filter(|k| k.rsplit('/').next() == Some(COPY_MARKER))
+    {
+        let folder = &marker[..marker.len() - COPY_MARKER.len()];
+        if let Some(objects) = read_marker(ctx, bucket, marker).await? {
+            out.extend(
+                objects
+                    .keys()
+                    .map(|rel| format!("{folder}{rel}"))
+                    .filter(|k| present.contains(k)),
+            );
+        }
+        out.push(marker.clone());
+    }
+    Ok(out)
 }
 
 /// What MediaConvert wrote under the prefix, relative key to ETag, without this crate's markers

@@ -49,6 +49,8 @@ pub(crate) async fn delete_copied(ctx: &Ctx, step: &Step) -> Result<usize, Error
     }
 }
 
+pub(crate) use copy::{copied_into, record_copies_origin, recorded_copies_origin};
+
 pub(crate) async fn destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error> {
     match &step.params {
         // Packaged output stays with its bucket, as the jobs' does.
