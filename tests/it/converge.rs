@@ -100,6 +100,7 @@ async fn a_format_removed_from_the_spec_leaves_the_origin() {
             .await
             .is_empty()
     );
+    emu.reset_requests();
 
     let fewer = spec_in(
         &dir,
@@ -198,6 +199,19 @@ async fn a_format_removed_from_the_spec_leaves_the_origin() {
         .map(|e| e.path)
         .collect();
     assert!(!invalidations.is_empty());
+    // What stays was made with the same settings: neither apply transcoded again.
+    assert_eq!(
+        after
+            .steps
+            .iter()
+            .find(|s| s.id == "mediaconvert.job.sample")
+            .map(|s| s.change.clone()),
+        Some(Change::NoOp)
+    );
+    assert!(
+        !emu.requests().iter().any(|e| e.operation == "CreateJob"),
+        "removing a format transcoded again"
+    );
 
     emu.reset_requests();
     let again = apply(&fewer, &config, false).await;

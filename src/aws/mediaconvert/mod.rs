@@ -5,7 +5,10 @@
 //! `s3://<bucket>/<prefix><asset>/.vod-pipeline-job.json`, holding the job's idempotency token (which
 //! the plan derives from the pipeline, the asset and every setting), its id and when it completed:
 //! - same token: the outputs exist for the same settings, nothing to do ([`Change::NoOp`]);
-//! - another token: the settings changed, the asset is transcoded again ([`Change::Update`]);
+//! - another token, but the output already holds every output group the plan asks for, each made
+//!   with the same settings (a format left the spec, nothing else changed): nothing to do
+//!   ([`Change::NoOp`]); the marker records a token per output group ([`group_tokens`]) for this;
+//! - another token otherwise: the settings changed, the asset is transcoded again ([`Change::Update`]);
 //! - no marker: [`Change::Create`].
 //!
 //! The token also covers the source's content: the full-object checksum that the upload step (or,
@@ -26,6 +29,7 @@
 pub(crate) mod claim;
 pub(crate) mod settings;
 
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_mediaconvert::types::{Job, JobStatus};
@@ -54,6 +58,23 @@ pub(crate) struct Marker {
     /// the asset last written before it are not this job's output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_created: Option<u64>,
+    /// The token of each output group alone, by destination ([`group_tokens`]; absent in markers
+    /// of earlier versions and with a job template).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<BTreeMap<String, String>>,
+}
+
+impl Marker {
+    /// Whether the output this marker describes holds every output group of `wanted` (destination
+    /// to token), each made with the same settings: then a job that only drops groups is not needed.
+    fn covers(&self, wanted: Option<&BTreeMap<String, String>>) -> bool {
+        match (&self.groups, wanted) {
+            (Some(have), Some(wanted)) if !wanted.is_empty() => wanted
+                .iter()
+                .all(|(dest, token)| have.get(dest) == Some(token)),
+            _ => false,
+        }
+    }
 }
 
 /// An S3 object location.
@@ -119,8 +140,11 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
     })?;
 
     let token = effective_token(ctx, p);
+    let groups = group_tokens(ctx, p);
     let change = match read_marker(ctx, &marker).await? {
-        Some(Ok(m)) if m.client_request_token == token => {
+        // The same job; or a format left the spec and what stays was made with the same settings
+        // (the sweep of orphaned output deletes the format's folder).
+        Some(Ok(m)) if m.client_request_token == token || m.covers(groups.as_ref()) => {
             return Ok(StepReport::new(Change::NoOp)
                 .output(OutputKey::JobId, m.job_id)
                 .output(OutputKey::Status, JobStatus::Complete.as_str()));
@@ -154,7 +178,7 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
     // On failure the claim stays: it names the failed job, so the asset's status reports the
     // failure, and the next publish of the same content starts a new job.
     let created = wait_for_job(ctx, step, p, &job_id).await?;
-    write_marker(ctx, &marker, p, &token, &job_id, created).await?;
+    write_marker(ctx, &marker, p, (&token, groups), &job_id, created).await?;
     if let Some(index) = &p.published_index {
         crate::aws::s3::index::record(ctx, index, &job_id).await?;
     }
@@ -168,15 +192,40 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
 /// content checksums of the source and its captions, when the upload steps made them known. At most
 /// 64 characters, as MediaConvert allows.
 pub(crate) fn effective_token(ctx: &Ctx, p: &JobParams) -> String {
-    let sums: Vec<String> = [
+    content_token(&p.client_request_token, &checksums(ctx, p))
+}
+
+/// The content checksums of the source and its captions, when the upload steps made them known.
+fn checksums(ctx: &Ctx, p: &JobParams) -> Vec<String> {
+    [
         StepId::Upload(p.asset.clone()),
         StepId::UploadCaptions(p.asset.clone()),
     ]
     .iter()
     .filter_map(|s| ctx.output(s, OutputKey::Checksum))
     .filter(|c| !c.is_empty())
-    .collect();
-    content_token(&p.client_request_token, &sums)
+    .collect()
+}
+
+/// The token of each output group alone, by destination: the job's settings with only that group
+/// (every other setting, the input and the source's checksums included), hashed like the job's
+/// token. Equal tokens mean the group's output would be made again the same way. `None` with a job
+/// template, whose output groups the plan does not know.
+pub(crate) fn group_tokens(ctx: &Ctx, p: &JobParams) -> Option<BTreeMap<String, String>> {
+    if p.job_template.is_some() {
+        return None;
+    }
+    let sums = checksums(ctx, p);
+    let mut out = BTreeMap::new();
+    for g in &p.output_groups {
+        let mut one = p.clone();
+        one.output_groups = vec![g.clone()];
+        one.client_request_token = String::new();
+        let settings = serde_json::to_string(&one).ok()?;
+        let plan_token = format!("group-{:016x}", crate::names::fnv1a64(settings.as_bytes()));
+        out.insert(g.destination.clone(), content_token(&plan_token, &sums));
+    }
+    Some(out)
 }
 
 /// `<pipeline>-<hash of the plan's token and the checksums>`: as long as the plan's token.
@@ -342,12 +391,13 @@ async fn write_marker(
     ctx: &Ctx,
     loc: &S3Location,
     p: &JobParams,
-    token: &str,
+    (token, groups): (&str, Option<BTreeMap<String, String>>),
     job_id: &str,
     job_created: Option<u64>,
 ) -> Result<(), Error> {
     let marker = Marker {
         job_created,
+        groups,
         client_request_token: token.to_owned(),
         job_id: job_id.to_owned(),
         completed: SystemTime::now()

@@ -311,6 +311,64 @@ async fn changed_settings_transcode_again_and_rewrite_the_marker() {
     assert_eq!(put.num_calls(), 1);
 }
 
+/// A format left the spec and nothing else changed: the marker's token differs, but its output
+/// holds each group the plan asks for, made with the same settings, so no job is created. A group
+/// made with other settings (another segment length) is transcoded again.
+#[tokio::test]
+async fn a_format_removed_needs_no_new_job() {
+    let with =
+        |formats: &[OutputFormat], segment: u64| -> JobParams { params(formats, segment, 2) };
+    let all = with(
+        &[OutputFormat::Hls, OutputFormat::Dash, OutputFormat::Cmaf],
+        6,
+    );
+    let (probe, _) = ctx(&[], &[]);
+    let groups = group_tokens(&probe, &all).unwrap();
+    assert_eq!(groups.len(), 3);
+    let marker = move || {
+        let body = serde_json::json!({
+            "client_request_token": "vod-fedcba9876543210",
+            "job_id": "1699999999999-old",
+            "completed": 1_700_000_000u64,
+            "groups": groups.clone(),
+        });
+        mock!(S3::get_object).then_output(move || {
+            GetObjectOutput::builder()
+                .body(ByteStream::from(serde_json::to_vec(&body).unwrap()))
+                .build()
+        })
+    };
+    let step_of = |p: JobParams| Step {
+        params: Params::Job(Box::new(p)),
+        ..step()
+    };
+    let create = mock!(Mc::create_job).then_output(|| {
+        CreateJobOutput::builder()
+            .job(job(JobStatus::Submitted))
+            .build()
+    });
+
+    let fewer = step_of(with(&[OutputFormat::Hls, OutputFormat::Cmaf], 6));
+    for mode in [Mode::Refresh, Mode::Apply] {
+        let get = marker();
+        let (ctx, _) = ctx(&[&create], &[&get]);
+        let report = run(&ctx, &fewer, mode).await.unwrap();
+        assert_eq!(report.change, Change::NoOp);
+        assert_eq!(report.outputs[0].1, "1699999999999-old");
+    }
+    assert_eq!(create.num_calls(), 0);
+
+    let other_segments = step_of(with(&[OutputFormat::Hls, OutputFormat::Cmaf], 4));
+    let get = marker();
+    let (ctx, _) = ctx(&[&create], &[&get]);
+    let report = run(&ctx, &other_segments, Mode::Refresh).await.unwrap();
+    assert!(
+        matches!(report.change, Change::Update { .. }),
+        "{:?}",
+        report.change
+    );
+}
+
 /// Another publisher (or an apply that crashed) holds the claim and names its running job: this
 /// run waits for that job instead of starting a duplicate.
 #[tokio::test]
