@@ -242,13 +242,44 @@ pub struct Violation {
     pub rule: String,
 }
 
+/// The longest value (in characters) a message shows whole; a longer one shows its start and its
+/// length. The value itself stays whole in [`Violation::value`].
+pub(crate) const SHOWN_VALUE_CHARS: usize = 120;
+
+/// The most problems [`Violations`]' message lists; then it says how many more there are. Every
+/// problem stays in the list ([`Violations::iter`]).
+pub(crate) const SHOWN_PROBLEMS: usize = 50;
+
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let field = shorten(&self.field);
         if self.value.is_empty() {
-            write!(f, "{}: {}", self.field, self.rule)
-        } else {
-            write!(f, "{} = {:?}: {}", self.field, self.value, self.rule)
+            return write!(f, "{field}: {}", self.rule);
         }
+        match self.value.char_indices().nth(SHOWN_VALUE_CHARS) {
+            None => write!(f, "{field} = {:?}: {}", self.value, self.rule),
+            Some(_) => {
+                let start: String = self.value.chars().take(SHOWN_VALUE_CHARS / 2).collect();
+                write!(
+                    f,
+                    "{field} = {start:?}... ({} characters in all): {}",
+                    self.value.chars().count(),
+                    self.rule
+                )
+            }
+        }
+    }
+}
+
+/// A field path, cut (with its length) when a hostile spec makes it absurdly long.
+fn shorten(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(SHOWN_VALUE_CHARS) {
+        None => std::borrow::Cow::Borrowed(s),
+        Some(_) => std::borrow::Cow::Owned(format!(
+            "{}... ({} characters in all)",
+            s.chars().take(SHOWN_VALUE_CHARS / 2).collect::<String>(),
+            s.chars().count()
+        )),
     }
 }
 
@@ -282,8 +313,15 @@ impl fmt::Display for Violations {
             "invalid pipeline: {n} problem{}",
             if n == 1 { "" } else { "s" }
         )?;
-        for v in &self.0 {
+        for v in self.0.iter().take(SHOWN_PROBLEMS) {
             write!(f, "\n  - {v}")?;
+        }
+        if n > SHOWN_PROBLEMS {
+            write!(
+                f,
+                "\n  ... and {} more (fix these first; every problem is in the error's list)",
+                n - SHOWN_PROBLEMS
+            )?;
         }
         Ok(())
     }
@@ -365,5 +403,63 @@ pub(crate) fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Op
     match err {
         SdkError::ServiceError(s) => s.err().code(),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn violation(field: &str, value: &str) -> Violation {
+        Violation {
+            field: field.into(),
+            value: value.into(),
+            rule: "must be short".into(),
+        }
+    }
+
+    /// A 5 MB value is shown by its start and its length; the violation keeps it whole.
+    #[test]
+    fn a_long_value_is_shown_by_its_start_and_length() {
+        let big = "x".repeat(5 * 1024 * 1024);
+        let v = violation("cloudfront.comment", &big);
+        let shown = v.to_string();
+        assert!(shown.len() < 300, "{} bytes", shown.len());
+        assert!(
+            shown.starts_with("cloudfront.comment = \"xxx")
+                && shown.contains("(5242880 characters in all): must be short"),
+            "{shown}"
+        );
+        assert_eq!(v.value.len(), big.len());
+        // A short value is shown whole.
+        assert_eq!(
+            violation("a", "abc").to_string(),
+            "a = \"abc\": must be short"
+        );
+        // Multi-byte characters are cut on a character boundary.
+        let wide = violation("a", &"é".repeat(1000)).to_string();
+        assert!(wide.contains("(1000 characters in all)"), "{wide}");
+    }
+
+    /// 374,491 problems print the first ones and how many more, not 40 MB.
+    #[test]
+    fn the_message_lists_a_bounded_number_of_problems() {
+        let all = Violations(
+            (0..374_491)
+                .map(|i| violation(&format!("source.files[{i}]"), "bad"))
+                .collect(),
+        );
+        let shown = all.to_string();
+        assert!(shown.starts_with("invalid pipeline: 374491 problems"));
+        assert_eq!(shown.matches("\n  - ").count(), SHOWN_PROBLEMS);
+        assert!(
+            shown.ends_with(&format!(
+                "... and {} more (fix these first; every problem is in the error's list)",
+                374_491 - SHOWN_PROBLEMS
+            )),
+            "{shown}"
+        );
+        assert!(shown.len() < 10_000, "{} bytes", shown.len());
+        assert_eq!(all.len(), 374_491);
     }
 }

@@ -204,18 +204,54 @@ impl CorsOrigin {
             return Ok(());
         }
         let rule = "must be \"*\" or an origin scheme://host[:port] with scheme http or https and no path, e.g. https://player.example.com";
-        let Ok(url) = url::Url::parse(s) else {
-            return Err(rule.into());
+        // Which part is wrong, in words.
+        let wrong = |part: String| Err(format!("{rule}: {part}"));
+        let url = match url::Url::parse(s) {
+            Ok(url) => url,
+            Err(url::ParseError::InvalidPort) => {
+                return wrong("the port must be a number from 1 to 65535".into());
+            }
+            Err(url::ParseError::RelativeUrlWithoutBase) => {
+                return wrong("the scheme is missing (start with https:// or http://)".into());
+            }
+            Err(url::ParseError::EmptyHost) => return wrong("the host is missing".into()),
+            Err(e) => return wrong(format!("the host is not valid ({e})")),
         };
-        let host_ok = match url.host() {
-            Some(url::Host::Domain(d)) => d
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'),
-            Some(_) => true,
-            None => false,
-        };
-        if !matches!(url.scheme(), "http" | "https") || !host_ok {
-            return Err(rule.into());
+        if !matches!(url.scheme(), "http" | "https") {
+            return wrong(format!(
+                "the scheme is {:?}; it must be http or https",
+                url.scheme()
+            ));
+        }
+        match url.host() {
+            Some(url::Host::Domain(d)) if d.contains('*') => {
+                return wrong(
+                    "the host has a wildcard; CORS matches whole origins: list each origin, or allow any with \"*\"".into(),
+                );
+            }
+            Some(url::Host::Domain(d))
+                if !d
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') =>
+            {
+                return wrong(format!(
+                    "the host {d:?} has characters a DNS name cannot have"
+                ));
+            }
+            Some(_) => {}
+            None => return wrong("the host is missing".into()),
+        }
+        if !s.starts_with(&format!("{}://", url.scheme())) || url.cannot_be_a_base() {
+            return wrong("it must start with scheme://".into());
+        }
+        if url.query().is_some()
+            || url.fragment().is_some()
+            || url.path() != "/"
+            || s.ends_with('/')
+        {
+            return wrong(
+                "an origin has no path, query or fragment (not even a trailing /)".into(),
+            );
         }
         let canonical = url.origin().ascii_serialization();
         if canonical != s {
@@ -521,6 +557,22 @@ mod tests {
         }
         let e = "https://X.com:443".parse::<CorsOrigin>().unwrap_err();
         assert!(e.rule.contains("\"https://x.com\""), "{e}");
+        // The message says which part is wrong.
+        for (bad, part) in [
+            ("https://*.example.com", "the host has a wildcard"),
+            (
+                "http://localhost:99999",
+                "the port must be a number from 1 to 65535",
+            ),
+            ("ftp://x.com", "the scheme is \"ftp\""),
+            ("player.example.com", "the scheme is missing"),
+            ("https://x.com/path", "no path, query or fragment"),
+            ("https://x.com?q", "no path, query or fragment"),
+            ("https://x_y.com", "characters a DNS name cannot have"),
+        ] {
+            let e = bad.parse::<CorsOrigin>().unwrap_err();
+            assert!(e.rule.contains(part), "{bad}: {e}");
+        }
     }
 
     #[test]

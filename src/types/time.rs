@@ -31,13 +31,25 @@ impl FromStr for Seconds {
         if let Ok(n) = t.parse::<u64>() {
             return Ok(Self(n));
         }
-        let d = humantime::parse_duration(t).map_err(|_| InvalidValue::new(s, rule))?;
+        let d = humantime::parse_duration(t).map_err(|e| match e {
+            humantime::DurationError::NumberOverflow => InvalidValue::new(s, OUT_OF_RANGE),
+            _ if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
+                InvalidValue::new(s, OUT_OF_RANGE)
+            }
+            _ => InvalidValue::new(s, rule),
+        })?;
         if d.subsec_nanos() != 0 {
             return Err(InvalidValue::new(s, rule));
         }
         Ok(Self(d.as_secs()))
     }
 }
+
+/// The rule of a number of seconds too large to count (more than 64 bits).
+const OUT_OF_RANGE: &str = "is out of range: at most 18446744073709551615 seconds";
+
+/// The rule of a TTL above [`Ttl::MAX`].
+const TTL_RANGE: &str = "is out of range: a TTL must be at most 100 years (3153600000 s); CloudFront's MinTTL, DefaultTTL and MaxTTL are whole seconds (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyConfig.html)";
 
 impl TryFrom<&str> for Seconds {
     type Error = InvalidValue;
@@ -103,10 +115,7 @@ impl Ttl {
         if secs <= Self::MAX.secs() {
             Ok(Self(Seconds(secs)))
         } else {
-            Err(InvalidValue::new(
-                Seconds(secs),
-                "a TTL must be at most 100 years (3153600000 s)",
-            ))
+            Err(InvalidValue::new(Seconds(secs), TTL_RANGE))
         }
     }
 
@@ -119,7 +128,14 @@ impl Ttl {
 impl FromStr for Ttl {
     type Err = InvalidValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let secs: Seconds = s.parse()?;
+        let secs: Seconds = s.parse().map_err(|e: InvalidValue| {
+            // A number too large to count is out of a TTL's range too: say which range.
+            if e.rule == OUT_OF_RANGE {
+                InvalidValue::new(s, TTL_RANGE)
+            } else {
+                e
+            }
+        })?;
         Ttl::new(secs.get()).map_err(|e| InvalidValue::new(s, e.rule))
     }
 }
@@ -220,6 +236,27 @@ mod tests {
         assert!(p("soon").is_err());
         assert!(p("-1s").is_err());
         assert!(p("").is_err());
+    }
+
+    #[test]
+    fn a_ttl_too_large_to_count_is_out_of_range_with_the_bound() {
+        for big in [
+            "99999999999999999999s",
+            "99999999999999999999",
+            "3153600001",
+        ] {
+            let e = big.parse::<Ttl>().unwrap_err();
+            assert!(
+                e.rule.starts_with("is out of range")
+                    && e.rule.contains("3153600000 s")
+                    && e.rule.contains("API_CachePolicyConfig"),
+                "{big}: {e}"
+            );
+            assert_eq!(e.value, big);
+        }
+        // A spelling mistake is still a spelling mistake.
+        let e = "9 parsecs".parse::<Ttl>().unwrap_err();
+        assert!(e.rule.contains("whole number of seconds"), "{e}");
     }
 
     #[test]

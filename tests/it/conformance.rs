@@ -270,16 +270,19 @@ async fn a_distribution_listed_late_is_not_created_twice() {
     let config = sdk_config(&emu).await;
     let pipeline = crate::publish::infra_only("s3-origin.toml");
     let plan = pipeline.plan();
+    // Longer than the 6 s the knob hides the distribution for.
+    let mut patient = options();
+    patient.listing_lag = std::time::Duration::from_secs(20);
     let first = plan
         .apply(&config)
-        .options(options())
+        .options(patient.clone())
         .start()
         .join()
         .await
         .unwrap();
     let second = plan
         .apply(&config)
-        .options(options())
+        .options(patient)
         .start()
         .join()
         .await

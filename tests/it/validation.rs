@@ -467,7 +467,8 @@ fn asset_ids_must_be_unique_and_fit_the_origin() {
     let dir = std::env::temp_dir().join(format!("vod-assets-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("a")).unwrap();
     for f in ["a/clip.mp4", "clip.mov", "ab.mp4", "my_movie.mp4"] {
-        std::fs::write(dir.join(f), b"x").unwrap();
+        // The start of an MP4 (an `ftyp` box): validation reads a source file's first bytes.
+        std::fs::write(dir.join(f), b"\0\0\0\x18ftypisom\0\0\x02\0isomiso2").unwrap();
     }
     let run = |files: &[&str], mediastore: bool| {
         let b = VodPipeline::builder()
@@ -1260,4 +1261,126 @@ bucket = "c-vod-origin"
     );
     let legacy = format!("{uncached}\ncache_settings = \"legacy\"");
     assert_eq!(violations(spec(hd, "", &legacy)), vec![]);
+}
+
+/// The first hour (issue 18): messages a newcomer meets. A folder with the shared s3-origin spec,
+/// `sample.mp4`, an empty `empty.mp4` and random bytes named `noise.mp4`; `edit` replaces text.
+fn first_hour(edit: &[(&str, &str)]) -> Result<VodPipeline, Error> {
+    let dir = std::env::temp_dir().join(format!("vod-first-hour-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/examples/specs/sample.mp4"),
+        dir.join("sample.mp4"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("empty.mp4"), b"").unwrap();
+    // Random-looking bytes: a fixed start that is no container's signature, then a pseudo-random run.
+    let mut noise = b"\xde\xad\xbe\xef\x13\x37BB".to_vec();
+    noise.extend((0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    std::fs::write(dir.join("noise.mp4"), noise).unwrap();
+    let mut text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/specs/s3-origin.toml"
+    ))
+    .unwrap();
+    for (from, to) in edit {
+        assert!(text.contains(from), "no {from:?}");
+        text = text.replace(from, to);
+    }
+    VodPipeline::from_toml_str(&text, &dir)
+}
+
+fn rule_of(err: &Error, field: &str) -> String {
+    err.violations()
+        .iter()
+        .find(|v| v.field == field)
+        .unwrap_or_else(|| panic!("no problem with {field}: {err}"))
+        .rule
+        .clone()
+}
+
+#[test]
+fn an_empty_or_non_media_source_file_is_refused_at_validation() {
+    first_hour(&[]).expect("the sample passes");
+    let err = first_hour(&[(
+        r#"files = ["sample.mp4"]"#,
+        r#"files = ["sample.mp4", "empty.mp4", "noise.mp4"]"#,
+    )])
+    .unwrap_err();
+    assert_eq!(err.violations().len(), 2, "{err}");
+    let empty = rule_of(&err, "source.files[1]");
+    assert!(empty.contains("is empty (0 bytes)"), "{empty}");
+    let noise = rule_of(&err, "source.files[2]");
+    assert!(
+        noise.contains("is not a media file MediaConvert reads")
+            && noise.contains("reference-codecs-containers-input"),
+        "{noise}"
+    );
+}
+
+#[test]
+fn a_ttl_too_large_to_count_is_out_of_range() {
+    let err = first_hour(&[(
+        r#"default_ttl = "6h""#,
+        r#"default_ttl = "99999999999999999999s""#,
+    )])
+    .unwrap_err();
+    let rule = rule_of(&err, "cloudfront.default_ttl");
+    assert!(
+        rule.starts_with("is out of range")
+            && rule.contains("3153600000 s")
+            && rule.contains("https://docs.aws.amazon.com/cloudfront/"),
+        "{rule}"
+    );
+}
+
+#[test]
+fn a_cors_origin_is_told_which_part_is_wrong() {
+    let err = first_hour(&[(
+        r#"cors_allowed_origins = ["https://app.example.com", "http://localhost:8080"]"#,
+        r#"cors_allowed_origins = ["https://*.example.com", "http://localhost:99999"]"#,
+    )])
+    .unwrap_err();
+    let wildcard = rule_of(&err, "cloudfront.cors_allowed_origins[0]");
+    assert!(wildcard.contains("the host has a wildcard"), "{wildcard}");
+    let port = rule_of(&err, "cloudfront.cors_allowed_origins[1]");
+    assert!(
+        port.contains("the port must be a number from 1 to 65535"),
+        "{port}"
+    );
+}
+
+/// A 5 MB comment is shown by its start and length; tens of thousands of bad `files` entries print
+/// a bounded list and how many more, and every problem is still in the error.
+#[test]
+fn long_values_and_many_problems_make_a_short_message() {
+    let comment = "c".repeat(5 * 1024 * 1024);
+    let err = first_hour(&[(
+        r#"price_class = "PriceClass_100""#,
+        &format!("price_class = \"PriceClass_100\"\ncomment = \"{comment}\""),
+    )])
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(text.len() < 2_000, "{} bytes: {}", text.len(), &text[..200]);
+    assert!(
+        text.contains("cloudfront.comment") && text.contains("(5242880 characters in all)"),
+        "{text}"
+    );
+
+    let files: Vec<String> = (0..20_000)
+        .map(|i| format!("\"missing-{i}.mp4\""))
+        .collect();
+    let err = first_hour(&[(
+        r#"files = ["sample.mp4"]"#,
+        &format!("files = [{}]", files.join(", ")),
+    )])
+    .unwrap_err();
+    assert_eq!(err.violations().len(), 20_000);
+    let text = err.to_string();
+    assert!(text.len() < 20_000, "{} bytes", text.len());
+    assert!(
+        text.contains("... and 19950 more"),
+        "{}",
+        &text[text.len() - 200..]
+    );
 }

@@ -26,3 +26,111 @@ pub(super) fn section(c: &mut Collector, s: SourceSpec) -> Parsed {
         files: s.files,
     }
 }
+
+/// Input containers MediaConvert reads, for messages
+/// (<https://docs.aws.amazon.com/mediaconvert/latest/ug/reference-codecs-containers-input.html>).
+pub(super) const MEDIA_RULE: &str = "is not a media file MediaConvert reads: its first bytes match none of its input containers (MP4, MOV, 3GP, F4V, MXF, MPEG-TS, MPEG-PS, Matroska, WebM, AVI, ASF/WMV, FLV, WAV, AIFF, MP3, FLAC, Ogg, Y4M, raw MPEG or H.264/H.265 streams, an HLS or IMF manifest): https://docs.aws.amazon.com/mediaconvert/latest/ug/reference-codecs-containers-input.html";
+
+/// MediaConvert's list of input containers and codecs.
+pub(super) const MEDIA_DOCS: &str =
+    "https://docs.aws.amazon.com/mediaconvert/latest/ug/reference-codecs-containers-input.html";
+
+/// How many bytes [`looks_like_media`] needs: two MPEG-TS packets of 192 bytes (M2TS) and a byte.
+pub(super) const SNIFF_BYTES: usize = 2 * 192 + 1;
+
+/// Whether a file's first bytes match a container MediaConvert reads as input. A file shorter than
+/// [`SNIFF_BYTES`] gives what it has. This is a check for the wrong file (a document, an image,
+/// random bytes named `.mp4`), not a guarantee that the media decodes.
+pub(super) fn looks_like_media(head: &[u8]) -> bool {
+    let at = |i: usize, sig: &[u8]| head.get(i..i + sig.len()) == Some(sig);
+    // ISO base media (MP4, MOV, 3GP, 3G2, F4V, M4V): a box type at byte 4.
+    let iso_box = [
+        &b"ftyp"[..],
+        b"moov",
+        b"mdat",
+        b"free",
+        b"skip",
+        b"wide",
+        b"pnot",
+        b"uuid",
+    ]
+    .iter()
+    .any(|b| at(4, b));
+    // MPEG-TS: the sync byte every 188 bytes (every 192 in M2TS, after a 4-byte timestamp).
+    let ts = (at(0, &[0x47]) && (head.len() <= 188 || at(188, &[0x47])))
+        || (at(4, &[0x47]) && (head.len() <= 196 || at(196, &[0x47])));
+    iso_box
+        || ts
+        || at(0, &[0x06, 0x0E, 0x2B, 0x34]) // MXF: a SMPTE universal label
+        || at(0, &[0x1A, 0x45, 0xDF, 0xA3]) // Matroska, WebM (EBML)
+        || at(0, &[0x00, 0x00, 0x01]) // MPEG-PS, raw MPEG-1/2 video, H.264/H.265 Annex B
+        || at(0, &[0x00, 0x00, 0x00, 0x01])
+        || (at(0, b"RIFF") && (at(8, b"AVI ") || at(8, b"WAVE")))
+        || (at(0, b"FORM") && (at(8, b"AIFF") || at(8, b"AIFC")))
+        || at(0, &[0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11]) // ASF, WMV, WMA
+        || at(0, b"FLV")
+        || at(0, b"YUV4MPEG2")
+        || at(0, b"ID3") // MP3 with a tag
+        || (head.len() >= 2 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0) // MPEG audio frame
+        || at(0, b"fLaC")
+        || at(0, b"OggS")
+        || at(0, b"#EXTM3U") // HLS input
+        || at(0, b"<?xml") // IMF composition playlist
+}
+
+/// The first bytes of a file, up to [`SNIFF_BYTES`].
+pub(super) fn head(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::with_capacity(SNIFF_BYTES);
+    std::fs::File::open(path)?
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_containers_are_recognised_and_other_bytes_are_not() {
+        let mut ts = vec![0u8; 400];
+        ts[0] = 0x47;
+        ts[188] = 0x47;
+        let mut m2ts = vec![0u8; 400];
+        m2ts[4] = 0x47;
+        m2ts[196] = 0x47;
+        let sample = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/specs/sample.mp4"
+        ))
+        .unwrap();
+        for (name, bytes) in [
+            ("mp4", &sample[..]),
+            ("mov", b"\0\0\0\x14ftypqt  " as &[u8]),
+            ("ts", &ts),
+            ("m2ts", &m2ts),
+            ("mxf", &[0x06, 0x0E, 0x2B, 0x34, 0x02, 0x05]),
+            ("mkv", &[0x1A, 0x45, 0xDF, 0xA3, 0x01]),
+            ("avi", b"RIFF\0\0\0\0AVI LIST"),
+            ("wav", b"RIFF\0\0\0\0WAVEfmt "),
+            ("flv", b"FLV\x01\x05"),
+            ("y4m", b"YUV4MPEG2 W640"),
+            ("hls", b"#EXTM3U\n"),
+        ] {
+            assert!(looks_like_media(bytes), "{name}");
+        }
+        let mut not_ts = vec![0u8; 400];
+        not_ts[0] = 0x47;
+        for (name, bytes) in [
+            ("empty", &b""[..]),
+            ("text", b"this is not a video"),
+            ("pdf", b"%PDF-1.7\n"),
+            ("png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            ("zip", b"PK\x03\x04"),
+            ("one sync byte", &not_ts),
+        ] {
+            assert!(!looks_like_media(bytes), "{name}");
+        }
+    }
+}
