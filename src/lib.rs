@@ -16,19 +16,20 @@
 //!
 //! ## Quickstart
 //!
-//! The builder version of the spec file `examples/specs/mediastore.toml`:
+//! The builder version of the spec file `examples/specs/mediastore.toml` (without its sample file):
 //!
 //! ```
 //! use vod_pipeline::{
 //!     CloudFrontSpec, LadderPreset, MediaStoreSpec, OutputFormat, SourceSpec, TranscodeSpec, VodPipeline,
 //! };
 //!
-//! # let dir = env!("CARGO_MANIFEST_DIR");
-//! # let sample = format!("{dir}/examples/specs/sample.mp4");
+//! # fn main() -> Result<(), vod_pipeline::Error> {
 //! let pipeline = VodPipeline::builder()
 //!     .name("seed-vod")
 //!     .region("us-east-1")
-//!     .source(SourceSpec::builder().bucket("seed-vod-source").prefix("uploads/").files([sample]).build())
+//!     // `files` is optional: without it, apply deploys the infrastructure only, and a
+//!     // service publishes assets at runtime with `VodClient`.
+//!     .source(SourceSpec::builder().bucket("seed-vod-source").prefix("uploads/").build())
 //!     .transcode(
 //!         TranscodeSpec::builder()
 //!             .role_arn("arn:aws:iam::123456789012:role/MediaConvert_Default_Role")
@@ -62,8 +63,47 @@
 //! assert!(!plan.to_json().contains("replace-with-a-secret"));
 //! assert!(!plan.to_string().contains("replace-with-a-secret"));
 //! println!("{plan}");
-//! # Ok::<(), vod_pipeline::Error>(())
+//! # Ok(())
+//! # }
 //! ```
+//!
+//! ## Applying it
+//!
+//! With `cargo add vod-pipeline aws-config futures` and `cargo add tokio --features
+//! macros,rt-multi-thread`, the whole program that applies a spec and prints the playback URLs:
+//!
+//! ```no_run
+//! use futures::StreamExt;
+//! use vod_pipeline::VodPipeline;
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let pipeline = VodPipeline::from_toml_file("examples/specs/s3-origin.toml")?;
+//!     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+//!     let mut run = pipeline.plan().apply(&config).wait_for_deployment(true).start();
+//!     let mut events = run.events(); // before `join`, which consumes the run
+//!     let printer = tokio::spawn(async move {
+//!         while let Some(event) = events.next().await {
+//!             println!("{event}");
+//!         }
+//!     });
+//!     let deployment = run.join().await?;
+//!     printer.await?;
+//!     for p in &deployment.playback {
+//!         println!("{} {}: {}", p.asset, p.format, p.url);
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! To run it against the local emulator instead of AWS, set `AWS_ENDPOINT_URL` to its address and any
+//! credentials (`AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`): the emulator accepts all. In your
+//! own tests, start `vod-emulator` in-process and give the SDK configuration its endpoint, credentials
+//! and Region explicitly (the README shows how).
+//!
+//! **Secrets.** Origin custom header values are never printed, logged or serialized by this crate. The
+//! AWS SDK redacts them as well unless its debugging switch `LOG_SENSITIVE_BODIES=true` is set: then it
+//! logs CloudFront's response bodies, header values included, at `trace` level.
 //!
 //! The same pipeline loads from TOML with [`VodPipeline::from_toml_file`]; both paths run the same
 //! validation, which reports every problem at once with its field path, value and rule.

@@ -43,11 +43,33 @@ use indicatif::{ProgressBar, ProgressStyle};
 use progress::drive;
 use vod_pipeline::{Change, Deployment, Error, VodPipeline};
 
+/// What `vod --help` says after the commands.
+const AFTER_HELP: &str = "\
+Environment:
+  AWS credentials come from the usual places: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,
+  AWS_PROFILE and ~/.aws, SSO, a credential process, web identity, or instance metadata.
+  The Region comes from the spec, not from AWS_REGION.
+  AWS_ENDPOINT_URL sends every call to another endpoint, such as the local emulator.
+
+The emulator (no AWS account needed):
+  cargo run -p vod-emulator            # serves S3, MediaConvert, MediaStore and CloudFront on 127.0.0.1:4566
+  export AWS_ENDPOINT_URL=http://127.0.0.1:4566
+  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test   # any credentials work with the emulator
+  vod apply --wait examples/specs/s3-origin.toml
+
+Example specs: examples/specs/s3-origin.toml (recommended) and examples/specs/mediastore.toml.
+
+Exit codes:
+  0  success
+  1  AWS refused, a job failed, a timeout, an endpoint that cannot be reached, a failed playback check
+  2  invalid input (every problem is listed on stderr)";
+
 #[derive(Parser)]
 #[command(
     name = "vod",
     version,
-    about = "Plan, apply, inspect and destroy an AWS on-demand video pipeline"
+    about = "Plan, apply, inspect and destroy an AWS on-demand video pipeline",
+    after_help = AFTER_HELP
 )]
 struct Cli {
     #[command(subcommand)]
@@ -563,7 +585,36 @@ async fn upload(
 }
 
 pub(crate) async fn aws_config() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    if let Some(endpoint) = config.endpoint_url()
+        && let Err(why) = reachable(endpoint).await
+    {
+        // The SDK would retry a refused connection for many seconds and then name no endpoint.
+        eprintln!(
+            "vod: cannot reach the AWS endpoint {endpoint} (AWS_ENDPOINT_URL or the profile's endpoint_url): {why}\n\
+             Check that it is running there (for the emulator: cargo run -p vod-emulator), or unset AWS_ENDPOINT_URL to use AWS."
+        );
+        std::process::exit(1);
+    }
+    config
+}
+
+/// Whether a TCP connection to the endpoint's host and port opens within 3 s.
+async fn reachable(endpoint: &str) -> Result<(), String> {
+    let url = url::Url::parse(endpoint).map_err(|e| format!("not a URL ({e})"))?;
+    let host = url.host_str().ok_or("the URL has no host")?;
+    let port = url.port_or_known_default().ok_or("the URL has no port")?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        tokio::net::TcpStream::connect((host, port)),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no answer within 3 s".into()),
+    }
 }
 
 fn print_deployment(d: &Deployment, as_json: bool) {

@@ -2,6 +2,8 @@
 
 use std::process::{Command, Output};
 
+use crate::common::{shared_spec, vod_command};
+
 fn vod(args: &[&str]) -> Output {
     Command::new(crate::common::vod_bin())
         .args(args)
@@ -96,4 +98,56 @@ fn plan_text_and_invalid_input_exit_code() {
     let out = vod(&["plan", "no/such/spec.toml"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read spec file"));
+}
+
+/// Issue 18: `vod --help` tells a newcomer about the environment, the emulator, the example specs
+/// and the exit codes.
+#[test]
+fn help_names_the_environment_the_emulator_and_the_exit_codes() {
+    let out = vod_command("http://127.0.0.1:9")
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "Environment:",
+        "AWS_ENDPOINT_URL",
+        "any credentials work with the emulator",
+        "cargo run -p vod-emulator",
+        "examples/specs/s3-origin.toml",
+        "Exit codes:",
+        "2  invalid input",
+    ] {
+        assert!(text.contains(needle), "no {needle:?} in:\n{text}");
+    }
+}
+
+/// Issue 18: with nothing listening at the endpoint, `vod status` exits 1 within 5 s and names
+/// the endpoint and what to check, instead of retrying a refused connection for 14 s.
+#[test]
+fn an_endpoint_where_nothing_listens_is_named_at_once() {
+    // A port that was free a moment ago: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    // Built before the clock starts.
+    let mut vod = vod_command(&endpoint);
+    let started = std::time::Instant::now();
+    let out = vod
+        .args(["status"])
+        .arg(shared_spec("s3-origin.toml"))
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+    assert!(
+        err.contains(&endpoint) && err.contains("cargo run -p vod-emulator"),
+        "{err}"
+    );
 }
