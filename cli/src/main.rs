@@ -298,6 +298,10 @@ async fn run(cmd: Command) -> (PathBuf, Result<ExitCode, Error>) {
                     out(&format!("Status of pipeline {:?}:", report.pipeline));
                     for s in &report.steps {
                         let state = match &s.change {
+                            // An action or a read (the invalidation, the sweeps): nothing exists
+                            // to be present.
+                            Change::NoOp if !s.id.is_resource() => "nothing to do".to_owned(),
+                            Change::Create if !s.id.is_resource() => "to run".to_owned(),
                             Change::NoOp => "present, as specified".to_owned(),
                             Change::Create => "missing".to_owned(),
                             Change::Update { diff } => {
@@ -389,6 +393,24 @@ async fn run(cmd: Command) -> (PathBuf, Result<ExitCode, Error>) {
         } => {
             let r = async {
                 let pipeline = VodPipeline::from_toml_file(&spec)?;
+                // The flags, before any AWS call; a problem names the flag, not the spec.
+                if let Err(Error::Invalid(problems)) = vod_pipeline::verify::check_origins(
+                    &pipeline,
+                    origin.as_ref(),
+                    disallowed_origin.as_ref(),
+                ) {
+                    for p in problems.iter() {
+                        let flag = match p.field.as_str() {
+                            "allowed_origin" => "--origin",
+                            _ => "--disallowed-origin",
+                        };
+                        eprintln!(
+                            "vod verify: {flag} {:?} is not a usable value for this spec: it {}",
+                            p.value, p.rule
+                        );
+                    }
+                    return Ok(ExitCode::from(2));
+                }
                 let signer = match (key, key_pair_id) {
                     (Some(key), Some(id)) => Some(vod_pipeline::Signer::from_pem_file(id, key)?),
                     _ => None,

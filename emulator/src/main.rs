@@ -120,6 +120,12 @@ async fn main() -> std::process::ExitCode {
         handle.endpoint_url(),
         handle.data_dir().display()
     );
+    // What makes a client (vod, the AWS CLI, an SDK reading the environment) use it.
+    println!(
+        "To use it from a shell (any credentials work; the emulator never checks them):\n  \
+         export AWS_ENDPOINT_URL={} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1",
+        handle.endpoint_url()
+    );
     use std::io::Write;
     let _ = std::io::stdout().flush();
 

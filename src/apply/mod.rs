@@ -177,9 +177,14 @@ impl fmt::Display for Refresh {
                 Change::Create => "+",
                 Change::Update { .. } => "~",
                 Change::Delete => "-",
+                Change::NoOp if !s.id.is_resource() => " ",
                 _ => "=",
             };
-            writeln!(f, "  {mark} {:<40} {:<45} {}", s.id, s.action, s.change)?;
+            let change = match s.change {
+                Change::NoOp if !s.id.is_resource() => "nothing to do".to_owned(),
+                ref c => c.to_string(),
+            };
+            writeln!(f, "  {mark} {:<40} {:<45} {change}", s.id, s.action)?;
             if let Change::Update { diff } = &s.change {
                 for d in diff {
                     writeln!(f, "      ~ {d}")?;
@@ -195,7 +200,10 @@ impl fmt::Display for Refresh {
             "{} to create, {} to update, {} unchanged, {} orphaned to delete.",
             count(|c| matches!(c, Change::Create)),
             count(|c| matches!(c, Change::Update { .. })),
-            count(|c| matches!(c, Change::NoOp)),
+            self.steps
+                .iter()
+                .filter(|s| s.change == Change::NoOp && s.id.is_resource())
+                .count(),
             self.orphans.len()
         )?;
         for w in &self.warnings {

@@ -96,6 +96,24 @@ pub enum StepId {
 }
 
 impl StepId {
+    /// Whether the step manages something that lasts in AWS (a bucket, a job's output, a policy,
+    /// the distribution). The others are actions or reads: the invalidation, the read of the
+    /// existing distribution, the early origin policies (which act only while a distribution of
+    /// the pipeline exists; the origin's own policy step owns the policy) and the two sweeps of
+    /// what left the spec. For them a [`Change::NoOp`](crate::Change::NoOp) means "nothing to
+    /// do", not "present".
+    pub fn is_resource(&self) -> bool {
+        !matches!(
+            self,
+            StepId::Invalidation
+                | StepId::ExistingDistribution
+                | StepId::EarlyBucketPolicy
+                | StepId::EarlyContainerPolicy
+                | StepId::OrphanedOutput
+                | StepId::Unused
+        )
+    }
+
     /// The asset a per-asset step works on.
     pub fn asset(&self) -> Option<&str> {
         match self {

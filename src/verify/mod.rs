@@ -343,12 +343,16 @@ impl Deployment {
     }
 }
 
-fn expectations(
+/// Checks the origins a verification is asked to send, before any call: an allowed origin must be one
+/// that `cloudfront.cors_allowed_origins` lists (any, with `*`), and a disallowed one must not be. The
+/// problems ([`Error::Invalid`]) name the options `allowed_origin` and `disallowed_origin`, which are
+/// values given to the verification, not fields of the spec. [`Deployment::verify`] checks the same
+/// when it runs.
+pub fn check_origins(
     pipeline: &VodPipeline,
-    allowed: Option<CorsOrigin>,
-    disallowed: Option<CorsOrigin>,
-    tolerance: u32,
-) -> Result<Expectations, Error> {
+    allowed: Option<&CorsOrigin>,
+    disallowed: Option<&CorsOrigin>,
+) -> Result<(), Error> {
     let cf = pipeline.cloudfront();
     let listed: Vec<&str> = cf.cors_allowed_origins.iter().map(|o| o.as_str()).collect();
     let any_origin = cf.cors_allowed_origins.iter().any(CorsOrigin::is_any);
@@ -377,6 +381,18 @@ fn expectations(
     if !problems.is_empty() {
         return Err(Error::Invalid(crate::Violations(problems)));
     }
+    Ok(())
+}
+
+fn expectations(
+    pipeline: &VodPipeline,
+    allowed: Option<CorsOrigin>,
+    disallowed: Option<CorsOrigin>,
+    tolerance: u32,
+) -> Result<Expectations, Error> {
+    check_origins(pipeline, allowed.as_ref(), disallowed.as_ref())?;
+    let cf = pipeline.cloudfront();
+    let any_origin = cf.cors_allowed_origins.iter().any(CorsOrigin::is_any);
     let allowed = allowed.map(|a| a.to_string()).or_else(|| {
         cf.cors_allowed_origins
             .iter()

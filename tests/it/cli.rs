@@ -151,3 +151,65 @@ fn an_endpoint_where_nothing_listens_is_named_at_once() {
         "{err}"
     );
 }
+
+/// Issue 18: an `--origin` the spec does not allow is a bad flag value, reported as such before any
+/// AWS call (nothing listens at the endpoint, and the exit code is 2, not 1).
+#[test]
+fn a_verify_origin_the_spec_does_not_allow_is_a_bad_flag() {
+    let out = vod_command("http://127.0.0.1:9")
+        .args(["verify", "--origin", "https://evil.example.com"])
+        .arg(shared_spec("s3-origin.toml"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--origin \"https://evil.example.com\" is not a usable value")
+            && err.contains("cors_allowed_origins")
+            && !err.contains("invalid pipeline"),
+        "{err}"
+    );
+}
+
+/// Issue 18: `vod status` before the first apply says the invalidation has nothing to do (not
+/// "present"); `vod apply` with stderr going to a file (a CI log) prints plain progress lines there:
+/// steps started and finished, and the job's percent every 10 %.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_before_apply_and_plain_progress_in_a_log() {
+    let emu = crate::common::emulator().await;
+    let spec = shared_spec("s3-origin.toml");
+    let status = vod_command(&emu.endpoint_url())
+        .arg("status")
+        .arg(&spec)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(status.status.success(), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.contains("cloudfront.invalidation"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.ends_with("nothing to do"), "{line}");
+    assert!(!text.contains("present, as specified"), "{text}");
+
+    let apply = vod_command(&emu.endpoint_url())
+        .arg("apply")
+        .arg(&spec)
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&apply.stderr);
+    assert!(apply.status.success(), "{log}");
+    assert!(
+        log.contains("s3.bucket.source: s3:CreateBucket ...")
+            && log.contains("s3.bucket.source: create ("),
+        "{log}"
+    );
+    let job_lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.starts_with("mediaconvert.job.sample: ") && l.contains('%'))
+        .collect();
+    assert!(!job_lines.is_empty(), "{log}");
+    assert!(job_lines.len() <= 12, "{job_lines:#?}");
+    // The playback URLs still go to stdout, last.
+    assert!(String::from_utf8_lossy(&apply.stdout).contains("Playback URLs:"));
+}

@@ -29,12 +29,13 @@ pub(super) async fn run(
     p: &InvalidationParams,
     mode: Mode,
 ) -> Result<StepReport, Error> {
-    if mode == Mode::Refresh {
-        return Ok(StepReport::new(Change::NoOp));
-    }
     let paths = paths_to_invalidate(ctx, p);
     if paths.is_empty() {
         return Ok(StepReport::new(Change::NoOp));
+    }
+    if mode == Mode::Refresh {
+        // Apply would invalidate the paths of the assets it would publish again.
+        return Ok(StepReport::new(Change::Create));
     }
     let distribution_id = ctx.require(step, &p.distribution_id)?;
     // Batched with other invalidations of the distribution (see `batch`), so many publishes at

@@ -163,11 +163,17 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
         },
         None => Change::Create,
     };
+    let claim_at = claim::location(&marker, &token);
     if mode == Mode::Refresh {
-        return Ok(StepReport::new(change));
+        // A job of these settings that failed, or still runs, is what a status must show.
+        return Ok(StepReport::new(
+            match claimed_job_state(ctx, &claim_at).await? {
+                Some(state) => Change::Update { diff: vec![state] },
+                None => change,
+            },
+        ));
     }
 
-    let claim_at = claim::location(&marker, &token);
     let job_id = start_or_join(ctx, step, p, &marker, &claim_at, &token).await?;
     if ctx.options.start_jobs_only {
         // The claim names the job: the next publish of the same content attaches to it.
@@ -300,6 +306,44 @@ async fn start_or_join(
             tokio::time::sleep(ctx.options.poll_interval.max(Duration::from_millis(1))).await;
         }
     }
+}
+
+/// What the job a claim names is doing, when it has not completed: failed (with MediaConvert's error
+/// code and message) or still running. `None` without a claim, or when the claim names no job yet.
+async fn claimed_job_state(ctx: &Ctx, claim_at: &S3Location) -> Result<Option<String>, Error> {
+    let Some(job_id) = claim::read(ctx, claim_at)
+        .await?
+        .and_then(|held| held.body.job_id)
+    else {
+        return Ok(None);
+    };
+    ctx.clients.job_polls.acquire().await;
+    let out = match ctx.clients.mediaconvert.get_job().id(&job_id).send().await {
+        Ok(out) => out,
+        Err(e) if matches!(error_code(&e), Some("NotFoundException")) => return Ok(None),
+        Err(e) => return Err(aws_error("mediaconvert:GetJob", &job_id, e)),
+    };
+    let Some(job) = out.job() else {
+        return Ok(None);
+    };
+    Ok(match job.status() {
+        Some(JobStatus::Error | JobStatus::Canceled) => Some(format!(
+            "job {job_id} {}{}: {}; apply starts a new job",
+            job.status().map_or("ERROR", JobStatus::as_str),
+            job.error_code()
+                .map(|c| format!(" (error code {c})"))
+                .unwrap_or_default(),
+            job.error_message().unwrap_or("the job was canceled"),
+        )),
+        Some(s @ (JobStatus::Submitted | JobStatus::Progressing)) => Some(format!(
+            "job {job_id} {}{}; apply waits for it",
+            s.as_str(),
+            job.job_percent_complete()
+                .map(|p| format!(" {p}%"))
+                .unwrap_or_default()
+        )),
+        _ => None,
+    })
 }
 
 /// `Some(status)` when the job ended without output (`ERROR`, `CANCELED`).

@@ -332,11 +332,16 @@ async fn a_format_removed_needs_no_new_job() {
             "completed": 1_700_000_000u64,
             "groups": groups.clone(),
         });
-        mock!(S3::get_object).then_output(move || {
-            GetObjectOutput::builder()
-                .body(ByteStream::from(serde_json::to_vec(&body).unwrap()))
-                .build()
-        })
+        mock!(S3::get_object)
+            .match_requests(|r| {
+                r.key()
+                    .is_some_and(|k| k.ends_with(".vod-pipeline-job.json"))
+            })
+            .then_output(move || {
+                GetObjectOutput::builder()
+                    .body(ByteStream::from(serde_json::to_vec(&body).unwrap()))
+                    .build()
+            })
     };
     let step_of = |p: JobParams| Step {
         params: Params::Job(Box::new(p)),
@@ -359,8 +364,8 @@ async fn a_format_removed_needs_no_new_job() {
     assert_eq!(create.num_calls(), 0);
 
     let other_segments = step_of(with(&[OutputFormat::Hls, OutputFormat::Cmaf], 4));
-    let get = marker();
-    let (ctx, _) = ctx(&[&create], &[&get]);
+    let (get, no_claim) = (marker(), no_marker());
+    let (ctx, _) = ctx(&[&create], &[&get, &no_claim]);
     let report = run(&ctx, &other_segments, Mode::Refresh).await.unwrap();
     assert!(
         matches!(report.change, Change::Update { .. }),
@@ -529,7 +534,8 @@ async fn no_marker_is_create_in_refresh_without_writes() {
     let (ctx, _) = ctx(&[], &[&get]);
     let report = run(&ctx, &step(), Mode::Refresh).await.unwrap();
     assert_eq!(report.change, Change::Create);
-    assert_eq!(get.num_calls(), 1);
+    // The marker, then the claim (none: no job of these settings failed or runs).
+    assert_eq!(get.num_calls(), 2);
 }
 
 #[tokio::test]
@@ -558,4 +564,53 @@ async fn destroy_keeps_outputs_without_calls() {
     let (ctx, _) = ctx(&[], &[]);
     let report = destroy(&ctx, &step()).await.unwrap();
     assert_eq!(report.change, Change::Kept);
+}
+
+/// After a failed transcode there is no marker, but the claim names the job: refresh (and so
+/// `vod status`) reports the job as failed, with MediaConvert's code and message, not as missing.
+#[tokio::test]
+async fn refresh_reports_a_failed_job_with_its_code_and_message() {
+    let no_job_marker = mock!(S3::get_object)
+        .match_requests(|r| {
+            r.key()
+                .is_some_and(|k| k.ends_with(".vod-pipeline-job.json"))
+        })
+        .then_error(|| GetObjectError::NoSuchKey(NoSuchKey::builder().build()));
+    let claim = mock!(S3::get_object)
+        .match_requests(|r| r.key().is_some_and(|k| k.contains(".vod-pipeline-claim-")))
+        .then_output(|| {
+            GetObjectOutput::builder()
+                .body(ByteStream::from(
+                    serde_json::to_vec(
+                        &serde_json::json!({"client_request_token": TOKEN, "job_id": "1700000000000-bad"}),
+                    )
+                    .unwrap(),
+                ))
+                .build()
+        });
+    let failed = mock!(Mc::get_job)
+        .match_requests(|r| r.id() == Some("1700000000000-bad"))
+        .then_output(|| {
+            GetJobOutput::builder()
+                .job(
+                    Job::builder()
+                        .id("1700000000000-bad")
+                        .status(JobStatus::Error)
+                        .error_code(1010)
+                        .error_message("Unable to open input file")
+                        .build(),
+                )
+                .build()
+        });
+    let (ctx, _) = ctx(&[&failed], &[&no_job_marker, &claim]);
+    let report = run(&ctx, &step(), Mode::Refresh).await.unwrap();
+    assert_eq!(
+        report.change,
+        Change::Update {
+            diff: vec![
+                "job 1700000000000-bad ERROR (error code 1010): Unable to open input file; apply starts a new job"
+                    .into()
+            ]
+        }
+    );
 }
