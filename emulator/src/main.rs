@@ -115,19 +115,21 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    println!(
-        "vod-emulator ready on {} (data dir {})",
-        handle.endpoint_url(),
-        handle.data_dir().display()
-    );
-    // What makes a client (vod, the AWS CLI, an SDK reading the environment) use it.
-    println!(
-        "To use it from a shell (any credentials work; the emulator never checks them):\n  \
-         export AWS_ENDPOINT_URL={} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1",
-        handle.endpoint_url()
+    // One write, errors ignored: a supervisor may read the ready line and close the pipe at once,
+    // and a failed print must not take the emulator down.
+    let ready = format!(
+        "vod-emulator ready on {url} (data dir {})\n\
+         To use it from a shell (any credentials work; the emulator never checks them):\n  \
+         export AWS_ENDPOINT_URL={url} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1\n",
+        handle.data_dir().display(),
+        url = handle.endpoint_url(),
     );
     use std::io::Write;
-    let _ = std::io::stdout().flush();
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(ready.as_bytes())
+        .and_then(|()| stdout.flush());
+    drop(stdout);
 
     tokio::select! {
         _ = int.recv() => {}
