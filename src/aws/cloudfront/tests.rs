@@ -812,14 +812,15 @@ async fn invalidation_only_for_republished_assets_of_an_existing_distribution() 
     let report = super::run(&ctx, inv_step, Mode::Apply).await.unwrap();
     assert_eq!(report.change, Change::Create);
     assert_eq!(create.num_calls(), 1);
-    // Refresh never invalidates.
+    // Refresh never invalidates: it reports that apply would (create), and makes no call.
     assert_eq!(
         super::run(&ctx, inv_step, Mode::Refresh)
             .await
             .unwrap()
             .change,
-        Change::NoOp
+        Change::Create
     );
+    assert_eq!(create.num_calls(), 1);
 }
 
 async fn apply_all(ctx: &Ctx, plan: &Plan, ids: &[&StepId], mode: Mode) -> Vec<Change> {
