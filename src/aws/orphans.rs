@@ -33,6 +33,7 @@ use crate::error::Error;
 use crate::names::{COPY_MARKER, JOB_MARKER, PUBLISHED_INDEX, SPEC_INDEX, parse_s3_uri};
 use crate::plan::{OriginLocation, OrphanedOutputParams, OutputKey, Step, StepId, UnusedParams};
 use crate::spec::model::OriginKind;
+use crate::types::BucketName;
 
 /// One folder to delete.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -446,7 +447,7 @@ enum Left {
     /// A policy or key group the distribution stopped using, with its ETag.
     Unused(unused::Used, String),
     /// What the pipeline copied into an origin bucket it no longer uses: the bucket, the keys.
-    Copies(String, Vec<String>),
+    Copies(BucketName, Vec<String>),
 }
 
 /// `cloudfront.orphans`: what the distribution no longer uses. See
@@ -533,35 +534,47 @@ pub(crate) async fn run_unused(
             ));
         }
     }
-    // The copies in an origin bucket the output is no longer copied into (found by the record the
-    // output keeps, since the spec no longer names that bucket).
-    let copies_now = p.copies_bucket.as_ref().map(|b| b.as_str());
-    let recorded = super::s3::recorded_copies_origin(ctx, &p.output).await?;
-    let left_bucket = recorded.as_deref().filter(|b| Some(*b) != copies_now);
-    if let Some(old) = left_bucket {
-        let keys = super::s3::copied_into(ctx, old).await?;
-        if !keys.is_empty() {
-            found.push((
-                OrphanKind::OriginCopies,
-                format!("s3://{old}/"),
-                format!(
-                    "the distribution's origin is {} now; the bucket holds {} objects this pipeline copied (the bucket stays)",
-                    copies_now.map_or_else(|| p.origin.to_string(), |b| format!("s3://{b}")),
-                    keys.len()
-                ),
-                Left::Copies(old.to_owned(), keys),
-            ));
-        }
-    }
-    let copies_left = found
+    // The copies in origin buckets the output is no longer copied into (found through the record
+    // the output keeps, since the spec no longer names those buckets).
+    let copies_now = p.copies_bucket.clone();
+    let recorded = super::s3::recorded_copies_origins(ctx, &p.output).await?;
+    let left: Vec<&BucketName> = recorded
         .iter()
-        .any(|(_, _, _, l)| matches!(l, Left::Copies(..)));
-    let (report, copies_deleted) = sweep(ctx, step, p, mode, found).await?;
-    // The record follows the origin once nothing is left in the bucket it named (a kept orphan
-    // stays recorded, so that the next apply finds it again).
-    if mode == Mode::Apply && recorded.as_deref() != copies_now && (!copies_left || copies_deleted)
-    {
-        super::s3::record_copies_origin(ctx, &p.output, copies_now).await?;
+        .filter(|b| Some(*b) != copies_now.as_ref())
+        .collect();
+    let mut empty_left: Vec<BucketName> = Vec::new();
+    for old in &left {
+        let keys = super::s3::copied_into(ctx, old.as_str(), &p.output).await?;
+        if keys.is_empty() {
+            empty_left.push((*old).clone());
+            continue;
+        }
+        found.push((
+            OrphanKind::OriginCopies,
+            format!("s3://{old}/"),
+            format!(
+                "the distribution's origin is {} now; the bucket holds {} objects this pipeline copied (the bucket stays)",
+                copies_now
+                    .as_ref()
+                    .map_or_else(|| p.origin.to_string(), |b| format!("s3://{b}")),
+                keys.len()
+            ),
+            Left::Copies((*old).clone(), keys),
+        ));
+    }
+    let (report, deleted) = sweep(ctx, step, p, mode, found).await?;
+    // The record lists the bucket copied into now and each other one that still holds copies (a
+    // kept orphan stays recorded, so that the next apply finds it again).
+    if mode == Mode::Apply {
+        let mut want: Vec<BucketName> = copies_now.into_iter().collect();
+        for b in &left {
+            if !empty_left.contains(b) && !deleted.contains(b) && !want.contains(b) {
+                want.push((*b).clone());
+            }
+        }
+        if want != recorded {
+            super::s3::record_copies_origins(ctx, &p.output, &want).await?;
+        }
     }
     Ok(report)
 }
@@ -573,9 +586,9 @@ async fn sweep(
     p: &UnusedParams,
     mode: Mode,
     found: Vec<(OrphanKind, String, String, Left)>,
-) -> Result<(StepReport, bool), Error> {
+) -> Result<(StepReport, Vec<BucketName>), Error> {
     if found.is_empty() {
-        return Ok((StepReport::new(Change::NoOp), false));
+        return Ok((StepReport::new(Change::NoOp), Vec::new()));
     }
     // Viewers reach the old origin until the distribution is deployed on the new one.
     let needs_deployed = found
@@ -589,7 +602,7 @@ async fn sweep(
             .as_deref()
             == Some("Deployed");
     let mut any_deleted = false;
-    let mut copies_deleted = false;
+    let mut copies_deleted: Vec<BucketName> = Vec::new();
     for (kind, resource, reason, left) in found {
         let (change, reason) = match (mode, left) {
             (Mode::Refresh, _) => (Change::Delete, reason),
@@ -618,8 +631,8 @@ async fn sweep(
                 reason,
             ),
             (Mode::Apply, Left::Copies(bucket, keys)) => {
-                index::delete(ctx, &bucket, &keys).await?;
-                copies_deleted = true;
+                index::delete(ctx, bucket.as_str(), &keys).await?;
+                copies_deleted.push(bucket);
                 (
                     Change::Delete,
                     format!("{reason}; {} objects deleted", keys.len()),

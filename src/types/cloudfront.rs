@@ -206,6 +206,10 @@ impl CorsOrigin {
         let rule = "must be \"*\" or an origin scheme://host[:port] with scheme http or https and no path, e.g. https://player.example.com";
         // Which part is wrong, in words.
         let wrong = |part: String| Err(format!("{rule}: {part}"));
+        if !s.contains("://") {
+            // `localhost:3000` or `x.com:443` would parse with `localhost` or `x.com` as a scheme.
+            return wrong("the scheme is missing (start with https:// or http://)".into());
+        }
         let url = match url::Url::parse(s) {
             Ok(url) => url,
             Err(url::ParseError::InvalidPort) => {
@@ -240,9 +244,6 @@ impl CorsOrigin {
             }
             Some(_) => {}
             None => return wrong("the host is missing".into()),
-        }
-        if !s.starts_with(&format!("{}://", url.scheme())) || url.cannot_be_a_base() {
-            return wrong("it must start with scheme://".into());
         }
         if url.query().is_some()
             || url.fragment().is_some()
@@ -566,6 +567,10 @@ mod tests {
             ),
             ("ftp://x.com", "the scheme is \"ftp\""),
             ("player.example.com", "the scheme is missing"),
+            ("localhost:3000", "the scheme is missing"),
+            ("x.com:443", "the scheme is missing"),
+            // Only the case is wrong: the canonical form is suggested.
+            ("HTTPS://x.com", "write it as \"https://x.com\""),
             ("https://x.com/path", "no path, query or fragment"),
             ("https://x.com?q", "no path, query or fragment"),
             ("https://x_y.com", "characters a DNS name cannot have"),

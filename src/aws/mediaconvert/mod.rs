@@ -142,9 +142,23 @@ pub(crate) async fn run(ctx: &Ctx, step: &Step, mode: Mode) -> Result<StepReport
     let token = effective_token(ctx, p);
     let groups = group_tokens(ctx, p);
     let change = match read_marker(ctx, &marker).await? {
-        // The same job; or a format left the spec and what stays was made with the same settings
-        // (the sweep of orphaned output deletes the format's folder).
-        Some(Ok(m)) if m.client_request_token == token || m.covers(groups.as_ref()) => {
+        Some(Ok(m)) if m.client_request_token == token => {
+            return Ok(StepReport::new(Change::NoOp)
+                .output(OutputKey::JobId, m.job_id)
+                .output(OutputKey::Status, JobStatus::Complete.as_str()));
+        }
+        // A format left the spec and what stays was made with the same settings (the sweep of
+        // orphaned output deletes the format's folder). Apply records the job's output as what the
+        // plan asks for now, so that a format put back later is transcoded again.
+        Some(Ok(m)) if m.covers(groups.as_ref()) => {
+            if mode == Mode::Apply {
+                let narrowed = Marker {
+                    client_request_token: token.clone(),
+                    groups: groups.clone(),
+                    ..m.clone()
+                };
+                put_marker(ctx, &marker, &narrowed).await?;
+            }
             return Ok(StepReport::new(Change::NoOp)
                 .output(OutputKey::JobId, m.job_id)
                 .output(OutputKey::Status, JobStatus::Complete.as_str()));
@@ -333,7 +347,10 @@ async fn claimed_job_state(ctx: &Ctx, claim_at: &S3Location) -> Result<Option<St
             job.error_code()
                 .map(|c| format!(" (error code {c})"))
                 .unwrap_or_default(),
-            job.error_message().unwrap_or("the job was canceled"),
+            job.error_message().unwrap_or(match job.status() {
+                Some(JobStatus::Canceled) => "the job was canceled",
+                _ => "MediaConvert gave no message",
+            }),
         )),
         Some(s @ (JobStatus::Submitted | JobStatus::Progressing)) => Some(format!(
             "job {job_id} {}{}; apply waits for it",
@@ -449,7 +466,11 @@ async fn write_marker(
             .map_or(0, |d| d.as_secs()),
         source: Some(p.input.clone()),
     };
-    let body = serde_json::to_vec_pretty(&marker).unwrap_or_default();
+    put_marker(ctx, loc, &marker).await
+}
+
+async fn put_marker(ctx: &Ctx, loc: &S3Location, marker: &Marker) -> Result<(), Error> {
+    let body = serde_json::to_vec_pretty(marker).unwrap_or_default();
     ctx.clients
         .s3
         .put_object()

@@ -322,15 +322,17 @@ async fn a_format_removed_needs_no_new_job() {
         &[OutputFormat::Hls, OutputFormat::Dash, OutputFormat::Cmaf],
         6,
     );
+    let fewer_params = with(&[OutputFormat::Hls, OutputFormat::Cmaf], 6);
     let (probe, _) = ctx(&[], &[]);
     let groups = group_tokens(&probe, &all).unwrap();
-    assert_eq!(groups.len(), 3);
-    let marker = move || {
+    let fewer_groups = group_tokens(&probe, &fewer_params).unwrap();
+    assert_eq!((groups.len(), fewer_groups.len()), (3, 2));
+    let marker_with = |groups: std::collections::BTreeMap<String, String>| {
         let body = serde_json::json!({
             "client_request_token": "vod-fedcba9876543210",
             "job_id": "1699999999999-old",
             "completed": 1_700_000_000u64,
-            "groups": groups.clone(),
+            "groups": groups,
         });
         mock!(S3::get_object)
             .match_requests(|r| {
@@ -353,20 +355,47 @@ async fn a_format_removed_needs_no_new_job() {
             .build()
     });
 
-    let fewer = step_of(with(&[OutputFormat::Hls, OutputFormat::Cmaf], 6));
+    // Apply records the output as what the plan asks for now: the same job, two groups.
+    let expected = serde_json::to_value(&fewer_groups).unwrap();
+    let narrowed = mock!(S3::put_object)
+        .match_requests(move |r| {
+            r.key() == Some("packaged/sample/.vod-pipeline-job.json")
+                && r.body().bytes().is_some_and(|b| {
+                    let m: serde_json::Value = serde_json::from_slice(b).unwrap_or_default();
+                    m["job_id"] == "1699999999999-old" && m["groups"] == expected
+                })
+        })
+        .then_output(|| PutObjectOutput::builder().build());
+    let fewer = step_of(fewer_params);
     for mode in [Mode::Refresh, Mode::Apply] {
-        let get = marker();
-        let (ctx, _) = ctx(&[&create], &[&get]);
-        let report = run(&ctx, &fewer, mode).await.unwrap();
+        let get = marker_with(groups.clone());
+        let (c, _) = ctx(&[&create], &[&get, &narrowed]);
+        let report = run(&c, &fewer, mode).await.unwrap();
         assert_eq!(report.change, Change::NoOp);
         assert_eq!(report.outputs[0].1, "1699999999999-old");
     }
     assert_eq!(create.num_calls(), 0);
+    assert_eq!(
+        narrowed.num_calls(),
+        1,
+        "refresh writes nothing; apply narrows the marker"
+    );
 
+    // Another segment length: each group is made differently, so the asset is transcoded again.
     let other_segments = step_of(with(&[OutputFormat::Hls, OutputFormat::Cmaf], 4));
-    let (get, no_claim) = (marker(), no_marker());
-    let (ctx, _) = ctx(&[&create], &[&get, &no_claim]);
-    let report = run(&ctx, &other_segments, Mode::Refresh).await.unwrap();
+    let (get, no_claim) = (marker_with(groups.clone()), no_marker());
+    let (c, _) = ctx(&[&create], &[&get, &no_claim]);
+    let report = run(&c, &other_segments, Mode::Refresh).await.unwrap();
+    assert!(
+        matches!(report.change, Change::Update { .. }),
+        "{:?}",
+        report.change
+    );
+
+    // The format put back after the marker was narrowed: it is transcoded again.
+    let (get, no_claim) = (marker_with(fewer_groups), no_marker());
+    let (c, _) = ctx(&[&create], &[&get, &no_claim]);
+    let report = run(&c, &step_of(all), Mode::Refresh).await.unwrap();
     assert!(
         matches!(report.change, Change::Update { .. }),
         "{:?}",

@@ -18,6 +18,7 @@ use crate::aws::{Ctx, Mode, StepReport, aws_error, error_code};
 use crate::error::Error;
 use crate::names::{CLAIM_PREFIX, COPIES_ORIGIN, COPY_MARKER, JOB_MARKER, parse_s3_uri};
 use crate::plan::{OriginCopyParams, OutputKey, Step, StepId};
+use crate::types::BucketName;
 
 pub(super) async fn run(
     ctx: &Ctx,
@@ -124,69 +125,82 @@ pub(crate) async fn delete_all(ctx: &Ctx, p: &OriginCopyParams) -> Result<usize,
     Ok(keys.len())
 }
 
-/// The origin bucket an earlier apply recorded as the one the output is copied into
-/// ([`COPIES_ORIGIN`] under `output`, `s3://<output bucket>/<output prefix>`), if any.
-pub(crate) async fn recorded_copies_origin(
+/// The origin buckets the output has been copied into and whose copies are not yet deleted
+/// ([`COPIES_ORIGIN`] under `output`, `s3://<output bucket>/<output prefix>`: one bucket name a
+/// line). A line that is not a valid bucket name is ignored: the record only ever names buckets.
+pub(crate) async fn recorded_copies_origins(
     ctx: &Ctx,
     output: &str,
-) -> Result<Option<String>, Error> {
+) -> Result<Vec<BucketName>, Error> {
     let Some((bucket, prefix)) = parse_s3_uri(output) else {
-        return Ok(None);
+        return Ok(Vec::new());
     };
     let loc = crate::aws::mediaconvert::S3Location {
         bucket: bucket.to_owned(),
         key: format!("{prefix}{COPIES_ORIGIN}"),
     };
-    Ok(
-        crate::aws::mediaconvert::get_object(ctx, &loc, "the record of the copies' origin")
-            .await?
-            .and_then(|(bytes, _)| String::from_utf8(bytes.to_vec()).ok())
-            .map(|b| b.trim().to_owned())
-            .filter(|b| !b.is_empty()),
-    )
+    let text = crate::aws::mediaconvert::get_object(ctx, &loc, "the record of the copies' origins")
+        .await?
+        .and_then(|(bytes, _)| String::from_utf8(bytes.to_vec()).ok())
+        .unwrap_or_default();
+    let mut out: Vec<BucketName> = Vec::new();
+    for b in text
+        .lines()
+        .filter_map(|l| l.trim().parse::<BucketName>().ok())
+    {
+        if !out.contains(&b) {
+            out.push(b);
+        }
+    }
+    Ok(out)
 }
 
-/// Records `bucket` as the origin bucket the output is copied into, or removes the record (`None`).
-pub(crate) async fn record_copies_origin(
+/// Records the origin buckets the output has been copied into (the record is removed when there
+/// are none).
+pub(crate) async fn record_copies_origins(
     ctx: &Ctx,
     output: &str,
-    bucket: Option<&str>,
+    buckets: &[BucketName],
 ) -> Result<(), Error> {
     let Some((out_bucket, prefix)) = parse_s3_uri(output) else {
         return Ok(());
     };
     let key = format!("{prefix}{COPIES_ORIGIN}");
-    match bucket {
-        Some(b) => {
-            ctx.clients
-                .s3
-                .put_object()
-                .bucket(out_bucket)
-                .key(&key)
-                .content_type("text/plain")
-                .body(ByteStream::from(b.as_bytes().to_vec()))
-                .send()
-                .await
-                .map_err(|e| aws_error("s3:PutObject", &key, e))?;
-        }
-        None => {
-            ctx.clients
-                .s3
-                .delete_object()
-                .bucket(out_bucket)
-                .key(&key)
-                .send()
-                .await
-                .map_err(|e| aws_error("s3:DeleteObject", &key, e))?;
-        }
+    if buckets.is_empty() {
+        ctx.clients
+            .s3
+            .delete_object()
+            .bucket(out_bucket)
+            .key(&key)
+            .send()
+            .await
+            .map_err(|e| aws_error("s3:DeleteObject", &key, e))?;
+        return Ok(());
     }
+    let body: String = buckets.iter().map(|b| format!("{b}\n")).collect();
+    ctx.clients
+        .s3
+        .put_object()
+        .bucket(out_bucket)
+        .key(&key)
+        .content_type("text/plain")
+        .body(ByteStream::from(body.into_bytes()))
+        .send()
+        .await
+        .map_err(|e| aws_error("s3:PutObject", &key, e))?;
     Ok(())
 }
 
-/// What this crate copied into `bucket`: every key a copy marker in it lists (under the marker's
-/// folder), and the markers. Objects no marker lists are not the pipeline's copies and stay. Empty
-/// when the bucket is gone.
-pub(crate) async fn copied_into(ctx: &Ctx, bucket: &str) -> Result<Vec<String>, Error> {
+/// What this pipeline copied into `bucket`: the keys listed by each copy marker whose `source` is
+/// in this pipeline's output (`output`, `s3://<output bucket>/<output prefix>`), under that
+/// marker's folder, and those markers. A marker of another pipeline, one that cannot be read, or one
+/// at the bucket's root (a copy always goes into an asset's folder) is left alone, and so is every
+/// object no such marker lists. Empty when the bucket is gone.
+pub(crate) async fn copied_into(
+    ctx: &Ctx,
+    bucket: &str,
+    output: &str,
+) -> Result<Vec<String>, Error> {
     let all = match index::list(ctx, bucket, "").await {
         Ok(keys) => keys,
         Err(Error::Aws(a)) if a.code.as_deref() == Some("NoSuchBucket") => return Ok(Vec::new()),
@@ -199,14 +213,21 @@ pub(crate) async fn copied_into(ctx: &Ctx, bucket: &str) -> Result<Vec<String>, 
         .filter(|k| k.rsplit('/').next() == Some(COPY_MARKER))
     {
         let folder = &marker[..marker.len() - COPY_MARKER.len()];
-        if let Some(objects) = read_marker(ctx, bucket, marker).await? {
-            out.extend(
-                objects
-                    .keys()
-                    .map(|rel| format!("{folder}{rel}"))
-                    .filter(|k| present.contains(k)),
-            );
+        if folder.is_empty() {
+            continue;
         }
+        let Some((source, objects)) = read_marker_with_source(ctx, bucket, marker).await? else {
+            continue;
+        };
+        if !source.starts_with(output) {
+            continue;
+        }
+        out.extend(
+            objects
+                .keys()
+                .map(|rel| format!("{folder}{rel}"))
+                .filter(|k| present.contains(k)),
+        );
         out.push(marker.clone());
     }
     Ok(out)
@@ -261,6 +282,18 @@ async fn read_marker(
     bucket: &str,
     key: &str,
 ) -> Result<Option<BTreeMap<String, String>>, Error> {
+    Ok(read_marker_with_source(ctx, bucket, key)
+        .await?
+        .map(|(_, objects)| objects))
+}
+
+/// A copy marker's `source` (where it copied from) and its objects (relative key to ETag); `None`
+/// when there is none or it cannot be read.
+async fn read_marker_with_source(
+    ctx: &Ctx,
+    bucket: &str,
+    key: &str,
+) -> Result<Option<(String, BTreeMap<String, String>)>, Error> {
     let loc = crate::aws::mediaconvert::S3Location {
         bucket: bucket.to_owned(),
         key: key.to_owned(),
@@ -269,9 +302,14 @@ async fn read_marker(
         crate::aws::mediaconvert::get_object(ctx, &loc, "the copy marker")
             .await?
             .and_then(|(bytes, _)| {
-                serde_json::from_slice::<serde_json::Value>(&bytes)
-                    .ok()
-                    .and_then(|v| serde_json::from_value(v.get("objects")?.clone()).ok())
+                let v = serde_json::from_slice::<serde_json::Value>(&bytes).ok()?;
+                let source = v
+                    .get("source")
+                    .and_then(|s| s.as_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                let objects = serde_json::from_value(v.get("objects")?.clone()).ok()?;
+                Some((source, objects))
             }),
     )
 }
@@ -291,7 +329,63 @@ fn copy_source(bucket: &str, key: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::copy_source;
+    use aws_sdk_s3::operation::get_object::GetObjectOutput;
+    use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
+    use aws_sdk_s3::primitives::ByteStream;
+    use aws_sdk_s3::types::Object;
+    use aws_smithy_mocks::mock;
+
+    use super::{copied_into, copy_source};
+    use crate::aws::test_support::{Rules, mock_ctx};
+
+    /// The origin bucket a pipeline moved off holds its copies, another pipeline's copies, a marker
+    /// at the root and an unreadable marker: only this pipeline's copies (and their marker) are
+    /// its to delete.
+    #[tokio::test]
+    async fn only_this_pipelines_copies_are_found() {
+        let list = mock!(aws_sdk_s3::Client::list_objects_v2).then_output(|| {
+            let o = |k: &str| Object::builder().key(k).build();
+            ListObjectsV2Output::builder()
+                .contents(o("vod/a/hls/a.m3u8"))
+                .contents(o("vod/a/vod-pipeline-copy.json"))
+                .contents(o("vod/a/notes.txt"))
+                .contents(o("other/b/hls/b.m3u8"))
+                .contents(o("other/b/vod-pipeline-copy.json"))
+                .contents(o("vod-pipeline-copy.json"))
+                .contents(o("vod/c/vod-pipeline-copy.json"))
+                .build()
+        });
+        let marker = |key: &'static str, body: &'static str| {
+            mock!(aws_sdk_s3::Client::get_object)
+                .match_requests(move |r| r.key() == Some(key))
+                .then_output(move || {
+                    GetObjectOutput::builder()
+                        .body(ByteStream::from_static(body.as_bytes()))
+                        .build()
+                })
+        };
+        let ours = marker(
+            "vod/a/vod-pipeline-copy.json",
+            r#"{"source": "s3://out/packaged/a/", "objects": {"hls/a.m3u8": "e1", "hls/gone.ts": "e2"}}"#,
+        );
+        let theirs = marker(
+            "other/b/vod-pipeline-copy.json",
+            r#"{"source": "s3://out/elsewhere/b/", "objects": {"hls/b.m3u8": "e3"}}"#,
+        );
+        let broken = marker("vod/c/vod-pipeline-copy.json", "not json");
+        let (ctx, _) = mock_ctx(Rules {
+            s3: &[&list, &ours, &theirs, &broken],
+            ..Rules::default()
+        });
+        let keys = copied_into(&ctx, "origin", "s3://out/packaged/")
+            .await
+            .unwrap();
+        assert_eq!(
+            keys,
+            ["vod/a/hls/a.m3u8", "vod/a/vod-pipeline-copy.json"],
+            "listed and present, and the marker; never another pipeline's, the root's or an unreadable marker's"
+        );
+    }
 
     #[test]
     fn copy_source_encodes_the_key() {

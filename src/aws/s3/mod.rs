@@ -49,7 +49,7 @@ pub(crate) async fn delete_copied(ctx: &Ctx, step: &Step) -> Result<usize, Error
     }
 }
 
-pub(crate) use copy::{copied_into, record_copies_origin, recorded_copies_origin};
+pub(crate) use copy::{copied_into, record_copies_origins, recorded_copies_origins};
 
 pub(crate) async fn destroy(ctx: &Ctx, step: &Step) -> Result<StepReport, Error> {
     match &step.params {

@@ -43,6 +43,8 @@ pub(super) const SNIFF_BYTES: usize = 2 * 192 + 1;
 /// random bytes named `.mp4`), not a guarantee that the media decodes.
 pub(super) fn looks_like_media(head: &[u8]) -> bool {
     let at = |i: usize, sig: &[u8]| head.get(i..i + sig.len()) == Some(sig);
+    // A text manifest may start with a UTF-8 byte order mark.
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     // ISO base media (MP4, MOV, 3GP, 3G2, F4V, M4V): a box type at byte 4.
     let iso_box = [
         &b"ftyp"[..],
@@ -56,9 +58,17 @@ pub(super) fn looks_like_media(head: &[u8]) -> bool {
     ]
     .iter()
     .any(|b| at(4, b));
-    // MPEG-TS: the sync byte every 188 bytes (every 192 in M2TS, after a 4-byte timestamp).
-    let ts = (at(0, &[0x47]) && (head.len() <= 188 || at(188, &[0x47])))
-        || (at(4, &[0x47]) && (head.len() <= 196 || at(196, &[0x47])));
+    // MPEG-TS: the sync byte at the start of two packets of 188 bytes (192 in M2TS, after a 4-byte
+    // timestamp). A file shorter than two packets holds no video.
+    let ts = (at(0, &[0x47]) && at(188, &[0x47])) || (at(4, &[0x47]) && at(196, &[0x47]));
+    // An MPEG audio frame header: 11 sync bits, a version and a layer that are not reserved. FF FE
+    // is also UTF-16's byte order mark, and text is not audio.
+    let mpeg_audio = head.len() >= 2
+        && head[0] == 0xFF
+        && head[1] & 0xE0 == 0xE0
+        && head[1] & 0x18 != 0x08
+        && head[1] & 0x06 != 0
+        && head[1] != 0xFE;
     iso_box
         || ts
         || at(0, &[0x06, 0x0E, 0x2B, 0x34]) // MXF: a SMPTE universal label
@@ -71,11 +81,11 @@ pub(super) fn looks_like_media(head: &[u8]) -> bool {
         || at(0, b"FLV")
         || at(0, b"YUV4MPEG2")
         || at(0, b"ID3") // MP3 with a tag
-        || (head.len() >= 2 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0) // MPEG audio frame
+        || mpeg_audio
         || at(0, b"fLaC")
         || at(0, b"OggS")
-        || at(0, b"#EXTM3U") // HLS input
-        || at(0, b"<?xml") // IMF composition playlist
+        || text.starts_with(b"#EXTM3U") // HLS input
+        || text.starts_with(b"<?xml") // IMF composition playlist
 }
 
 /// The first bytes of a file, up to [`SNIFF_BYTES`].
@@ -100,13 +110,11 @@ mod tests {
         let mut m2ts = vec![0u8; 400];
         m2ts[4] = 0x47;
         m2ts[196] = 0x47;
-        let sample = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/examples/specs/sample.mp4"
-        ))
-        .unwrap();
         for (name, bytes) in [
-            ("mp4", &sample[..]),
+            (
+                "mp4",
+                b"\0\0\0\x20ftypisom\0\0\x02\0isomiso2avc1mp41" as &[u8],
+            ),
             ("mov", b"\0\0\0\x14ftypqt  " as &[u8]),
             ("ts", &ts),
             ("m2ts", &m2ts),
@@ -117,6 +125,8 @@ mod tests {
             ("flv", b"FLV\x01\x05"),
             ("y4m", b"YUV4MPEG2 W640"),
             ("hls", b"#EXTM3U\n"),
+            ("hls with a byte order mark", b"\xEF\xBB\xBF#EXTM3U\n"),
+            ("mp3", b"\xFF\xFB\x90\x64"),
         ] {
             assert!(looks_like_media(bytes), "{name}");
         }
@@ -129,6 +139,8 @@ mod tests {
             ("png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
             ("zip", b"PK\x03\x04"),
             ("one sync byte", &not_ts),
+            ("a short GIF", b"GIF89a\x01\0\x01\0"),
+            ("UTF-16 text", b"\xFF\xFEh\0i\0"),
         ] {
             assert!(!looks_like_media(bytes), "{name}");
         }
