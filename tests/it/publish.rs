@@ -624,13 +624,14 @@ async fn publish_without_waiting_then_finish() {
 /// emulator enforces it), so the paths are batched into few invalidations that wait for room; every
 /// unpublish succeeds, none fails with TooManyInvalidationsInProgress.
 ///
-/// An invalidation stays in progress for a second here, longer than the 100 unpublishes take to
-/// reach the batcher even on a loaded CI machine, so that the quota, not the arrival times, decides
-/// the batches: once at the limit, a waiting batch takes in what arrives until it holds 15 paths.
+/// An invalidation stays in progress for three seconds here, longer than the 100 unpublishes take
+/// to reach the batcher even on a loaded CI machine (one second was not always: a CI run saw 27
+/// batches), so that the quota, not the arrival times, decides the batches: once at the limit, a
+/// waiting batch takes in what arrives until it holds 15 paths.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_unpublishes_at_once_share_few_invalidations() {
     let emu = crate::common::emulator_builder()
-        .deploy_delay(Duration::from_secs(1))
+        .deploy_delay(Duration::from_secs(3))
         .start()
         .await
         .expect("emulator starts");
