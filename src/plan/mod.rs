@@ -13,12 +13,14 @@
 //! `playback` and `warnings`. [`Plan`]'s `Display` renders it for people, like `terraform plan`.
 
 mod build;
+mod cloudfront_params;
 pub(crate) mod id;
 mod job;
 mod params;
 pub(crate) mod publish;
 mod render;
 
+pub use cloudfront_params::*;
 pub use id::{BucketRole, Deferred, OutputKey, StepId};
 pub use params::*;
 

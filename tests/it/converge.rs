@@ -341,6 +341,11 @@ fn parses(url: &url::Url, body: &[u8]) -> bool {
     }
 }
 
+/// Each orphan's kind and change, in order.
+fn kinds_and_changes(orphans: &[vod_pipeline::Orphan]) -> Vec<(OrphanKind, Change)> {
+    orphans.iter().map(|o| (o.kind, o.change.clone())).collect()
+}
+
 /// A viewer that fetches and parses every playback URL of a deployment, over and over, until
 /// stopped: a switch of origin must not give it a single error.
 struct Viewer {
@@ -461,11 +466,7 @@ async fn moving_off_mediastore_in_place_keeps_every_playback_url() {
         .filter(|e| e.operation == "CopyObject")
         .count();
     assert!(copies > 0, "the output was not copied into the origin");
-    let gone: Vec<_> = after
-        .orphans
-        .iter()
-        .map(|o| (o.kind, o.change.clone()))
-        .collect();
+    let gone = kinds_and_changes(&after.orphans);
     assert_eq!(
         gone,
         [
@@ -555,11 +556,7 @@ async fn moving_back_to_mediastore_in_place_keeps_every_playback_url() {
         matches!((last_put, update), (Some(p), Some(u)) if p < u),
         "{ops:?}"
     );
-    let gone: Vec<_> = after
-        .orphans
-        .iter()
-        .map(|o| (o.kind, o.change.clone()))
-        .collect();
+    let gone = kinds_and_changes(&after.orphans);
     assert_eq!(
         gone,
         [
@@ -624,11 +621,7 @@ async fn a_cache_policy_the_distribution_left_is_deleted_after_it() {
         ],
     );
     let refresh = legacy.plan().refresh(&config).await.expect("refresh");
-    let kinds: Vec<(OrphanKind, Change)> = refresh
-        .orphans
-        .iter()
-        .map(|o| (o.kind, o.change.clone()))
-        .collect();
+    let kinds = kinds_and_changes(&refresh.orphans);
     assert_eq!(
         kinds,
         [(OrphanKind::CachePolicy, Change::Delete)],
@@ -642,11 +635,7 @@ async fn a_cache_policy_the_distribution_left_is_deleted_after_it() {
 
     emu.reset_requests();
     let after = apply(&legacy, &config, false).await;
-    let kinds: Vec<(OrphanKind, Change)> = after
-        .orphans
-        .iter()
-        .map(|o| (o.kind, o.change.clone()))
-        .collect();
+    let kinds = kinds_and_changes(&after.orphans);
     assert_eq!(kinds, [(OrphanKind::CachePolicy, Change::Delete)]);
     assert_eq!(custom(CachePolicyType::Custom).await, 0);
     let ops: Vec<String> = emu.requests().into_iter().map(|e| e.operation).collect();
