@@ -23,6 +23,15 @@ pub struct ServiceKnobs {
     /// `edge` only: viewer responses carry no `Access-Control-*` header, as if the distribution had
     /// no CORS policy and the origin no CORS rules. For testing what a player sees when CORS breaks.
     pub drop_cors: bool,
+    /// `edge` only: apply each cache behavior's `ViewerProtocolPolicy`. The edge serves plain HTTP, so with this on
+    /// every viewer request counts as HTTP unless it carries `X-Forwarded-Proto: https` (a TLS proxy in front):
+    /// `redirect-to-https` answers 301 with the `https://` URL and `https-only` answers 403, as CloudFront does.
+    /// Off by default, so that local `http://` playback works whatever the distribution says.
+    pub enforce_viewer_protocol: bool,
+    /// `edge` only: every origin fetch of the edge answers with this status (500 to 599; 0, the default, is off),
+    /// as an origin in trouble would. For testing what viewers get then: cached 5xx, and expired objects served
+    /// stale.
+    pub origin_error_status: u16,
     /// `s3` only: for this many milliseconds after CreateBucket, every other request on the new bucket gets
     /// `NoSuchBucket`, as S3 may answer while a new bucket propagates (it is eventually consistent,
     /// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html>). 0 (the default) is off.
@@ -71,6 +80,12 @@ impl Knobs {
                     return Err(format!("{service}.{name} must be within [0, 1], got {p}"));
                 }
             }
+            if k.origin_error_status != 0 && !(500..=599).contains(&k.origin_error_status) {
+                return Err(format!(
+                    "{service}.origin_error_status must be 0 (off) or a 5xx status, got {}",
+                    k.origin_error_status
+                ));
+            }
             let rate = k.requests_per_second;
             if !rate.is_finite() || rate < 0.0 {
                 return Err(format!(
@@ -114,6 +129,18 @@ impl Knobs {
     /// Whether `service` (or `*`) has `drop_cors` set.
     pub fn drop_cors(&self, service: &str) -> bool {
         self.with_service(service, |k| k.drop_cors).unwrap_or(false)
+    }
+
+    /// Whether `edge` (or `*`) has [`ServiceKnobs::enforce_viewer_protocol`] set.
+    pub fn enforce_viewer_protocol(&self) -> bool {
+        self.with_service("edge", |k| k.enforce_viewer_protocol)
+            .unwrap_or(false)
+    }
+
+    /// The `edge` knob [`ServiceKnobs::origin_error_status`] (or that of `*`), when set.
+    pub fn origin_error_status(&self) -> Option<u16> {
+        self.with_service("edge", |k| k.origin_error_status)
+            .filter(|s| *s != 0)
     }
 
     /// The `s3` knob [`ServiceKnobs::new_bucket_window_ms`] (or that of `*`).

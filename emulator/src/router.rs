@@ -82,6 +82,16 @@ pub async fn dispatch(
         Ok(Target::MediaStore)
     } else {
         match &scope {
+            // A browser's CORS preflight is never signed: on a host that is not an edge or a MediaStore data
+            // endpoint it is for S3, which answers it from the bucket's CORS rules.
+            None if method == http::Method::OPTIONS
+                && parts.headers.contains_key(http::header::ORIGIN)
+                && parts
+                    .headers
+                    .contains_key(http::header::ACCESS_CONTROL_REQUEST_METHOD) =>
+            {
+                Ok(Target::S3)
+            }
             None => Err(wire::json_error(
                 StatusCode::FORBIDDEN,
                 "MissingAuthenticationTokenException",

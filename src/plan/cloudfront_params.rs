@@ -4,7 +4,6 @@
 use serde::Serialize;
 
 use super::id::Deferred;
-use super::params::Tags;
 use crate::secret::Secret;
 use crate::spec::model::OriginKind;
 use crate::types::*;
@@ -128,8 +127,8 @@ pub struct DistributionParams {
     /// Private content: the trusted key group and the behaviors that trust it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trusted_key_group: Option<TrustedKeyGroupParams>,
-    /// Tags.
-    pub tags: Tags,
+    /// Tags (the same map as `Tags` elsewhere in the plan).
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// The distribution's origin.

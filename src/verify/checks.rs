@@ -311,68 +311,102 @@ pub(crate) fn check_cache(r: &Response, caching: &ObjectCaching) -> Finding {
     )
 }
 
-/// Two GETs of an object that does not exist: the first is a 403 or 404 (S3 without `ListBucket`
-/// answers 403), and the second comes from CloudFront's error cache (it has an `Age`) no older than
-/// `error_caching_min_ttl`; with a TTL of 0 it must not be cached.
-pub(crate) fn check_error_cache(first: &Response, second: &Response, error_ttl: u64) -> Finding {
+/// What CloudFront promises for a missing object, checked on two GETs of one
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html> and
+/// <https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/custom-error-pages-expiration.html>):
+///
+/// - the answer is 404, or 403 (S3 answers a missing key with 403 unless the caller may list the bucket), and the
+///   same both times;
+/// - a 404 is cached by default, for `error_caching_min_ttl`: the second GET must come from the cache (an `Age`)
+///   no older than that; with 0 it must not be cached. An S3 origin's 0 counts as 1 s, so either is accepted then;
+/// - a 403 is cached only when the origin sends `max-age` or `s-maxage`. Without one, the guide is ambiguous about
+///   what a custom error response with `error_caching_min_ttl` changes, so a second GET from the origin passes,
+///   and one from the cache passes when its `Age` is within `error_caching_min_ttl`. With one, it must be cached;
+/// - `no-store`, `no-cache` or `private` on a 404 keep it out of the cache.
+pub(crate) fn check_error_cache(
+    first: &Response,
+    second: &Response,
+    error_ttl: u64,
+    s3_origin: bool,
+) -> Finding {
     let kind = CheckKind::ErrorCache;
-    if !matches!(first.status, 403 | 404) {
+    let status = first.status;
+    if !matches!(status, 403 | 404) {
         return Finding::fail(
             kind,
             &first.url,
-            format!(
-                "a missing object answered HTTP {}; expected 403 or 404",
-                first.status
-            ),
+            format!("a missing object answered HTTP {status}; expected 403 or 404"),
         );
     }
-    if second.status != first.status {
+    if second.status != status {
         return Finding::fail(
             kind,
             &first.url,
-            format!(
-                "a missing object answered {} then {}",
-                first.status, second.status
-            ),
+            format!("a missing object answered {status} then {}", second.status),
         );
     }
-    match (error_ttl, second.age()) {
-        (0, None) => Finding::pass(
-            kind,
-            &first.url,
-            format!("{} not cached (error_caching_min_ttl 0)", first.status),
+    let cache_control = first.header("cache-control");
+    let origin_age = origin_max_age(cache_control);
+    let no_store = cache_control.is_some_and(|cc| {
+        cc.split(',').any(|d| {
+            let d = d.trim().to_ascii_lowercase();
+            d == "no-store" || d == "no-cache" || d == "private"
+        })
+    });
+    let min = if error_ttl == 0 && s3_origin {
+        1
+    } else {
+        error_ttl
+    };
+    let limit = min.max(origin_age.unwrap_or(0));
+    // (must be cached, may be cached, why)
+    let (must, may, why) = match status {
+        404 if no_store => (false, false, "a 404 with no-store, no-cache or private is not cached".to_owned()),
+        404 if error_ttl == 0 && s3_origin => (
+            false,
+            true,
+            "error_caching_min_ttl 0 counts as 1 s for an S3 origin".to_owned(),
         ),
-        (0, Some(age)) => Finding::fail(
+        404 if limit == 0 => (false, false, "error_caching_min_ttl is 0".to_owned()),
+        404 => (
+            true,
+            true,
+            format!("CloudFront caches a 404 for error_caching_min_ttl ({limit} s)"),
+        ),
+        _ if origin_age.is_some() => (
+            true,
+            true,
+            format!("CloudFront caches a 403 with max-age for the greater of it and error_caching_min_ttl ({limit} s)"),
+        ),
+        _ => (
+            false,
+            limit > 0,
+            "CloudFront caches a 403 without max-age or s-maxage only by the custom error response's reading".to_owned(),
+        ),
+    };
+    match second.age() {
+        None if must => Finding::fail(
             kind,
             &first.url,
             format!(
-                "{} served from the cache (Age {age} s) although error_caching_min_ttl is 0",
-                first.status
+                "the second GET of a missing object went to the origin again: the {status} was not cached ({why})"
             ),
         ),
-        (ttl, None) => Finding::fail(
+        None => Finding::pass(kind, &first.url, format!("{status} not cached ({why})")),
+        Some(age) if !may => Finding::fail(
             kind,
             &first.url,
-            format!(
-                "the second GET of a missing object went to the origin again: the {} was not cached (error_caching_min_ttl {ttl} s)",
-                first.status
-            ),
+            format!("{status} served from the cache (Age {age} s) although it must not be: {why}"),
         ),
-        (ttl, Some(age)) if age > ttl => Finding::fail(
+        Some(age) if age > limit => Finding::fail(
             kind,
             &first.url,
-            format!(
-                "{} cached with Age {age} s, older than error_caching_min_ttl {ttl} s",
-                first.status
-            ),
+            format!("{status} cached with Age {age} s, older than {limit} s ({why})"),
         ),
-        (ttl, Some(age)) => Finding::pass(
+        Some(age) => Finding::pass(
             kind,
             &first.url,
-            format!(
-                "{} answered from the error cache, Age {age} s within {ttl} s",
-                first.status
-            ),
+            format!("{status} answered from the error cache, Age {age} s within {limit} s ({why})"),
         ),
     }
 }
@@ -611,33 +645,68 @@ mod tests {
                 &[("x-cache", "Error from cloudfront"), ("age", age)],
             )
         };
-        assert_eq!(
-            check_error_cache(&first, &cached("0"), 5).outcome,
-            Outcome::Pass
-        );
-        assert_eq!(
-            check_error_cache(&first, &cached("9"), 5).outcome,
-            Outcome::Fail
-        );
-        let f = check_error_cache(&first, &first, 5);
+        let mediastore =
+            |a: &Response, b: &Response, ttl| check_error_cache(a, b, ttl, false).outcome;
+        assert_eq!(mediastore(&first, &cached("0"), 5), Outcome::Pass);
+        assert_eq!(mediastore(&first, &cached("9"), 5), Outcome::Fail);
+        let f = check_error_cache(&first, &first, 5, false);
         assert_eq!(f.outcome, Outcome::Fail);
         assert!(f.detail.contains("not cached"), "{}", f.detail);
-        assert_eq!(check_error_cache(&first, &first, 0).outcome, Outcome::Pass);
-        assert_eq!(
-            check_error_cache(&first, &cached("0"), 0).outcome,
-            Outcome::Fail
-        );
+        assert_eq!(mediastore(&first, &first, 0), Outcome::Pass);
+        assert_eq!(mediastore(&first, &cached("0"), 0), Outcome::Fail);
         let found = resp("u", 200, &[]);
         assert!(
-            check_error_cache(&found, &found, 5)
+            check_error_cache(&found, &found, 5, false)
                 .detail
                 .contains("HTTP 200")
         );
-        let forbidden = resp("u", 403, &[]);
-        let forbidden2 = resp("u", 403, &[("age", "1")]);
+    }
+
+    /// What CloudFront documents for a missing object on an S3 origin without `s3:ListBucket` (a 403 from S3,
+    /// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html>) or with it (a 404), and what it does
+    /// not allow (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html>).
+    #[test]
+    fn error_cache_accepts_what_cloudfront_documents_for_an_s3_origin() {
+        let s3 = |a: &Response, b: &Response, ttl| check_error_cache(a, b, ttl, true);
+        let denied = resp("u", 403, &[("x-cache", "Error from cloudfront")]);
+        let denied_cached = |age: &str| resp("u", 403, &[("age", age)]);
+        let missing = resp("u", 404, &[]);
+        let missing_cached = |age: &str| resp("u", 404, &[("age", age)]);
+        // Accepted: a 403 without max-age not cached (the status-code page's reading) ...
+        let f = s3(&denied, &denied, 2);
+        assert_eq!(f.outcome, Outcome::Pass, "{}", f.detail);
+        assert!(f.detail.contains("403 not cached"), "{}", f.detail);
+        // ... or cached within error_caching_min_ttl (the custom error response's reading);
+        assert_eq!(s3(&denied, &denied_cached("1"), 2).outcome, Outcome::Pass);
+        // a 404 cached within error_caching_min_ttl; with 0, S3's 1 s floor allows either.
+        assert_eq!(s3(&missing, &missing_cached("0"), 2).outcome, Outcome::Pass);
+        assert_eq!(s3(&missing, &missing_cached("1"), 0).outcome, Outcome::Pass);
+        assert_eq!(s3(&missing, &missing, 0).outcome, Outcome::Pass);
+        assert_eq!(s3(&denied, &denied, 0).outcome, Outcome::Pass);
+        // Refused: a 404 not cached although CloudFront caches it by default;
+        assert_eq!(s3(&missing, &missing, 2).outcome, Outcome::Fail);
+        // a cached error older than its TTL;
+        assert_eq!(s3(&denied, &denied_cached("9"), 2).outcome, Outcome::Fail);
+        assert_eq!(s3(&missing, &missing_cached("3"), 0).outcome, Outcome::Fail);
+        // a 403 with max-age that was not cached;
+        let denied_max_age = resp("u", 403, &[("cache-control", "max-age=30")]);
         assert_eq!(
-            check_error_cache(&forbidden, &forbidden2, 2).outcome,
+            s3(&denied_max_age, &denied_max_age, 2).outcome,
+            Outcome::Fail
+        );
+        assert_eq!(
+            s3(&denied_max_age, &resp("u", 403, &[("age", "20")]), 2).outcome,
             Outcome::Pass
         );
+        // a 404 with no-store that was cached;
+        let no_store = resp("u", 404, &[("cache-control", "no-store")]);
+        assert_eq!(
+            s3(&no_store, &resp("u", 404, &[("age", "0")]), 2).outcome,
+            Outcome::Fail
+        );
+        // another status, or a status that changes.
+        assert_eq!(s3(&resp("u", 200, &[]), &missing, 2).outcome, Outcome::Fail);
+        assert_eq!(s3(&resp("u", 500, &[]), &missing, 2).outcome, Outcome::Fail);
+        assert_eq!(s3(&denied, &missing, 2).outcome, Outcome::Fail);
     }
 }

@@ -8,18 +8,20 @@
 //!   `dash-mpd-core`);
 //! - the initialization segment, if any, and the first media segment of every rendition;
 //!
-//! and checks that:
+//! and checks what the table says. Each row is a [`CheckKind`]; a check asserts only what
+//! CloudFront's documentation promises, so a pass against the emulator means a pass against AWS.
 //!
-//! - the variants match the ladder: every rung's resolution is advertised, and each advertised
-//!   bandwidth is at most the rung's video `MaxBitrate` plus the audio bitrate, plus a tolerance
-//!   (QVBR encodes below its cap, so there is no lower bound);
-//! - every URL answers 200 with a Content-Type a player accepts;
-//! - a request with an allowed `Origin` gets `Access-Control-Allow-Origin`, and one with an origin
-//!   that is not allowed does not;
-//! - the cache headers agree with the configured TTLs, and a second GET is a cache hit no older than
-//!   the TTL CloudFront applies (a miss is tried again, up to 3 GETs a second apart, since a repeat
-//!   request may reach another cache server of the same edge location);
-//! - a missing object is answered from the error cache, no older than `error_caching_min_ttl`.
+//! | Check | What it asserts | Why CloudFront gives exactly that |
+//! | --- | --- | --- |
+//! | `manifest` | Every master and media playlist (`m3u8-rs`) and every MPD (`dash-mpd-core`) parses and lists renditions. | CloudFront serves the origin's bytes as stored. It compresses only for a viewer that sends `Accept-Encoding`, and verify sends none ([Serve compressed files](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html)). |
+//! | `variant` | Each rung's resolution is advertised, and each advertised bandwidth is at most the rung's video `max_bitrate` plus the audio bitrate plus a tolerance (QVBR encodes below its cap, so there is no lower bound). | A property of the encode; CloudFront does not touch manifests. |
+//! | `fetch` | Every manifest, initialization segment and first media segment answers 200 with a Content-Type a player accepts for its extension (HLS: `application/vnd.apple.mpegurl` or `x-mpegurl`; DASH: `application/dash+xml`; segments: `video/mp2t`, `video/mp4`, ...), with CORS for the allowed origin. | CloudFront passes the origin's `Content-Type` through: it is not among the headers it removes or replaces ([S3 origins](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorS3Origin.html)). |
+//! | `cors-allowed` | A GET with an allowed `Origin` gets `Access-Control-Allow-Origin` equal to that origin, or `*`. | The response headers policy adds it on every response to an allowed origin; with legacy settings, `Origin` is forwarded, so the origin's CORS rules answer ([Response headers policies](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/understanding-response-headers-policies.html), [CORS settings](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/header-caching.html)). |
+//! | `cors-disallowed` | A GET with an origin that is not allowed gets no `Access-Control-Allow-Origin` naming it (or `*`). | `Origin` is part of the cache key, so an allowed origin's cached answer is never served to another origin. |
+//! | `cache-ttl` | With `customize`, the origin's `max-age` lies within `min_ttl..max_ttl`; with `origin-cache-headers`, the origin sends one. A second GET is a hit whose `Age` is within the TTL CloudFront applies: `s-maxage` or `max-age` clamped to the TTLs, else `default_ttl`. A miss is retried, up to 3 GETs a second apart, since an edge location has many cache servers. | [Manage how long content stays in the cache](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html). |
+//! | `error-cache` | Two GETs of an object that cannot exist give the same status, 404 or 403. A 404 is cached, with an `Age` within `error_caching_min_ttl`, or not cached at all when that is 0 (for an S3 origin, 0 counts as 1 s, so either passes). A 403 without `max-age` passes cached or not, but a cached one must be within `error_caching_min_ttl`. Any other status, a changed status or an older `Age` fails. | S3 answers a missing key with 403 unless the reader may list the bucket, and the pipeline grants no `s3:ListBucket` ([GetObject](https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html)). CloudFront caches 404 by default, and 403 only with `max-age` or `s-maxage`, for the greater of that and `ErrorCachingMinTTL` ([HTTP status codes](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html), [Error caching](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/custom-error-pages-expiration.html)). The guide does not say whether a custom error response's `ErrorCachingMinTTL` caches a 403 that has no `max-age`, so verify accepts both readings. |
+//! | `private` | For a private pipeline, a request without a signature is refused with 403. | A behavior with trusted key groups serves only signed URLs or cookies ([Serve private content](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PrivateContent.html)). |
+//! | `state-hidden` | The asset's job marker and copy marker are not served (anything but 200). | The origin policy denies them to the distribution, and CloudFront passes the origin's 403 to the viewer. |
 //!
 //! The result is a [`VerifyReport`]: one [`Check`] per finding, a table in `Display`, JSON through
 //! serde. The parsing and the rules are pure functions, unit-tested on good and broken manifests;
@@ -72,7 +74,8 @@ pub enum CheckKind {
     CorsDisallowed,
     /// Cache headers and the cache hit agree with the TTLs.
     CacheTtl,
-    /// A missing object is answered from the error cache within `error_caching_min_ttl`.
+    /// A missing object is answered as CloudFront documents: 404 cached within
+    /// `error_caching_min_ttl`, or 403 cached within it or not at all.
     ErrorCache,
     /// A private distribution refuses a request without a signature (403).
     Private,
@@ -219,6 +222,8 @@ struct Expectations {
     ladder: LadderExpectation,
     caching: crate::types::ObjectCaching,
     error_ttl: u64,
+    /// The origin is an S3 bucket (else a MediaStore container).
+    s3_origin: bool,
     allowed: Option<String>,
     disallowed: String,
     any_origin: bool,
@@ -418,6 +423,7 @@ fn expectations(
         },
         caching: cf.object_caching,
         error_ttl: cf.error_caching_min_ttl.secs(),
+        s3_origin: pipeline.origin().kind() == crate::OriginKind::S3,
         allowed,
         disallowed: disallowed
             .map(|d| d.to_string())
@@ -657,7 +663,12 @@ impl Verifier<'_> {
             Err(f) => return f,
         };
         match self.get(missing.as_str(), None).await {
-            Ok(second) => checks::check_error_cache(&first, &second, self.expect.error_ttl),
+            Ok(second) => checks::check_error_cache(
+                &first,
+                &second,
+                self.expect.error_ttl,
+                self.expect.s3_origin,
+            ),
             Err(f) => f,
         }
     }
@@ -736,6 +747,7 @@ mod tests {
             },
             caching: crate::types::ObjectCaching::OriginCacheHeaders,
             error_ttl: 0,
+            s3_origin: false,
             allowed: None,
             disallowed: DEFAULT_DISALLOWED.into(),
             any_origin: false,

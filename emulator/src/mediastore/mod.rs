@@ -300,6 +300,7 @@ impl State {
             cache_control: meta.cache_control,
             etag: meta.etag,
             last_modified: meta.last_modified,
+            extra: Default::default(),
         })
     }
 }

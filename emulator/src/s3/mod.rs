@@ -13,6 +13,7 @@
 //! Keys are names, not paths: every key is mapped by `keys::to_fs` before s3s-fs sees it (and back in what it
 //! returns), so no key reaches outside its bucket's folder and every key round-trips literally. ListObjects and
 //! ListObjectsV2 are computed on the real keys (`list::page`).
+mod bucket_cors;
 mod buckets;
 mod checks;
 mod keys;
@@ -22,6 +23,10 @@ mod objects;
 mod request;
 mod store;
 
+pub(crate) use bucket_cors::{
+    NOT_ALLOWED as CORS_NOT_ALLOWED, NOT_ENABLED as CORS_NOT_ENABLED,
+    for_actual_request as cors_for_actual_request, rule_headers as cors_rule_headers,
+};
 pub(crate) use request::virtual_host_bucket;
 pub use request::{Trailers, decode_aws_chunked, handle};
 pub use store::Store;

@@ -285,6 +285,106 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
         );
         return r;
     }
+    // CORS (https://docs.aws.amazon.com/AmazonS3/latest/userguide/cors.html): a preflight is answered from the
+    // bucket's rules; an actual request with an `Origin` gets the matching rule's headers.
+    let origin = req
+        .headers
+        .get(http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let cors_bucket = origin
+        .as_ref()
+        .and_then(|_| addressed_bucket(&req))
+        .map(|b| b.0);
+    let method = req.method.clone();
+    if req.method == http::Method::OPTIONS
+        && let (Some(origin), Some(bucket)) = (&origin, &cors_bucket)
+    {
+        return preflight(shared, &req, bucket, origin).await;
+    }
+    let mut resp = serve(shared, req).await;
+    if let (Some(origin), Some(bucket)) = (&origin, &cors_bucket)
+        && let Some(rules) = shared.s3.bucket_cors(bucket).await
+        && let Some(h) = bucket_cors::rule_headers(&rules, origin, method.as_str(), None)
+    {
+        for (k, v) in bucket_cors::for_actual_request(h) {
+            if let (Ok(k), Ok(v)) = (
+                http::HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(&v),
+            ) {
+                resp.headers_mut().insert(k, v);
+            }
+        }
+    }
+    resp
+}
+
+/// A CORS preflight (`OPTIONS`) on a bucket or object: 200 with the matching rule's headers, else S3's 403.
+async fn preflight(shared: &SharedRef, req: &Req, bucket: &str, origin: &str) -> Resp {
+    let header = |name: &str| {
+        req.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let refuse = |message: &str| {
+        let mut r = crate::wire::s3_xml_error(
+            StatusCode::FORBIDDEN,
+            "AccessForbidden",
+            message,
+            &req.ctx.request_id,
+        );
+        r.headers_mut().insert(
+            crate::wire::OPERATION_HEADER,
+            HeaderValue::from_static("PreflightRequest"),
+        );
+        r
+    };
+    let Some(method) = header("access-control-request-method") else {
+        return refuse("Invalid Access-Control-Request-Method: null");
+    };
+    if !shared.s3.bucket_exists(bucket).await {
+        let mut r = crate::wire::s3_xml_error(
+            StatusCode::NOT_FOUND,
+            "NoSuchBucket",
+            "The specified bucket does not exist",
+            &req.ctx.request_id,
+        );
+        r.headers_mut().insert(
+            crate::wire::OPERATION_HEADER,
+            HeaderValue::from_static("PreflightRequest"),
+        );
+        return r;
+    }
+    let Some(rules) = shared.s3.bucket_cors(bucket).await else {
+        return refuse(bucket_cors::NOT_ENABLED);
+    };
+    let Some(h) = bucket_cors::rule_headers(
+        &rules,
+        origin,
+        &method,
+        header("access-control-request-headers").as_deref(),
+    ) else {
+        return refuse(bucket_cors::NOT_ALLOWED);
+    };
+    let mut b = http::Response::builder()
+        .status(StatusCode::OK)
+        .header(crate::wire::OPERATION_HEADER, "PreflightRequest")
+        .header(http::header::CONTENT_LENGTH, "0");
+    for (k, v) in h {
+        if let (Ok(k), Ok(v)) = (
+            http::HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(&v),
+        ) {
+            b = b.header(k, v);
+        }
+    }
+    b.body(Bytes::new()).unwrap_or_default()
+}
+
+/// Serves a request that is not a preflight.
+async fn serve(shared: &SharedRef, req: Req) -> Resp {
+    let request_id = req.ctx.request_id.clone();
     // The `new_bucket_window_ms` knob: a bucket just created is not yet visible to the other requests.
     let window = shared.knobs.new_bucket_window();
     if !window.is_zero()

@@ -87,8 +87,25 @@ impl Store {
         let resp = S3::get_object(&self.emu, s3req(input)).await.ok()?;
         let o = resp.output;
         let body = collect_blob(o.body?).await.ok()?;
+        let mut metadata: Vec<(String, String)> = o
+            .metadata
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect();
+        metadata.sort();
+        let extra = crate::wire::ObjectHeaders {
+            content_encoding: o.content_encoding,
+            content_disposition: o.content_disposition,
+            content_language: o.content_language,
+            expires: o.expires.map(|t| {
+                httpdate::fmt_http_date(std::time::SystemTime::from(time::OffsetDateTime::from(t)))
+            }),
+            metadata,
+        };
         Some(StoredObject {
             body,
+            extra,
             content_type: o.content_type,
             cache_control: o.cache_control,
             etag: o

@@ -18,7 +18,7 @@ pub use errors::{json_error, json_ok, s3_xml_error, xml_error, xml_escape};
 pub use glob::glob;
 pub use host::{host_of, is_edge_host, mediastore_data_host};
 pub use query::{parse_query, percent_decode, query_get};
-pub use range::{RangeError, parse_range};
+pub use range::{RangeError, parse_range, parse_ranges};
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, Uri};
@@ -85,6 +85,21 @@ pub struct StoredObject {
     pub cache_control: Option<String>,
     pub etag: String,
     pub last_modified: std::time::SystemTime,
+    /// The representation headers S3 keeps with an object (MediaStore keeps none of them).
+    pub extra: ObjectHeaders,
+}
+
+/// What S3 stores with an object beside its type and caching: sent back on GET and HEAD, and passed through
+/// CloudFront to viewers.
+#[derive(Debug, Clone, Default)]
+pub struct ObjectHeaders {
+    pub content_encoding: Option<String>,
+    pub content_disposition: Option<String>,
+    pub content_language: Option<String>,
+    /// An HTTP date, as S3 answers it.
+    pub expires: Option<String>,
+    /// User metadata, the names without `x-amz-meta-`, lowercase.
+    pub metadata: Vec<(String, String)>,
 }
 
 /// `root` joined with the relative, `/`-separated path `rel`, or `None` when any segment of `rel` is empty, `.`,

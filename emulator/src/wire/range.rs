@@ -1,5 +1,5 @@
-//! The `Range: bytes=` request header (RFC 9110 §14.1.2), as MediaStore and the CloudFront edge serve it: one range
-//! only.
+//! The `Range: bytes=` request header (RFC 9110 §14.1.2), as MediaStore (one range) and the CloudFront edge
+//! (one or several) serve it.
 
 /// Why a `Range` header is not served as one part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +22,33 @@ pub fn parse_range(header: &str, len: u64) -> Result<(u64, u64), RangeError> {
     if spec.contains(',') {
         return Err(RangeError::Malformed);
     }
+    parse_one(spec, len)
+}
+
+/// Parses a `Range: bytes=` header of one or more ranges, in the order given. Ranges that select no byte are left
+/// out (RFC 9110 §14.2); when none is left the whole set is [`RangeError::Unsatisfiable`]. Any range that does not
+/// parse makes the whole header [`RangeError::Malformed`].
+pub fn parse_ranges(header: &str, len: u64) -> Result<Vec<(u64, u64)>, RangeError> {
+    let spec = header
+        .trim()
+        .strip_prefix("bytes=")
+        .ok_or(RangeError::Malformed)?;
+    let mut out = Vec::new();
+    for part in spec.split(',') {
+        match parse_one(part, len) {
+            Ok(r) => out.push(r),
+            Err(RangeError::Unsatisfiable) => {}
+            Err(RangeError::Malformed) => return Err(RangeError::Malformed),
+        }
+    }
+    if out.is_empty() {
+        Err(RangeError::Unsatisfiable)
+    } else {
+        Ok(out)
+    }
+}
+
+fn parse_one(spec: &str, len: u64) -> Result<(u64, u64), RangeError> {
     let (a, b) = spec.split_once('-').ok_or(RangeError::Malformed)?;
     let (a, b) = (a.trim(), b.trim());
     if a.is_empty() {
@@ -74,5 +101,18 @@ mod tests {
         ] {
             assert_eq!(parse_range(bad, 10), Err(RangeError::Malformed), "{bad}");
         }
+    }
+
+    #[test]
+    fn several_ranges() {
+        assert_eq!(parse_ranges("bytes=0-1, 4-5", 10), Ok(vec![(0, 1), (4, 5)]));
+        assert_eq!(parse_ranges("bytes=4-5,0-1", 10), Ok(vec![(4, 5), (0, 1)]));
+        assert_eq!(parse_ranges("bytes=0-1,20-30", 10), Ok(vec![(0, 1)]));
+        assert_eq!(
+            parse_ranges("bytes=20-,30-", 10),
+            Err(RangeError::Unsatisfiable)
+        );
+        assert_eq!(parse_ranges("bytes=0-1,x", 10), Err(RangeError::Malformed));
+        assert_eq!(parse_ranges("bytes=-2", 10), Ok(vec![(8, 9)]));
     }
 }

@@ -12,13 +12,13 @@ use vod_emulator::{Emulator, EmulatorHandle};
 const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 const MEDIAPACKAGE: &str = "08627262-05a9-4f76-9ded-b50ca2e3a84f";
 
-struct Env {
-    emu: EmulatorHandle,
-    cf: Client,
-    ms: aws_sdk_mediastore::Client,
+pub(crate) struct Env {
+    pub(crate) emu: EmulatorHandle,
+    pub(crate) cf: Client,
+    pub(crate) ms: aws_sdk_mediastore::Client,
 }
 
-async fn start() -> Env {
+pub(crate) async fn start() -> Env {
     let emu = Emulator::builder()
         .deploy_delay(Duration::from_millis(100))
         .start()
@@ -133,6 +133,54 @@ impl<'a> DistSpec<'a> {
     }
 }
 
+/// GET, HEAD and OPTIONS allowed; GET and HEAD cached.
+pub(crate) fn get_head_options() -> AllowedMethods {
+    AllowedMethods::builder()
+        .quantity(3)
+        .items(Method::Get)
+        .items(Method::Head)
+        .items(Method::Options)
+        .cached_methods(
+            CachedMethods::builder()
+                .quantity(2)
+                .items(Method::Get)
+                .items(Method::Head)
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap()
+}
+
+/// Legacy cache settings: `ForwardedValues` with the `Origin` header (no query strings, no cookies), TTLs
+/// 0 / 30 / 60.
+pub(crate) fn legacy_settings(
+    b: aws_sdk_cloudfront::types::builders::DefaultCacheBehaviorBuilder,
+) -> aws_sdk_cloudfront::types::builders::DefaultCacheBehaviorBuilder {
+    b.forwarded_values(
+        ForwardedValues::builder()
+            .query_string(false)
+            .cookies(
+                CookiePreference::builder()
+                    .forward(ItemSelection::None)
+                    .build()
+                    .unwrap(),
+            )
+            .headers(
+                Headers::builder()
+                    .quantity(1)
+                    .items("Origin")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap(),
+    )
+    .min_ttl(0)
+    .default_ttl(30)
+    .max_ttl(60)
+}
+
 /// Creates a distribution; returns (id, arn, domain, etag).
 async fn distribution(env: &Env, spec: DistSpec<'_>) -> (String, String, String, String) {
     let mut o = Origin::builder()
@@ -154,50 +202,14 @@ async fn distribution(env: &Env, spec: DistSpec<'_>) -> (String, String, String,
     if let Some(id) = spec.oac {
         o = o.origin_access_control_id(id);
     }
-    let methods = AllowedMethods::builder()
-        .quantity(3)
-        .items(Method::Get)
-        .items(Method::Head)
-        .items(Method::Options)
-        .cached_methods(
-            CachedMethods::builder()
-                .quantity(2)
-                .items(Method::Get)
-                .items(Method::Head)
-                .build()
-                .unwrap(),
-        )
-        .build()
-        .unwrap();
+    let methods = get_head_options();
     let mut b = DefaultCacheBehavior::builder()
         .target_origin_id("origin")
         .viewer_protocol_policy(ViewerProtocolPolicy::AllowAll)
         .allowed_methods(methods);
     b = match spec.cache_policy {
         Some(p) => b.cache_policy_id(p),
-        None => b
-            .forwarded_values(
-                ForwardedValues::builder()
-                    .query_string(false)
-                    .cookies(
-                        CookiePreference::builder()
-                            .forward(ItemSelection::None)
-                            .build()
-                            .unwrap(),
-                    )
-                    .headers(
-                        Headers::builder()
-                            .quantity(1)
-                            .items("Origin")
-                            .build()
-                            .unwrap(),
-                    )
-                    .build()
-                    .unwrap(),
-            )
-            .min_ttl(0)
-            .default_ttl(30)
-            .max_ttl(60),
+        None => legacy_settings(b),
     };
     if let Some(p) = spec.response_headers_policy {
         b = b.response_headers_policy_id(p);
@@ -291,22 +303,28 @@ async fn container_arn(env: &Env, name: &str) -> String {
         .to_string()
 }
 
-struct Got {
-    status: u16,
-    headers: HashMap<String, String>,
-    body: Vec<u8>,
+pub(crate) struct Got {
+    pub(crate) status: u16,
+    pub(crate) headers: HashMap<String, String>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Got {
-    fn h(&self, name: &str) -> Option<&str> {
+    pub(crate) fn h(&self, name: &str) -> Option<&str> {
         self.headers.get(name).map(String::as_str)
     }
-    fn x_cache(&self) -> &str {
+    pub(crate) fn x_cache(&self) -> &str {
         self.h("x-cache").unwrap_or("<none>")
     }
 }
 
-async fn get(env: &Env, domain: &str, method: &str, path: &str, headers: &[(&str, &str)]) -> Got {
+pub(crate) async fn get(
+    env: &Env,
+    domain: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Got {
     let mut hs = vec![("host", domain)];
     hs.extend_from_slice(headers);
     let (status, headers, body) =
@@ -491,16 +509,19 @@ async fn origin_policy_must_allow_this_distribution() {
         .send()
         .await
         .unwrap();
-    // The earlier 403 is cached for 10 s (default ErrorCachingMinTTL) on that distribution; a fresh path is not.
     put(&endpoint, "b.txt", b"open", "text/plain", None).await;
     let ok = get(&env, &unsigned_domain, "GET", "/b.txt", &[]).await;
     assert_eq!((ok.status, ok.body.as_slice()), (200, &b"open"[..]));
-    let cached_error = get(&env, &unsigned_domain, "GET", "/a.txt", &[]).await;
+    // The earlier 403 had no Cache-Control, so it was not cached (CloudFront caches a 403 only with max-age or
+    // s-maxage: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html): the
+    // new policy applies at once.
+    let refreshed = get(&env, &unsigned_domain, "GET", "/a.txt", &[]).await;
     assert_eq!(
-        cached_error.status, 403,
-        "the 403 stays cached within ErrorCachingMinTTL"
+        (refreshed.status, refreshed.x_cache()),
+        (200, "Miss from cloudfront"),
+        "a 403 without max-age is not cached"
     );
-    assert!(cached_error.h("age").is_some());
+    assert!(refreshed.h("age").is_none());
 }
 
 #[tokio::test]

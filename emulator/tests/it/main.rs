@@ -5,6 +5,7 @@ mod common;
 
 mod cloudfront;
 mod edge;
+mod edge_http;
 mod keys;
 mod mediaconvert;
 mod mediastore;

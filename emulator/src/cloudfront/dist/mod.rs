@@ -369,12 +369,11 @@ pub(super) fn update(state: &State, ctx: &Ctx, req: &Req, id: &str) -> R {
     d.etag = util::e_id();
     d.last_modified = SystemTime::now();
     d.deploy_at = Instant::now() + ctx.deploy_delay;
-    let out = Out::ok(distribution_el(d)).etag(&d.etag);
-    let arn_id = d.id.clone();
-    drop(inner);
-    // A changed config can change what the edge serves: start from a cold cache.
-    state.edge.purge_distribution(&arn_id);
-    Ok(out)
+    // The edge cache stays: CloudFront keeps serving cached objects after a configuration change until they
+    // expire or are invalidated ("Origin settings", Origin domain:
+    // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html). A changed
+    // cache key (another cache policy, say) simply misses.
+    Ok(Out::ok(distribution_el(d)).etag(&d.etag))
 }
 
 pub(super) fn delete(state: &State, req: &Req, id: &str) -> R {

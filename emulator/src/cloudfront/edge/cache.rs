@@ -12,6 +12,20 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// Default `ErrorCachingMinTTL`.
 const DEFAULT_ERROR_TTL: u64 = 10;
+/// Entries per distribution past which expired ones are pruned.
+const MAX_ENTRIES: usize = 10_000;
+/// How long an expired entry stays for stale-on-error once the cache is that full.
+const STALE_KEPT: Duration = Duration::from_secs(3_600);
+
+/// Error statuses CloudFront caches without caching headers from the origin
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html>).
+pub(crate) const CACHED_ERRORS: &[u16] = &[404, 414, 500, 501, 502, 503, 504];
+/// Error statuses CloudFront caches only when the origin sends `max-age` or `s-maxage`.
+pub(crate) const CACHED_WITH_HEADERS: &[u16] = &[400, 403, 405, 412, 415];
+/// Error statuses whose `no-cache`, `no-store` or `private` keeps them out of the cache; CloudFront ignores those
+/// directives on the others
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/custom-error-pages-expiration.html>).
+const NO_STORE_HONOURED: &[u16] = &[404, 410, 414, 501];
 
 #[derive(Debug, Clone)]
 pub(super) struct Entry {
@@ -20,6 +34,14 @@ pub(super) struct Entry {
     pub(super) ttl: Duration,
     /// The viewer path (no query), for invalidations.
     pub(super) path: String,
+    /// Until when an expired entry is served because the origin answered its refresh with a 5xx.
+    pub(super) stale_until: Option<Instant>,
+}
+
+impl Entry {
+    fn fresh(&self) -> bool {
+        self.stored.elapsed() < self.ttl || self.stale_until.is_some_and(|t| Instant::now() < t)
+    }
 }
 
 /// The edge cache: per distribution, cache key -> entry.
@@ -47,31 +69,41 @@ impl Cache {
         }
     }
 
-    pub(super) fn get(&self, dist_id: &str, key: &str) -> Option<Entry> {
-        let mut all = self.lock();
-        let m = all.get_mut(dist_id)?;
-        match m.get(key) {
-            Some(e) if e.stored.elapsed() < e.ttl => Some(e.clone()),
-            Some(_) => {
-                m.remove(key);
-                None
-            }
-            None => None,
+    /// The entry under `key`, fresh (`Ok`) or expired (`Err`: kept, since CloudFront serves an expired object
+    /// when the origin answers 5xx); `None` when nothing is cached.
+    pub(super) fn get(&self, dist_id: &str, key: &str) -> Option<Result<Entry, Entry>> {
+        let all = self.lock();
+        let e = all.get(dist_id)?.get(key)?;
+        Some(if e.fresh() {
+            Ok(e.clone())
+        } else {
+            Err(e.clone())
+        })
+    }
+
+    /// Serves the expired entry under `key` for `window` more (CloudFront does so for `ErrorCachingMinTTL` when the
+    /// origin answers the refresh with a 5xx), then asks the origin again.
+    pub(super) fn keep_stale(&self, dist_id: &str, key: &str, window: Duration) {
+        if let Some(e) = self.lock().get_mut(dist_id).and_then(|m| m.get_mut(key)) {
+            e.stale_until = Some(Instant::now() + window);
         }
     }
 
     pub(super) fn put(&self, dist_id: &str, key: String, entry: Entry) {
-        self.lock()
-            .entry(dist_id.to_string())
-            .or_default()
-            .insert(key, entry);
+        let mut all = self.lock();
+        let m = all.entry(dist_id.to_string()).or_default();
+        if m.len() >= MAX_ENTRIES {
+            // Expired entries are kept for stale-on-error; past this many, the ones expired longest go.
+            m.retain(|_, e| e.fresh() || e.stored.elapsed() < e.ttl + STALE_KEPT);
+        }
+        m.insert(key, entry);
     }
 
     /// Number of live entries for a distribution (tests).
     pub fn len(&self, dist_id: &str) -> usize {
         self.lock()
             .get(dist_id)
-            .map(|m| m.values().filter(|e| e.stored.elapsed() < e.ttl).count())
+            .map(|m| m.values().filter(|e| e.fresh()).count())
             .unwrap_or(0)
     }
 
@@ -176,8 +208,56 @@ pub(crate) fn cache_settings(behavior: &El, policy: Option<&El>) -> CacheSetting
     }
 }
 
-/// How long CloudFront keeps a successful origin response, given its `Cache-Control` / `Expires`.
-/// `None` means not cached.
+/// The caching directives of an origin response.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Directives {
+    max_age: Option<u64>,
+    s_maxage: Option<u64>,
+    /// `no-cache`, `no-store` or `private`.
+    no_store: bool,
+    /// Seconds until `Expires` (0 when past or unparsable-but-present, as HTTP caches read it).
+    expires_in: Option<u64>,
+}
+
+impl Directives {
+    fn parse(cache_control: Option<&str>, expires: Option<&str>) -> Directives {
+        let mut d = Directives::default();
+        for part in cache_control.unwrap_or("").split(',') {
+            let part = part.trim().to_ascii_lowercase();
+            let (k, v) = match part.split_once('=') {
+                Some((k, v)) => (
+                    k.trim().to_string(),
+                    Some(v.trim().trim_matches('"').to_string()),
+                ),
+                None => (part.clone(), None),
+            };
+            match k.as_str() {
+                "max-age" => d.max_age = v.and_then(|v| v.parse::<u64>().ok()),
+                "s-maxage" => d.s_maxage = v.and_then(|v| v.parse::<u64>().ok()),
+                "no-cache" | "no-store" | "private" => d.no_store = true,
+                _ => {}
+            }
+        }
+        d.expires_in = expires.map(|e| match httpdate::parse_http_date(e) {
+            Ok(at) => at
+                .duration_since(SystemTime::now())
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+            Err(_) => 0,
+        });
+        d
+    }
+
+    /// `s-maxage`, else `max-age`.
+    fn age(&self) -> Option<u64> {
+        self.s_maxage.or(self.max_age)
+    }
+}
+
+/// How long CloudFront keeps a successful origin response, given its `Cache-Control` / `Expires`
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html>): `s-maxage`, else
+/// `max-age`, else `Expires`, clamped to [MinTTL, MaxTTL]; none of them: DefaultTTL; `no-cache`, `no-store` or
+/// `private`: MinTTL. `None` means not cached.
 pub(crate) fn success_ttl(
     s: &CacheSettings,
     cache_control: Option<&str>,
@@ -186,41 +266,54 @@ pub(crate) fn success_ttl(
     if s.all_headers {
         return None;
     }
-    let mut max_age = None;
-    let mut s_maxage = None;
-    let mut no_store = false;
-    if let Some(cc) = cache_control {
-        for d in cc.split(',') {
-            let d = d.trim().to_ascii_lowercase();
-            let (k, v) = match d.split_once('=') {
-                Some((k, v)) => (
-                    k.trim().to_string(),
-                    Some(v.trim().trim_matches('"').to_string()),
-                ),
-                None => (d.clone(), None),
-            };
-            match k.as_str() {
-                "max-age" => max_age = v.and_then(|v| v.parse::<u64>().ok()),
-                "s-maxage" => s_maxage = v.and_then(|v| v.parse::<u64>().ok()),
-                "no-cache" | "no-store" | "private" => no_store = true,
-                _ => {}
-            }
-        }
-    }
-    let ttl = if no_store {
+    let d = Directives::parse(cache_control, expires);
+    let ttl = if d.no_store {
         s.min
-    } else if let Some(v) = s_maxage.or(max_age) {
+    } else if let Some(v) = d.age().or(d.expires_in) {
         v.clamp(s.min, s.max.max(s.min))
-    } else if let Some(exp) = expires.and_then(|e| httpdate::parse_http_date(e).ok()) {
-        let secs = exp
-            .duration_since(SystemTime::now())
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        secs.clamp(s.min, s.max.max(s.min))
     } else {
         s.default
     };
     if ttl == 0 { None } else { Some(ttl) }
+}
+
+/// How long CloudFront keeps an error response of `status` from the origin
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html> and
+/// <https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/custom-error-pages-expiration.html>):
+///
+/// - [`CACHED_ERRORS`]: the greater of the status's `ErrorCachingMinTTL` (10 s by default) and the origin's
+///   `s-maxage` / `max-age` / `Expires` (at most MaxTTL);
+/// - [`CACHED_WITH_HEADERS`]: the same, but only when the origin sends `s-maxage` or `max-age`;
+/// - any other status (416 among them): never;
+/// - `no-cache`, `no-store` or `private` keep 404, 410, 414 and 501 out of the cache, and are ignored on the others;
+/// - from an S3 origin, an `ErrorCachingMinTTL` of 0 counts as 1 s.
+///
+/// `None` means not cached.
+pub(crate) fn error_cache_ttl(
+    cfg: &El,
+    s: &CacheSettings,
+    status: u16,
+    s3_origin: bool,
+    cache_control: Option<&str>,
+    expires: Option<&str>,
+) -> Option<u64> {
+    let d = Directives::parse(cache_control, expires);
+    if d.no_store && NO_STORE_HONOURED.contains(&status) {
+        return None;
+    }
+    let origin = if CACHED_ERRORS.contains(&status) {
+        d.age().or(d.expires_in).unwrap_or(0)
+    } else if CACHED_WITH_HEADERS.contains(&status) {
+        d.age()?
+    } else {
+        return None;
+    };
+    let min = match error_ttl(cfg, status) {
+        0 if s3_origin => 1,
+        t => t,
+    };
+    let ttl = min.max(origin.min(s.max));
+    (ttl > 0).then_some(ttl)
 }
 
 /// `ErrorCachingMinTTL` for a status code from `CustomErrorResponses` (10 s when not configured).
@@ -347,6 +440,57 @@ mod tests {
         let cfg = parse(b"<DistributionConfig><CustomErrorResponses><Quantity>1</Quantity><Items><CustomErrorResponse><ErrorCode>404</ErrorCode><ErrorCachingMinTTL>3</ErrorCachingMinTTL></CustomErrorResponse></Items></CustomErrorResponses></DistributionConfig>").unwrap();
         assert_eq!(error_ttl(&cfg, 404), 3);
         assert_eq!(error_ttl(&cfg, 403), 10);
+    }
+
+    #[test]
+    fn errors_are_cached_as_cloudfront_documents() {
+        let cfg = parse(b"<DistributionConfig><CustomErrorResponses><Quantity>2</Quantity><Items><CustomErrorResponse><ErrorCode>403</ErrorCode><ErrorCachingMinTTL>2</ErrorCachingMinTTL></CustomErrorResponse><CustomErrorResponse><ErrorCode>404</ErrorCode><ErrorCachingMinTTL>0</ErrorCachingMinTTL></CustomErrorResponse></Items></CustomErrorResponses></DistributionConfig>").unwrap();
+        let s = settings(0, 86400, 600);
+        let ttl = |status, s3, cc, exp| error_cache_ttl(&cfg, &s, status, s3, cc, exp);
+        // Cached by default: 10 s, or the origin's max-age when longer, at most MaxTTL.
+        assert_eq!(ttl(500, false, None, None), Some(10));
+        assert_eq!(ttl(503, false, Some("max-age=30"), None), Some(30));
+        assert_eq!(ttl(502, false, Some("max-age=9999"), None), Some(600));
+        // 403 only with max-age / s-maxage, for the greater of that and ErrorCachingMinTTL.
+        assert_eq!(ttl(403, false, None, None), None);
+        assert_eq!(
+            ttl(403, true, None, Some("Wed, 21 Oct 2099 07:28:00 GMT")),
+            None
+        );
+        assert_eq!(ttl(403, false, Some("max-age=1"), None), Some(2));
+        assert_eq!(ttl(403, false, Some("s-maxage=60"), None), Some(60));
+        assert_eq!(ttl(405, false, None, None), None);
+        // 404 with ErrorCachingMinTTL 0: not cached, except from S3 where 0 counts as 1 s.
+        assert_eq!(ttl(404, false, None, None), None);
+        assert_eq!(ttl(404, true, None, None), Some(1));
+        // no-store keeps 404 / 414 / 501 out, and is ignored on the others.
+        assert_eq!(ttl(404, true, Some("no-store"), None), None);
+        assert_eq!(ttl(501, false, Some("private"), None), None);
+        assert_eq!(ttl(500, false, Some("no-cache"), None), Some(10));
+        // 416 never.
+        assert_eq!(ttl(416, false, Some("max-age=60"), None), None);
+    }
+
+    #[test]
+    fn expires_sets_the_ttl_without_max_age() {
+        let s = settings(0, 86400, 31536000);
+        let in_an_hour = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3600));
+        let t = success_ttl(&s, None, Some(&in_an_hour)).unwrap();
+        assert!((3598..=3600).contains(&t), "{t}");
+        assert_eq!(
+            success_ttl(&s, Some("max-age=5"), Some(&in_an_hour)),
+            Some(5)
+        );
+        // In the past, or not a date: already expired (MinTTL 0: not cached; else MinTTL).
+        assert_eq!(
+            success_ttl(&s, None, Some("Thu, 01 Jan 1970 00:00:00 GMT")),
+            None
+        );
+        assert_eq!(success_ttl(&s, None, Some("0")), None);
+        assert_eq!(
+            success_ttl(&settings(3, 86400, 600), None, Some("0")),
+            Some(3)
+        );
     }
 
     #[test]

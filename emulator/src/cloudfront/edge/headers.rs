@@ -1,4 +1,4 @@
-//! Viewer response headers: `Range`, and the response headers policy (CORS, security headers, custom and
+//! Viewer response headers: conditional and `Range` requests, and the response headers policy (CORS, security headers, custom and
 //! removed headers).
 
 use super::{ALL_METHODS, OriginResp};
@@ -6,16 +6,99 @@ use crate::cloudfront::xml::El;
 use crate::wire::glob;
 use bytes::Bytes;
 
-/// Applies a single `Range: bytes=` range to a 200 response (206 / 416); other responses unchanged.
+/// The viewer's conditional and range request headers.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Conditions {
+    pub if_none_match: Option<String>,
+    pub if_modified_since: Option<String>,
+    pub range: Option<String>,
+    pub if_range: Option<String>,
+}
+
+/// Answers a 200 with the viewer's conditions (RFC 9110 §13.2.2 order): 304 when `If-None-Match` matches the
+/// ETag (weak comparison), or, without `If-None-Match`, when the object was not modified after
+/// `If-Modified-Since`; else the `Range` ([`apply_range`]), unless an `If-Range` does not hold, in which case
+/// the whole object. Other statuses are unchanged.
+pub(crate) fn apply_conditions(r: OriginResp, c: &Conditions) -> OriginResp {
+    if r.status != 200 {
+        return r;
+    }
+    let not_modified = match (&c.if_none_match, &c.if_modified_since) {
+        (Some(inm), _) => r.header("etag").is_some_and(|etag| {
+            inm.split(',')
+                .map(str::trim)
+                .any(|t| t == "*" || opaque(t) == opaque(etag))
+        }),
+        (None, Some(ims)) => match (
+            httpdate::parse_http_date(ims),
+            r.header("last-modified")
+                .and_then(|lm| httpdate::parse_http_date(lm).ok()),
+        ) {
+            (Ok(since), Some(modified)) => modified <= since,
+            _ => false,
+        },
+        (None, None) => false,
+    };
+    if not_modified {
+        let mut nm = r;
+        nm.status = 304;
+        nm.body = Bytes::new();
+        for h in [
+            "content-type",
+            "content-encoding",
+            "content-language",
+            "content-disposition",
+        ] {
+            nm.remove_header(h);
+        }
+        return nm;
+    }
+    let range = match (&c.range, &c.if_range) {
+        (Some(_), Some(if_range)) if !if_range_holds(if_range, &r) => None,
+        (range, _) => range.as_deref(),
+    };
+    apply_range(r, range)
+}
+
+/// An entity tag without its weakness indicator (weak comparison, RFC 9110 §8.8.3.2).
+fn opaque(tag: &str) -> &str {
+    tag.strip_prefix("W/").unwrap_or(tag)
+}
+
+/// `If-Range` (RFC 9110 §13.1.5): an entity tag must match the response's ETag by strong comparison (a weak one
+/// never does); a date must equal its `Last-Modified` exactly.
+fn if_range_holds(if_range: &str, r: &OriginResp) -> bool {
+    let if_range = if_range.trim();
+    if if_range.starts_with("W/") {
+        return false;
+    }
+    if if_range.starts_with('"') {
+        return r
+            .header("etag")
+            .is_some_and(|etag| !etag.starts_with("W/") && etag == if_range);
+    }
+    match (
+        httpdate::parse_http_date(if_range),
+        r.header("last-modified")
+            .and_then(|lm| httpdate::parse_http_date(lm).ok()),
+    ) {
+        (Ok(date), Some(modified)) => date == modified,
+        _ => false,
+    }
+}
+
+/// Applies a `Range: bytes=` header to a 200 response; other responses unchanged. One range gives a 206 with
+/// `Content-Range`; several sorted ranges that do not overlap give a 206 `multipart/byteranges`; ranges that are
+/// unsorted, overlap or do not parse give the whole object (200), as CloudFront serves them; ranges that select no
+/// byte give 416.
 pub(crate) fn apply_range(r: OriginResp, range: Option<&str>) -> OriginResp {
     let Some(range) = range else { return r };
     if r.status != 200 {
         return r;
     }
     let len = r.body.len() as u64;
-    let (start, end) = match crate::wire::parse_range(range, len) {
+    let ranges = match crate::wire::parse_ranges(range, len) {
         Ok(x) => x,
-        // Several ranges or a range CloudFront does not take: serve the whole object, as allowed.
         Err(crate::wire::RangeError::Malformed) => return r,
         Err(crate::wire::RangeError::Unsatisfiable) => {
             let mut out = OriginResp {
@@ -30,11 +113,39 @@ pub(crate) fn apply_range(r: OriginResp, range: Option<&str>) -> OriginResp {
             return out;
         }
     };
+    if ranges.windows(2).any(|w| w[1].0 <= w[0].1) {
+        return r;
+    }
     let mut out = r.clone();
     out.status = 206;
-    out.body = r.body.slice(start as usize..=end as usize);
-    out.set_header("content-range", format!("bytes {start}-{end}/{len}"));
     out.set_header("accept-ranges", "bytes");
+    if let [(start, end)] = ranges[..] {
+        out.body = r.body.slice(start as usize..=end as usize);
+        out.set_header("content-range", format!("bytes {start}-{end}/{len}"));
+        return out;
+    }
+    let boundary = super::random_token(24);
+    let part_type = r
+        .header("content-type")
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    let mut body = Vec::new();
+    for (start, end) in ranges {
+        body.extend_from_slice(
+            format!(
+                "\r\n--{boundary}\r\nContent-Type: {part_type}\r\nContent-Range: bytes {start}-{end}/{len}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(&r.body[start as usize..=end as usize]);
+    }
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    out.body = Bytes::from(body);
+    out.remove_header("content-range");
+    out.set_header(
+        "content-type",
+        format!("multipart/byteranges; boundary={boundary}"),
+    );
     out
 }
 

@@ -9,15 +9,17 @@
 //! and CORS comes from the response headers policy or, without one, from the origin's CORS rules.
 
 mod cache;
+mod compress;
 mod headers;
 mod origin;
 mod signed;
 
 pub use cache::Cache;
 use cache::{
-    CacheSettings, Entry, cache_key, cache_settings, error_ttl, select_behavior, success_ttl,
+    CacheSettings, Entry, cache_key, cache_settings, error_cache_ttl, error_ttl, select_behavior,
+    success_ttl,
 };
-use headers::{apply_range, apply_response_headers_policy, policy_cors};
+use headers::{Conditions, apply_conditions, apply_response_headers_policy, policy_cors};
 use origin::{OriginReq, fetch_origin};
 pub(crate) use signed::check_public_key;
 
@@ -31,8 +33,6 @@ use http::{HeaderMap, Method, StatusCode};
 use rand::Rng;
 use std::time::{Duration, Instant};
 
-/// Error status codes CloudFront caches (416 is customisable but never cached).
-const CACHEABLE_ERRORS: &[u16] = &[400, 403, 404, 405, 414, 500, 501, 502, 503, 504];
 const ALL_METHODS: &str = "GET, DELETE, HEAD, OPTIONS, PATCH, POST, PUT";
 
 /// A response as stored in the edge cache (and as it came from the origin).
@@ -86,7 +86,13 @@ fn viewer_resp(mut r: OriginResp, x_cache: &str, age: Option<u64>, head: bool) -
         .status(StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_GATEWAY));
     r.remove_header("content-length");
     for (k, v) in &r.headers {
-        b = b.header(k.as_str(), v.as_str());
+        // A value that is not a valid header (stored metadata, say) is left out rather than failing the response.
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(k.as_bytes()),
+            http::HeaderValue::from_str(v),
+        ) {
+            b = b.header(name, value);
+        }
     }
     b = b
         .header("x-cache", x_cache)
@@ -255,6 +261,60 @@ fn target_origins<'a>(cfg: &'a El, target: &str) -> (Vec<&'a El>, Vec<u16>) {
     (Vec::new(), Vec::new())
 }
 
+/// The behavior's `ViewerProtocolPolicy` for a request that came over HTTP (the edge has no TLS: a request counts
+/// as HTTPS only with `X-Forwarded-Proto: https`), when the `enforce_viewer_protocol` knob is on. CloudFront
+/// answers `redirect-to-https` with a 301 to the HTTPS URL for GET and HEAD, and a 307 for the other methods, and
+/// `https-only` with 403
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-viewers-to-cloudfront.html>).
+fn viewer_protocol(behavior: &El, req: &Req, method: &Method) -> Option<Resp> {
+    let https = header_str(&req.headers, "x-forwarded-proto")
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    if https {
+        return None;
+    }
+    match behavior.str_at("ViewerProtocolPolicy") {
+        "redirect-to-https" => {
+            let host = header_str(&req.headers, "host").unwrap_or_default();
+            let path = req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let status = if method == Method::GET || method == Method::HEAD {
+                301
+            } else {
+                307
+            };
+            let mut r = OriginResp {
+                status,
+                headers: vec![
+                    ("content-type".into(), "text/html".into()),
+                    ("server".into(), "CloudFront".into()),
+                    ("location".into(), format!("https://{host}{path}")),
+                ],
+                body: Bytes::from(cf_error_page(
+                    &format!("{status} Moved Permanently"),
+                    "This distribution only serves HTTPS.",
+                )),
+            };
+            if status == 307 {
+                r.body = Bytes::from(cf_error_page(
+                    "307 Temporary Redirect",
+                    "This distribution only serves HTTPS.",
+                ));
+            }
+            Some(viewer_resp(
+                r,
+                "Redirect from cloudfront",
+                None,
+                method == Method::HEAD,
+            ))
+        }
+        "https-only" => Some(edge_error(
+            403,
+            "403 ERROR",
+            "This distribution only accepts HTTPS requests.",
+        )),
+        _ => None,
+    }
+}
+
 /// Serves a viewer request. `req.ctx` is not meaningful here (viewer requests are unsigned).
 pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
     let host = header_str(&req.headers, "host")
@@ -284,6 +344,11 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
         return edge_error(502, "502 ERROR", "The distribution has no cache behavior.");
     };
     let method = req.method.clone();
+    if shared.knobs.enforce_viewer_protocol()
+        && let Some(refusal) = viewer_protocol(behavior, &req, &method)
+    {
+        return refusal;
+    }
     let allowed = behavior.item_texts("AllowedMethods");
     let allowed = if allowed.is_empty() {
         vec!["GET".to_string(), "HEAD".to_string()]
@@ -383,28 +448,27 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
     let cached_methods = behavior.item_texts("AllowedMethods/CachedMethods");
     let cacheable_method =
         method != Method::OPTIONS || cached_methods.iter().any(|m| m == "OPTIONS");
-    let key = cache_key(&settings, &method, &path, &query, &req.headers);
+    let compression = compress::compression(behavior, cache_policy.as_ref());
+    let accept_encoding = header_str(&req.headers, "accept-encoding");
+    let encoding = compress::negotiate(compression, accept_encoding.as_deref());
+    let key = format!(
+        "{}|ae:{}",
+        cache_key(&settings, &method, &path, &query, &req.headers),
+        compress::key_part(compression, accept_encoding.as_deref())
+    );
     let head = method == Method::HEAD;
-    let range = header_str(&req.headers, "range");
-    let if_none_match = header_str(&req.headers, "if-none-match");
+    let conditions = Conditions {
+        if_none_match: header_str(&req.headers, "if-none-match"),
+        if_modified_since: header_str(&req.headers, "if-modified-since"),
+        range: header_str(&req.headers, "range"),
+        if_range: header_str(&req.headers, "if-range"),
+    };
 
     let finish = |mut r: OriginResp, x_cache: &str, age: Option<u64>| -> Resp {
         if let Some(p) = &rhp {
             apply_response_headers_policy(&mut r, p, viewer_origin.as_deref());
         }
-        let r = match (&if_none_match, r.header("etag")) {
-            (Some(inm), Some(etag))
-                if r.status == 200
-                    && inm.split(',').any(|t| t.trim() == etag || t.trim() == "*") =>
-            {
-                let mut nm = r.clone();
-                nm.status = 304;
-                nm.body = Bytes::new();
-                nm.remove_header("content-type");
-                nm
-            }
-            _ => apply_range(r, range.as_deref()),
-        };
+        let r = apply_conditions(r, &conditions);
         let x_cache = if r.status >= 400 {
             "Error from cloudfront"
         } else {
@@ -413,10 +477,19 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
         viewer_resp(r, x_cache, age, head)
     };
 
-    if cacheable_method && let Some(e) = shared.cloudfront.edge.get(&dist.id, &key) {
-        let age = e.stored.elapsed().as_secs();
-        return finish(e.resp, "Hit from cloudfront", Some(age));
-    }
+    let cached = if cacheable_method {
+        shared.cloudfront.edge.get(&dist.id, &key)
+    } else {
+        None
+    };
+    let stale = match cached {
+        Some(Ok(e)) => {
+            let age = e.stored.elapsed().as_secs();
+            return finish(e.resp, "Hit from cloudfront", Some(age));
+        }
+        Some(Err(expired)) => Some(expired),
+        None => None,
+    };
 
     let (origins, failover_codes) = target_origins(cfg, behavior.str_at("TargetOriginId"));
     if origins.is_empty() {
@@ -452,15 +525,52 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
         };
         let r = fetch_origin(shared, &oreq).await;
         let retry = i + 1 < origins.len() && failover_codes.contains(&r.status);
-        resp = Some(r);
+        let s3_origin = origin::s3_bucket_of(origin.str_at("DomainName")).is_some();
+        resp = Some((r, s3_origin));
         if !retry {
             break;
         }
     }
-    let mut r = resp.expect("at least one origin");
+    let Some((mut r, s3_origin)) = resp else {
+        return edge_error(502, "502 ERROR", "No origin answered.");
+    };
+
+    // An expired object whose refresh gets a 5xx is served for ErrorCachingMinTTL more
+    // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html).
+    if let Some(expired) = stale
+        && (500..600).contains(&r.status)
+    {
+        let window = match error_ttl(cfg, r.status) {
+            0 if s3_origin => 1,
+            t => t,
+        };
+        shared
+            .cloudfront
+            .edge
+            .keep_stale(&dist.id, &key, Duration::from_secs(window));
+        let age = expired.stored.elapsed().as_secs();
+        return finish(expired.resp, "Hit from cloudfront", Some(age));
+    }
+
+    // How long this response stays, from what the origin answered (an error page keeps the error's TTL).
+    let ttl = if r.status < 400 {
+        if r.status == 206 {
+            None
+        } else {
+            success_ttl(&settings, r.header("cache-control"), r.header("expires"))
+        }
+    } else {
+        error_cache_ttl(
+            cfg,
+            &settings,
+            r.status,
+            s3_origin,
+            r.header("cache-control"),
+            r.header("expires"),
+        )
+    };
 
     // Custom error responses with a response page.
-    let mut ttl = None;
     if r.status >= 400
         && let Some(cer) = cfg
             .items("CustomErrorResponses")
@@ -486,39 +596,18 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
         };
         let pr = fetch_origin(shared, &preq).await;
         if pr.status == 200 {
-            let status = r.status;
             r = pr;
             r.status = code as u16;
-            ttl = Some(error_ttl(cfg, status));
         }
     }
-    let ttl = match ttl {
-        Some(t) => Some(t),
-        None if r.status < 400 && r.status != 206 => {
-            success_ttl(&settings, r.header("cache-control"), r.header("expires"))
-        }
-        None if CACHEABLE_ERRORS.contains(&r.status) => {
-            // The greater of ErrorCachingMinTTL and the origin's own max-age / s-maxage / Expires.
-            let origin_ttl = success_ttl(
-                &CacheSettings {
-                    min: 0,
-                    default: 0,
-                    max: u64::MAX,
-                    ..settings.clone()
-                },
-                r.header("cache-control"),
-                r.header("expires"),
-            );
-            Some(error_ttl(cfg, r.status).max(origin_ttl.unwrap_or(0)))
-        }
-        None => None,
-    };
+    let r = compress::compress(r, encoding);
     if cacheable_method && let Some(t) = ttl.filter(|t| *t > 0) {
         let entry = Entry {
             resp: r.clone(),
             stored: Instant::now(),
             ttl: Duration::from_secs(t),
             path: path.clone(),
+            stale_until: None,
         };
         shared.cloudfront.edge.put(&dist.id, key, entry);
     }

@@ -77,6 +77,21 @@ fn object_resp(o: StoredObject) -> OriginResp {
     if let Some(cc) = &o.cache_control {
         headers.push(("cache-control".into(), cc.clone()));
     }
+    // What S3 stores with the object and sends back; CloudFront passes these to the viewer.
+    let x = o.extra;
+    for (name, value) in [
+        ("content-encoding", x.content_encoding),
+        ("content-disposition", x.content_disposition),
+        ("content-language", x.content_language),
+        ("expires", x.expires),
+    ] {
+        if let Some(v) = value {
+            headers.push((name.to_string(), v));
+        }
+    }
+    for (k, v) in x.metadata {
+        headers.push((format!("x-amz-meta-{k}"), v));
+    }
     OriginResp {
         status: 200,
         headers,
@@ -110,6 +125,16 @@ pub(super) struct OriginReq<'a> {
 
 /// Fetches from the origin in-process.
 pub(super) async fn fetch_origin(shared: &SharedRef, r: &OriginReq<'_>) -> OriginResp {
+    if let Some(status) = shared.knobs.origin_error_status() {
+        return OriginResp {
+            status,
+            headers: vec![("content-type".into(), "text/html".into())],
+            body: Bytes::from(cf_error_page(
+                &format!("{status} ERROR"),
+                "The origin failed (the emulator's origin_error_status knob).",
+            )),
+        };
+    }
     let domain = r.origin.str_at("DomainName").to_string();
     let origin_path = r.origin.str_at("OriginPath");
     let full = format!("{origin_path}{}", r.path);
@@ -197,35 +222,56 @@ pub(super) async fn fetch_origin(shared: &SharedRef, r: &OriginReq<'_>) -> Origi
                 true,
             );
         }
+        // The bucket's CORS rules answer when the behavior forwards the viewer's `Origin`, as S3 answers any
+        // request that carries one.
+        let rules = shared.s3.bucket_cors(&bucket).await;
         if r.method == Method::OPTIONS {
-            return origin_error(
-                403,
-                "AccessForbidden",
-                "CORSResponse: CORS is not enabled for this bucket.",
-                true,
-            );
+            let (Some(origin), Some(method)) = (&r.forwarded_origin, &r.acr_method) else {
+                return origin_error(
+                    403,
+                    "AccessForbidden",
+                    "Invalid Access-Control-Request-Method: null",
+                    true,
+                );
+            };
+            let Some(rules) = rules else {
+                return origin_error(403, "AccessForbidden", crate::s3::CORS_NOT_ENABLED, true);
+            };
+            return match crate::s3::cors_rule_headers(
+                &rules,
+                origin,
+                method,
+                r.acr_headers.as_deref(),
+            ) {
+                Some(headers) => OriginResp {
+                    status: 200,
+                    headers,
+                    body: Bytes::new(),
+                },
+                None => origin_error(403, "AccessForbidden", crate::s3::CORS_NOT_ALLOWED, true),
+            };
         }
+        let cors = match (&r.forwarded_origin, &rules) {
+            (Some(origin), Some(rules)) => {
+                crate::s3::cors_rule_headers(rules, origin, r.method.as_str(), None)
+            }
+            _ => None,
+        };
         let policy = shared.s3.bucket_policy(&bucket).await;
         let resource = format!("arn:aws:s3:::{bucket}/{key}");
-        if !policy_allows(policy.as_deref(), "s3:GetObject", &resource, &r.caller) {
-            return origin_error(403, "AccessDenied", "Access Denied", true);
+        let mut resp = s3_get(
+            shared,
+            &bucket,
+            &key,
+            policy.as_deref(),
+            &resource,
+            &r.caller,
+        )
+        .await;
+        for (k, v) in crate::s3::cors_for_actual_request(cors.unwrap_or_default()) {
+            resp.set_header(&k, v);
         }
-        return match shared.s3.get_object(&bucket, &key).await {
-            Some(o) => object_resp(o),
-            None => {
-                // Without s3:ListBucket, S3 answers 403 for a missing key.
-                if policy_allows(
-                    policy.as_deref(),
-                    "s3:ListBucket",
-                    &format!("arn:aws:s3:::{bucket}"),
-                    &r.caller,
-                ) {
-                    origin_error(404, "NoSuchKey", "The specified key does not exist.", true)
-                } else {
-                    origin_error(403, "AccessDenied", "Access Denied", true)
-                }
-            }
-        };
+        return resp;
     }
     OriginResp {
         status: 502,
@@ -234,6 +280,41 @@ pub(super) async fn fetch_origin(shared: &SharedRef, r: &OriginReq<'_>) -> Origi
             "502 ERROR",
             "CloudFront wasn't able to connect to the origin (only MediaStore containers and S3 buckets of this emulator are reachable).",
         )),
+    }
+}
+
+/// GetObject on an S3 origin for the edge: the bucket policy decides, and a missing key is 403 unless the policy
+/// grants `s3:ListBucket` too, as S3 answers.
+async fn s3_get(
+    shared: &SharedRef,
+    bucket: &str,
+    key: &str,
+    policy: Option<&str>,
+    resource: &str,
+    caller: &Caller,
+) -> OriginResp {
+    if !policy_allows(policy, "s3:GetObject", resource, caller) {
+        return origin_error(403, "AccessDenied", "Access Denied", true);
+    }
+    match shared.s3.get_object(bucket, key).await {
+        Some(o) => {
+            let mut r = object_resp(o);
+            r.set_header("accept-ranges", "bytes");
+            r
+        }
+        None => {
+            // Without s3:ListBucket, S3 answers 403 for a missing key.
+            if policy_allows(
+                policy,
+                "s3:ListBucket",
+                &format!("arn:aws:s3:::{bucket}"),
+                caller,
+            ) {
+                origin_error(404, "NoSuchKey", "The specified key does not exist.", true)
+            } else {
+                origin_error(403, "AccessDenied", "Access Denied", true)
+            }
+        }
     }
 }
 
