@@ -67,9 +67,10 @@ pub const CORS_HEADERS: [&str; 3] = [
     "Access-Control-Request-Headers",
 ];
 
-/// Status codes CloudFront caches, which get a custom error response carrying the error caching
-/// minimum TTL (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html>).
-/// 416 is left out: CloudFront does not cache it.
+/// Status codes that get a custom error response carrying the error caching minimum TTL: those
+/// CloudFront may cache (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html>).
+/// 404, 414 and 500 to 504 are cached by default; 400, 403 and 405 only when the origin sends
+/// `max-age` or `s-maxage`. 416 is left out: CloudFront never caches it.
 pub const CACHED_ERROR_CODES: [u16; 10] = [400, 403, 404, 405, 414, 500, 501, 502, 503, 504];
 
 /// AWS's guidance for video: cache errors for 5 s or less.

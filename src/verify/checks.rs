@@ -29,6 +29,16 @@ impl Response {
     }
 }
 
+/// Whether the repeat GET of a missing object reached the origin although CloudFront caches that 404: worth
+/// another GET before [`check_error_cache`] reports it, since an edge location spreads its cache over many servers.
+pub(crate) fn missed_expected_error_hit(
+    first: &Response,
+    second: &Response,
+    error_ttl: u64,
+) -> bool {
+    first.status == 404 && second.status == 404 && error_ttl > 0 && second.age().is_none()
+}
+
 /// One check's result, before the asset and format it belongs to are attached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Finding {

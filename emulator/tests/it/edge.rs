@@ -152,11 +152,15 @@ pub(crate) fn get_head_options() -> AllowedMethods {
         .unwrap()
 }
 
-/// Legacy cache settings: `ForwardedValues` with the `Origin` header (no query strings, no cookies), TTLs
-/// 0 / 30 / 60.
+/// Legacy cache settings: `ForwardedValues` with these headers (no query strings, no cookies), TTLs 0 / 30 / 60.
 pub(crate) fn legacy_settings(
     b: aws_sdk_cloudfront::types::builders::DefaultCacheBehaviorBuilder,
+    headers: &[&str],
 ) -> aws_sdk_cloudfront::types::builders::DefaultCacheBehaviorBuilder {
+    let mut list = Headers::builder().quantity(headers.len() as i32);
+    for h in headers {
+        list = list.items(*h);
+    }
     b.forwarded_values(
         ForwardedValues::builder()
             .query_string(false)
@@ -166,13 +170,7 @@ pub(crate) fn legacy_settings(
                     .build()
                     .unwrap(),
             )
-            .headers(
-                Headers::builder()
-                    .quantity(1)
-                    .items("Origin")
-                    .build()
-                    .unwrap(),
-            )
+            .headers(list.build().unwrap())
             .build()
             .unwrap(),
     )
@@ -209,7 +207,7 @@ async fn distribution(env: &Env, spec: DistSpec<'_>) -> (String, String, String,
         .allowed_methods(methods);
     b = match spec.cache_policy {
         Some(p) => b.cache_policy_id(p),
-        None => legacy_settings(b),
+        None => legacy_settings(b, &["Origin"]),
     };
     if let Some(p) = spec.response_headers_policy {
         b = b.response_headers_policy_id(p);

@@ -21,6 +21,8 @@ struct S3Dist<'a> {
     viewer_protocol: ViewerProtocolPolicy,
     /// (ErrorCode, ErrorCachingMinTTL) entries of CustomErrorResponses.
     errors: Vec<(i32, i64)>,
+    /// The viewer headers legacy settings forward (and key on).
+    forward: &'a [&'a str],
 }
 
 impl<'a> S3Dist<'a> {
@@ -32,6 +34,7 @@ impl<'a> S3Dist<'a> {
             compress: false,
             viewer_protocol: ViewerProtocolPolicy::AllowAll,
             errors: Vec::new(),
+            forward: &["Origin"],
         }
     }
 }
@@ -77,7 +80,7 @@ async fn s3_distribution(env: &Env, d: S3Dist<'_>) -> (String, String, String) {
         .allowed_methods(methods);
     b = match d.cache_policy {
         Some(p) => b.cache_policy_id(p),
-        None => legacy_settings(b),
+        None => legacy_settings(b, d.forward),
     };
     let mut c = DistributionConfig::builder()
         .caller_reference(d.caller)
@@ -312,6 +315,11 @@ async fn an_expired_object_is_served_when_the_origin_answers_5xx() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let r = get(&env, &domain, "GET", "/index.m3u8", &[]).await;
     assert_eq!((r.status, r.x_cache()), (403, "Error from cloudfront"));
+    // The origin said the object is gone: a 5xx after that does not bring it back.
+    knobs(&env, |k| k.origin_error_status = 502);
+    let r = get(&env, &domain, "GET", "/index.m3u8", &[]).await;
+    assert_eq!((r.status, r.x_cache()), (502, "Error from cloudfront"));
+    env.emu.clear_knobs();
 }
 
 /// Origin headers: "Request and response behavior for Amazon S3 origins", "HTTP response headers that CloudFront
@@ -324,10 +332,20 @@ async fn an_expired_object_is_served_when_the_origin_answers_5xx() {
 async fn origin_headers_pass_through_and_expires_sets_the_ttl() {
     let env = start().await;
     let s3 = public_bucket(&env, "hdrs", false).await;
+    // 4 KB that gzip cannot shrink, gzipped: over 1,000 bytes as stored, so only the origin's Content-Encoding
+    // keeps the edge from compressing it again.
+    let mut x: u32 = 1;
+    let noise: Vec<u8> = (0..4000)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (x >> 16) as u8
+        })
+        .collect();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    std::io::Write::write_all(&mut gz, b"{\"captions\":[]}").unwrap();
+    std::io::Write::write_all(&mut gz, &noise).unwrap();
     let gz = gz.finish().unwrap();
-    let expires = std::time::SystemTime::now() + Duration::from_secs(3);
+    assert!(gz.len() > 1_000);
+    let expires = std::time::SystemTime::now() + Duration::from_secs(6);
     s3.put_object()
         .bucket("hdrs")
         .key("meta.json")
@@ -341,12 +359,14 @@ async fn origin_headers_pass_through_and_expires_sets_the_ttl() {
         .send()
         .await
         .unwrap();
-    let policy = cache_policy(&env, "hdrs", (0, 86400, 31536000), false, false).await;
+    let policy = cache_policy(&env, "hdrs", (0, 86400, 31536000), true, false).await;
     let mut d = S3Dist::new("hdrs", "hdrs");
     d.cache_policy = Some(policy);
+    d.compress = true;
     let (_, domain, _) = s3_distribution(&env, d).await;
 
-    let r = get(&env, &domain, "GET", "/meta.json", &[]).await;
+    let gzip = [("accept-encoding", "gzip")];
+    let r = get(&env, &domain, "GET", "/meta.json", &gzip).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.h("content-encoding"), Some("gzip"));
     assert_eq!(
@@ -366,11 +386,14 @@ async fn origin_headers_pass_through_and_expires_sets_the_ttl() {
     assert_eq!(r.h("accept-ranges"), Some("bytes"));
     assert_eq!(r.h("x-amz-request-id"), None);
     assert_eq!(r.h("x-amz-id-2"), None);
-    // DefaultTTL is a day, but Expires (3 s away) decides: a hit now, a miss once it has passed.
-    let hit = get(&env, &domain, "GET", "/meta.json", &[]).await;
+    // DefaultTTL is a day, but Expires (6 s away when stored) decides: a hit now, a miss once it has passed.
+    let hit = get(&env, &domain, "GET", "/meta.json", &gzip).await;
     assert_eq!(hit.x_cache(), "Hit from cloudfront");
-    tokio::time::sleep(Duration::from_millis(3100)).await;
-    let miss = get(&env, &domain, "GET", "/meta.json", &[]).await;
+    let left = expires
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or_default();
+    tokio::time::sleep(left + Duration::from_millis(1100)).await;
+    let miss = get(&env, &domain, "GET", "/meta.json", &gzip).await;
     assert_eq!(miss.x_cache(), "Miss from cloudfront");
 }
 
@@ -831,8 +854,29 @@ async fn s3_bucket_cors_is_honoured_directly_and_through_the_edge() {
     assert_eq!(status, 403);
     assert!(String::from_utf8_lossy(&body).contains("This CORS request is not allowed"));
 
-    // Through the edge, legacy settings forwarding Origin and no response headers policy: S3's answer.
-    let (_, domain, _) = s3_distribution(&env, S3Dist::new("corsb", "corsb")).await;
+    // Through the edge, legacy settings forwarding Origin and no response headers policy: S3's answer. A preflight
+    // reaches S3 whole only when the behavior forwards Access-Control-Request-Method (and -Headers) too.
+    let (_, origin_only, _) = s3_distribution(&env, S3Dist::new("corsb-origin", "corsb")).await;
+    let r = get(
+        &env,
+        &origin_only,
+        "OPTIONS",
+        "/a.m3u8",
+        &[app, preflight_get],
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.h("access-control-allow-origin")),
+        (403, None),
+        "S3 sees a preflight without Access-Control-Request-Method"
+    );
+    let mut d = S3Dist::new("corsb", "corsb");
+    d.forward = &[
+        "Origin",
+        "Access-Control-Request-Method",
+        "Access-Control-Request-Headers",
+    ];
+    let (_, domain, _) = s3_distribution(&env, d).await;
     let r = get(&env, &domain, "GET", "/a.m3u8", &[app]).await;
     assert_eq!(
         r.h("access-control-allow-origin"),

@@ -12,10 +12,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// Default `ErrorCachingMinTTL`.
 const DEFAULT_ERROR_TTL: u64 = 10;
-/// Entries per distribution past which expired ones are pruned.
+/// The most entries a distribution's cache holds: at this many, expired entries go, then the oldest.
 const MAX_ENTRIES: usize = 10_000;
-/// How long an expired entry stays for stale-on-error once the cache is that full.
-const STALE_KEPT: Duration = Duration::from_secs(3_600);
+/// The longest an expired object is served stale (an `ErrorCachingMinTTL` beyond it is cut to it).
+const MAX_STALE_WINDOW: Duration = Duration::from_secs(31_536_000);
 
 /// Error statuses CloudFront caches without caching headers from the origin
 /// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html>).
@@ -85,7 +85,15 @@ impl Cache {
     /// origin answers the refresh with a 5xx), then asks the origin again.
     pub(super) fn keep_stale(&self, dist_id: &str, key: &str, window: Duration) {
         if let Some(e) = self.lock().get_mut(dist_id).and_then(|m| m.get_mut(key)) {
-            e.stale_until = Some(Instant::now() + window);
+            let now = Instant::now();
+            e.stale_until = Some(now.checked_add(window).unwrap_or(now + MAX_STALE_WINDOW));
+        }
+    }
+
+    /// Drops the entry under `key` (an expired object the origin no longer serves).
+    pub(super) fn remove(&self, dist_id: &str, key: &str) {
+        if let Some(m) = self.lock().get_mut(dist_id) {
+            m.remove(key);
         }
     }
 
@@ -93,8 +101,18 @@ impl Cache {
         let mut all = self.lock();
         let m = all.entry(dist_id.to_string()).or_default();
         if m.len() >= MAX_ENTRIES {
-            // Expired entries are kept for stale-on-error; past this many, the ones expired longest go.
-            m.retain(|_, e| e.fresh() || e.stored.elapsed() < e.ttl + STALE_KEPT);
+            // Expired entries are kept for stale-on-error; at the cap they go first, then the oldest fresh ones,
+            // down to three quarters of the cap, so that the scan happens once per quarter of the cap's inserts.
+            m.retain(|_, e| e.fresh());
+            let keep = MAX_ENTRIES * 3 / 4;
+            if m.len() > keep {
+                let mut by_age: Vec<(Instant, String)> =
+                    m.iter().map(|(k, e)| (e.stored, k.clone())).collect();
+                by_age.sort();
+                for (_, k) in by_age.into_iter().take(m.len() - keep) {
+                    m.remove(&k);
+                }
+            }
         }
         m.insert(key, entry);
     }
@@ -286,7 +304,8 @@ pub(crate) fn success_ttl(
 /// - [`CACHED_WITH_HEADERS`]: the same, but only when the origin sends `s-maxage` or `max-age`;
 /// - any other status (416 among them): never;
 /// - `no-cache`, `no-store` or `private` keep 404, 410, 414 and 501 out of the cache, and are ignored on the others;
-/// - from an S3 origin, an `ErrorCachingMinTTL` of 0 counts as 1 s.
+/// - from an S3 origin, an `ErrorCachingMinTTL` of 0 counts as 1 s;
+/// - under a cache policy whose TTLs are all 0 (CachingDisabled), nothing is cached.
 ///
 /// `None` means not cached.
 pub(crate) fn error_cache_ttl(
@@ -297,6 +316,10 @@ pub(crate) fn error_cache_ttl(
     cache_control: Option<&str>,
     expires: Option<&str>,
 ) -> Option<u64> {
+    // Under a policy that caches nothing (CachingDisabled: every TTL 0) no error is cached either.
+    if s.all_headers || s.max == 0 {
+        return None;
+    }
     let d = Directives::parse(cache_control, expires);
     if d.no_store && NO_STORE_HONOURED.contains(&status) {
         return None;
@@ -469,6 +492,11 @@ mod tests {
         assert_eq!(ttl(500, false, Some("no-cache"), None), Some(10));
         // 416 never.
         assert_eq!(ttl(416, false, Some("max-age=60"), None), None);
+        // CachingDisabled (every TTL 0): no error either.
+        assert_eq!(
+            error_cache_ttl(&cfg, &settings(0, 0, 0), 404, true, None, None),
+            None
+        );
     }
 
     #[test]

@@ -6,6 +6,9 @@ use crate::cloudfront::xml::El;
 use crate::wire::glob;
 use bytes::Bytes;
 
+/// The most ranges a `multipart/byteranges` answer holds; more get the whole object.
+const MAX_PARTS: usize = 50;
+
 /// The viewer's conditional and range request headers.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Conditions {
@@ -88,9 +91,9 @@ fn if_range_holds(if_range: &str, r: &OriginResp) -> bool {
 }
 
 /// Applies a `Range: bytes=` header to a 200 response; other responses unchanged. One range gives a 206 with
-/// `Content-Range`; several sorted ranges that do not overlap give a 206 `multipart/byteranges`; ranges that are
-/// unsorted, overlap or do not parse give the whole object (200), as CloudFront serves them; ranges that select no
-/// byte give 416.
+/// `Content-Range`; several sorted ranges that do not overlap give a 206 `multipart/byteranges` (at most
+/// [`MAX_PARTS`], and not of a compressed body); ranges that are unsorted, overlap or do not parse give the whole
+/// object (200), as CloudFront serves them; ranges that select no byte give 416.
 pub(crate) fn apply_range(r: OriginResp, range: Option<&str>) -> OriginResp {
     let Some(range) = range else { return r };
     if r.status != 200 {
@@ -113,7 +116,13 @@ pub(crate) fn apply_range(r: OriginResp, range: Option<&str>) -> OriginResp {
             return out;
         }
     };
-    if ranges.windows(2).any(|w| w[1].0 <= w[0].1) {
+    // Unsorted or overlapping ranges: the whole object, as CloudFront answers. So too for more than
+    // `MAX_PARTS` ranges (RFC 9110 §14.2 lets a server refuse to amplify), and for several ranges of a compressed
+    // body, whose parts could not be decoded on their own.
+    if ranges.windows(2).any(|w| w[1].0 <= w[0].1)
+        || ranges.len() > MAX_PARTS
+        || (ranges.len() > 1 && r.header("content-encoding").is_some())
+    {
         return r;
     }
     let mut out = r.clone();
@@ -319,6 +328,35 @@ mod tests {
         assert_eq!(&apply_range(r.clone(), Some("bytes=8-")).body[..], b"89");
         assert_eq!(apply_range(r.clone(), Some("bytes=20-")).status, 416);
         assert_eq!(apply_range(r, None).status, 200);
+    }
+
+    #[test]
+    fn several_ranges() {
+        let r = OriginResp {
+            status: 200,
+            headers: vec![("content-type".into(), "video/mp2t".into())],
+            body: Bytes::from_static(b"0123456789"),
+        };
+        let m = apply_range(r.clone(), Some("bytes=0-1,5-6"));
+        assert_eq!(m.status, 206);
+        assert!(
+            m.header("content-type")
+                .unwrap()
+                .starts_with("multipart/byteranges; boundary=")
+        );
+        assert_eq!(apply_range(r.clone(), Some("bytes=5-6,0-1")).status, 200);
+        assert_eq!(apply_range(r.clone(), Some("bytes=0-4,3-6")).status, 200);
+        let many = (0..60)
+            .map(|i| format!("{i}-{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut big = r.clone();
+        big.body = Bytes::from(vec![b'x'; 100]);
+        assert_eq!(apply_range(big, Some(&format!("bytes={many}"))).status, 200);
+        let mut gz = r.clone();
+        gz.set_header("content-encoding", "gzip");
+        assert_eq!(apply_range(gz.clone(), Some("bytes=0-1,5-6")).status, 200);
+        assert_eq!(apply_range(gz, Some("bytes=0-1")).status, 206);
     }
 
     #[test]

@@ -109,8 +109,8 @@ fn viewer_resp(mut r: OriginResp, x_cache: &str, age: Option<u64>, head: bool) -
     if let Some(a) = age {
         b = b.header("age", a.to_string());
     }
-    if head {
-        // A HEAD answer carries the length of what GET would send.
+    if head && r.status != 304 {
+        // A HEAD answer carries the length of what GET would send (a 304 carries none).
         b = b.header("content-length", r.body.len().to_string());
     }
     let body = if head { Bytes::new() } else { r.body };
@@ -148,10 +148,10 @@ fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Whether the behavior sends the viewer's `Origin` header to the origin (cache key or origin
-/// request policy).
-fn forwards_origin_header(shared: &SharedRef, behavior: &El, s: &CacheSettings) -> bool {
-    if s.all_headers || s.key_headers.iter().any(|h| h == "origin") {
+/// Whether the behavior sends the viewer's header `name` (lowercase) to the origin: it is in the cache key, or the
+/// origin request policy forwards it.
+fn forwards_header(shared: &SharedRef, behavior: &El, s: &CacheSettings, name: &str) -> bool {
+    if s.all_headers || s.key_headers.iter().any(|h| h == name) {
         return true;
     }
     let orp_id = behavior.str_at("OriginRequestPolicyId");
@@ -164,19 +164,14 @@ fn forwards_origin_header(shared: &SharedRef, behavior: &El, s: &CacheSettings) 
     else {
         return false;
     };
+    let listed = orp
+        .item_texts("HeadersConfig/Headers")
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name));
     match orp.str_at("HeadersConfig/HeaderBehavior") {
-        "allViewer" => true,
-        "whitelist" | "allViewerAndWhitelistCloudFront" => {
-            orp.str_at("HeadersConfig/HeaderBehavior") == "allViewerAndWhitelistCloudFront"
-                || orp
-                    .item_texts("HeadersConfig/Headers")
-                    .iter()
-                    .any(|h| h.eq_ignore_ascii_case("origin"))
-        }
-        "allExcept" => !orp
-            .item_texts("HeadersConfig/Headers")
-            .iter()
-            .any(|h| h.eq_ignore_ascii_case("origin")),
+        "allViewer" | "allViewerAndWhitelistCloudFront" => true,
+        "whitelist" => listed,
+        "allExcept" => !listed,
         _ => false,
     }
 }
@@ -468,7 +463,12 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
         if let Some(p) = &rhp {
             apply_response_headers_policy(&mut r, p, viewer_origin.as_deref());
         }
-        let r = apply_conditions(r, &conditions);
+        // Conditional and range requests are for GET and HEAD (RFC 9110 §13.1, §14.2), not preflights.
+        let r = if method == Method::GET || method == Method::HEAD {
+            apply_conditions(r, &conditions)
+        } else {
+            r
+        };
         let x_cache = if r.status >= 400 {
             "Error from cloudfront"
         } else {
@@ -499,28 +499,25 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
             "The cache behavior's target origin does not exist.",
         );
     }
-    let forward_origin = forwards_origin_header(shared, behavior, &settings);
+    let forwarded = |name: &str| {
+        forwards_header(shared, behavior, &settings, name)
+            .then(|| header_str(&req.headers, name))
+            .flatten()
+    };
+    let (forwarded_origin, forwarded_acr_method, forwarded_acr_headers) = (
+        forwarded("origin"),
+        forwarded("access-control-request-method"),
+        forwarded("access-control-request-headers"),
+    );
     let mut resp = None;
     for (i, origin) in origins.iter().enumerate() {
         let oreq = OriginReq {
             origin,
             method: &method,
             path: path.clone(),
-            forwarded_origin: if forward_origin {
-                viewer_origin.clone()
-            } else {
-                None
-            },
-            acr_method: if forward_origin {
-                acr_method.clone()
-            } else {
-                None
-            },
-            acr_headers: if forward_origin {
-                header_str(&req.headers, "access-control-request-headers")
-            } else {
-                None
-            },
+            forwarded_origin: forwarded_origin.clone(),
+            acr_method: forwarded_acr_method.clone(),
+            acr_headers: forwarded_acr_headers.clone(),
             caller: caller_for(shared, &dist, origin),
         };
         let r = fetch_origin(shared, &oreq).await;
@@ -535,9 +532,11 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
         return edge_error(502, "502 ERROR", "No origin answered.");
     };
 
-    // An expired object whose refresh gets a 5xx is served for ErrorCachingMinTTL more
+    // An expired object (not an expired error) whose refresh gets a 5xx is served for ErrorCachingMinTTL more
     // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html).
+    let had_expired = stale.is_some();
     if let Some(expired) = stale
+        && expired.resp.status < 400
         && (500..600).contains(&r.status)
     {
         let window = match error_ttl(cfg, r.status) {
@@ -600,7 +599,11 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
             r.status = code as u16;
         }
     }
-    let r = compress::compress(r, encoding);
+    let r = compress::compress(r, encoding).await;
+    if had_expired && ttl.is_none_or(|t| t == 0) {
+        // The origin answered the refresh with something not cached: the expired copy must not come back later.
+        shared.cloudfront.edge.remove(&dist.id, &key);
+    }
     if cacheable_method && let Some(t) = ttl.filter(|t| *t > 0) {
         let entry = Entry {
             resp: r.clone(),
