@@ -72,6 +72,13 @@ fn exposure_warning(listen: SocketAddr) -> Option<String> {
     })
 }
 
+/// A line on stderr, errors ignored: a supervisor may have closed the pipe, and `eprintln!` would panic then, which
+/// on the way out would skip the shutdown.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -82,7 +89,7 @@ async fn main() -> std::process::ExitCode {
         .init();
     let args = Args::parse();
     if let Some(warning) = exposure_warning(args.listen) {
-        eprintln!("{warning}");
+        say(&warning);
     }
     let mut builder = vod_emulator::Emulator::builder()
         .listen(args.listen)
@@ -104,14 +111,16 @@ async fn main() -> std::process::ExitCode {
     ) {
         (Ok(t), Ok(i)) => (t, i),
         (Err(e), _) | (_, Err(e)) => {
-            eprintln!("vod-emulator: cannot install signal handlers: {e}");
+            say(&format!(
+                "vod-emulator: cannot install signal handlers: {e}"
+            ));
             return std::process::ExitCode::FAILURE;
         }
     };
     let handle = match builder.start().await {
         Ok(h) => h,
         Err(e) => {
-            eprintln!("vod-emulator: {e}");
+            say(&format!("vod-emulator: {e}"));
             return std::process::ExitCode::FAILURE;
         }
     };
@@ -135,7 +144,7 @@ async fn main() -> std::process::ExitCode {
         _ = int.recv() => {}
         _ = term.recv() => {}
     }
-    eprintln!("vod-emulator: shutting down");
+    say("vod-emulator: shutting down");
     handle.shutdown().await;
     std::process::ExitCode::SUCCESS
 }

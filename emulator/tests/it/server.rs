@@ -300,11 +300,18 @@ async fn throttling_and_error_codes_of_cloudfront_and_mediaconvert() {
 /// Starts the `vod-emulator` binary with `args` and returns it with the first line it printed,
 /// which must say "ready".
 fn spawn_binary(args: &[&std::ffi::OsStr]) -> (std::process::Child, String) {
+    spawn_binary_with_stderr(args, std::process::Stdio::null())
+}
+
+fn spawn_binary_with_stderr(
+    args: &[&std::ffi::OsStr],
+    stderr: std::process::Stdio,
+) -> (std::process::Child, String) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vod-emulator"))
         .args(args)
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -382,4 +389,17 @@ async fn binary_stops_cleanly_on_a_signal_sent_as_soon_as_it_is_ready() {
         let status = signal_and_wait(&mut child, sig).await;
         assert!(status.success(), "round {round}, signal {sig}: {status:?}");
     }
+}
+
+/// A supervisor that stops reading stderr: the emulator still shuts down cleanly. It says "shutting down" on
+/// stderr; with `eprintln!` that write panicked on the closed pipe and the shutdown never ran.
+#[tokio::test]
+async fn binary_stops_cleanly_when_its_stderr_is_closed() {
+    let (mut child, _) = spawn_binary_with_stderr(
+        &["--listen".as_ref(), "127.0.0.1:0".as_ref()],
+        std::process::Stdio::piped(),
+    );
+    drop(child.stderr.take());
+    let status = signal_and_wait(&mut child, libc::SIGTERM).await;
+    assert!(status.success(), "{status:?}");
 }
