@@ -163,7 +163,8 @@ impl Publish {
     }
 
     /// Starts on the current Tokio runtime. Input is checked before any AWS call; an invalid source
-    /// or id fails the handle with [`Error::Invalid`].
+    /// or id fails the handle with [`Error::Invalid`]. A file source must be a regular file whose
+    /// first bytes match a container MediaConvert reads (the check spec validation makes).
     pub fn start(self) -> PublishHandle {
         Handle::spawn(move |sink| async move {
             let Publish {
@@ -281,7 +282,12 @@ fn check_file(path: &Path) -> Result<(), Error> {
         }]))
     };
     match std::fs::metadata(path) {
-        Ok(m) if m.is_file() => Ok(()),
+        // The same sniff as a spec's source files: the wrong file fails here, before any AWS call,
+        // rather than as a failed job after its upload.
+        Ok(m) if m.is_file() => match crate::spec::validate::media_file_problem(path, m.len()) {
+            None => Ok(()),
+            Some(rule) => Err(invalid(rule)),
+        },
         Ok(_) => Err(invalid("must be a regular file".into())),
         Err(e) => Err(invalid(format!("cannot be read: {e}"))),
     }

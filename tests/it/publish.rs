@@ -683,7 +683,11 @@ async fn a_failed_job_is_reported_and_retried() {
     let dir = std::env::temp_dir().join(format!("vod-broken-{}", emu.port()));
     std::fs::create_dir_all(&dir).unwrap();
     let broken = dir.join("broken.mp4");
-    std::fs::write(&broken, b"this is not a video").unwrap();
+    // An MP4 header (so the client's media sniff lets it through) and nothing a decoder can use.
+    let mut bytes = vec![0, 0, 0, 0x18];
+    bytes.extend(b"ftypisom\0\0\x02\0isomiso2");
+    bytes.extend(b"this is not a video".repeat(40));
+    std::fs::write(&broken, bytes).unwrap();
     emu.reset_requests();
     let err = vod
         .publish(AssetSource::file(&broken))
@@ -717,4 +721,37 @@ async fn a_failed_job_is_reported_and_retried() {
     };
     assert_ne!(second, job_id, "a new job, not the failed one");
     assert_eq!(count(&emu, "CreateJob"), 2);
+}
+
+/// A file that is not media fails the publish with an input error naming it, before any AWS call:
+/// the same sniff as a spec's source files.
+#[tokio::test]
+async fn a_file_that_is_not_media_is_refused_before_any_call() {
+    let (emu, config, pipeline) = deploy_infra("s3-origin.toml").await;
+    let vod = VodClient::with_options(&pipeline, &config, options());
+    let dir = std::env::temp_dir().join(format!("vod-not-media-{}", emu.port()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = dir.join("notes.mp4");
+    std::fs::write(&text, b"this is not a video").unwrap();
+    let empty = dir.join("empty.mp4");
+    std::fs::write(&empty, b"").unwrap();
+    emu.reset_requests();
+    for (file, rule) in [
+        (&text, "is not a media file MediaConvert reads"),
+        (&empty, "is empty (0 bytes)"),
+    ] {
+        let err = vod
+            .publish(AssetSource::file(file))
+            .start()
+            .join()
+            .await
+            .unwrap_err();
+        let vod_pipeline::Error::Invalid(v) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(v.0[0].field, "source", "{err}");
+        assert_eq!(v.0[0].value, file.display().to_string());
+        assert!(v.0[0].rule.contains(rule), "{err}");
+    }
+    assert!(emu.requests().is_empty(), "{:?}", emu.requests());
 }

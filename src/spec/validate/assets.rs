@@ -35,33 +35,12 @@ pub(super) fn section(
             continue;
         };
         match std::fs::metadata(&path) {
-            Ok(m) if m.is_file() && m.len() == 0 => {
-                c.push(
-                    field,
-                    shown,
-                    format!(
-                        "{} is empty (0 bytes): a source file must hold media MediaConvert reads ({})",
-                        path.display(),
-                        super::source::MEDIA_DOCS
-                    ),
-                );
-                continue;
+            Ok(m) if m.is_file() => {
+                if let Some(rule) = super::source::media_file_problem(&path, m.len()) {
+                    c.push(field, shown, format!("{} {rule}", path.display()));
+                    continue;
+                }
             }
-            Ok(m) if m.is_file() => match super::source::head(&path) {
-                Ok(head) if super::source::looks_like_media(&head) => {}
-                Ok(_) => {
-                    c.push(
-                        field,
-                        shown,
-                        format!("{} {}", path.display(), super::source::MEDIA_RULE),
-                    );
-                    continue;
-                }
-                Err(e) => {
-                    c.push(field, shown, format!("cannot read {}: {e}", path.display()));
-                    continue;
-                }
-            },
             Ok(_) => {
                 c.push(
                     field,

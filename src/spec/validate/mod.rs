@@ -11,6 +11,8 @@ mod origin;
 mod private_content;
 pub(crate) use origin::mediastore_folder_rule;
 mod source;
+
+pub(crate) use source::media_file_problem;
 mod transcode;
 
 use std::collections::HashSet;

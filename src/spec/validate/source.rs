@@ -88,6 +88,21 @@ pub(super) fn looks_like_media(head: &[u8]) -> bool {
         || text.starts_with(b"<?xml") // IMF composition playlist
 }
 
+/// What is wrong with a regular file as a source of media, as a rule a message can show after the
+/// path: empty, unreadable, or not a container MediaConvert reads; `None` when it looks like media.
+pub(crate) fn media_file_problem(path: &std::path::Path, len: u64) -> Option<String> {
+    if len == 0 {
+        return Some(format!(
+            "is empty (0 bytes): a source file must hold media MediaConvert reads ({MEDIA_DOCS})"
+        ));
+    }
+    match head(path) {
+        Ok(head) if looks_like_media(&head) => None,
+        Ok(_) => Some(MEDIA_RULE.to_owned()),
+        Err(e) => Some(format!("cannot be read: {e}")),
+    }
+}
+
 /// The first bytes of a file, up to [`SNIFF_BYTES`].
 pub(super) fn head(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
