@@ -90,6 +90,20 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The configured endpoint URL (`AWS_ENDPOINT_URL`, a profile's `endpoint_url`, or
+    /// `SdkConfig::endpoint_url`, as when pointing at an emulator) accepts no connection. Checked
+    /// before the first call, so that a wrong or stopped endpoint fails at once, named, rather than
+    /// after the SDK's retries. AWS's own endpoints are never probed.
+    #[error(
+        "cannot reach the AWS endpoint {endpoint}: {reason}. It comes from AWS_ENDPOINT_URL, a profile's endpoint_url or SdkConfig::endpoint_url: check that the service runs there (for the emulator: cargo run -p vod-emulator), or remove it to use AWS"
+    )]
+    Unreachable {
+        /// The endpoint URL.
+        endpoint: String,
+        /// What the connection attempt said.
+        reason: String,
+    },
+
     /// Playback cannot be verified: the pipeline has no distribution, or no playback URL.
     #[error("pipeline {pipeline:?} is not deployed: {reason}")]
     NotDeployed {
@@ -209,7 +223,9 @@ impl Error {
             | Error::Step { .. }
             | Error::IncompleteResponse { .. }
             | Error::NotDeployed { .. } => ErrorCategory::Aws,
-            Error::Io { .. } | Error::Http { .. } => ErrorCategory::Local,
+            Error::Io { .. } | Error::Http { .. } | Error::Unreachable { .. } => {
+                ErrorCategory::Local
+            }
             Error::Internal { .. } => ErrorCategory::Internal,
         }
     }

@@ -141,6 +141,7 @@ pub use apply::{
     ApplyOptions, Change, Deployment, Event, Handle, KeyGroupInfo, Orphan, OrphanKind, PlaybackUrl,
     PublicKeyInfo, Refresh,
 };
+pub use aws::check_endpoint;
 pub use client::{AssetSource, AssetStatus, PublishHandle, PublishedAsset, Unpublished, VodClient};
 pub use error::{AwsError, Error, ErrorCategory, InvalidValue, Violation, Violations};
 pub use plan::{Plan, Step};

@@ -608,35 +608,13 @@ async fn upload(
 
 pub(crate) async fn aws_config() -> aws_config::SdkConfig {
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    if let Some(endpoint) = config.endpoint_url()
-        && let Err(why) = reachable(endpoint).await
-    {
-        // The SDK would retry a refused connection for many seconds and then name no endpoint.
-        eprintln!(
-            "vod: cannot reach the AWS endpoint {endpoint} (AWS_ENDPOINT_URL or the profile's endpoint_url): {why}\n\
-             Check that it is running there (for the emulator: cargo run -p vod-emulator), or unset AWS_ENDPOINT_URL to use AWS."
-        );
+    // The library checks this before its first call too; checking here also covers `vod upload`,
+    // whose S3 client is the CLI's own.
+    if let Err(e) = vod_pipeline::check_endpoint(&config).await {
+        eprintln!("vod: {e}");
         std::process::exit(1);
     }
     config
-}
-
-/// Whether a TCP connection to the endpoint's host and port opens within 3 s.
-async fn reachable(endpoint: &str) -> Result<(), String> {
-    let url = url::Url::parse(endpoint).map_err(|e| format!("not a URL ({e})"))?;
-    let host = url.host_str().ok_or("the URL has no host")?;
-    let port = url.port_or_known_default().ok_or("the URL has no port")?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    match tokio::time::timeout(
-        std::time::Duration::from_secs(3),
-        tokio::net::TcpStream::connect((host, port)),
-    )
-    .await
-    {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err("no answer within 3 s".into()),
-    }
 }
 
 fn print_deployment(d: &Deployment, as_json: bool) {

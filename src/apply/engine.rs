@@ -65,6 +65,8 @@ where
     D: Fn(&'a Step) -> Vec<&'a StepId>,
     F: Fn(&'a Ctx, &'a Step) -> StepFuture<'a>,
 {
+    // A configured endpoint that accepts no connection fails here, named, before any call.
+    ctx.clients.check_endpoint().await?;
     let permits = ctx.options.concurrency_per_service.max(1);
     let mut semaphores: HashMap<Service, Arc<Semaphore>> = HashMap::new();
     let mut pending: Vec<&Step> = order.to_vec();

@@ -87,6 +87,8 @@ pub(crate) struct Clients {
     pub mediaconvert: aws_sdk_mediaconvert::Client,
     pub mediastore: aws_sdk_mediastore::Client,
     pub cloudfront: aws_sdk_cloudfront::Client,
+    /// Set once the configured endpoint URL answered a connection ([`Clients::check_endpoint`]).
+    pub endpoint_ok: std::sync::Arc<tokio::sync::OnceCell<()>>,
     /// The shared bound on `GetJob` polls ([`ApplyOptions::job_polls_per_second`]).
     pub job_polls: std::sync::Arc<rate::RateLimit>,
     /// Invalidations waiting to be sent, batched per distribution.
@@ -139,7 +141,60 @@ impl Clients {
             sdk_config: config,
             job_polls: std::sync::Arc::new(rate::RateLimit::new(options.job_polls_per_second)),
             invalidations: std::sync::Arc::default(),
+            endpoint_ok: std::sync::Arc::default(),
         }
+    }
+
+    /// [`Error::Unreachable`] when the configured endpoint URL accepts no TCP connection within 3 s.
+    /// The SDK would retry a refused connection `max_attempts` times with backoff (about 14 s with
+    /// the defaults) and then name no endpoint. Without an endpoint URL (AWS's own endpoints) nothing
+    /// is probed; once the endpoint has answered, it is not probed again.
+    pub(crate) async fn check_endpoint(&self) -> Result<(), Error> {
+        if self.sdk_config.endpoint_url().is_none() {
+            return Ok(());
+        }
+        self.endpoint_ok
+            .get_or_try_init(|| check_endpoint(&self.sdk_config))
+            .await
+            .map(|_| ())
+    }
+}
+
+/// Checks that the endpoint URL of `config` (`AWS_ENDPOINT_URL`, a profile's `endpoint_url`, or
+/// `SdkConfig::endpoint_url`, as when pointing at an emulator) accepts a TCP connection within 3 s,
+/// and fails with [`Error::Unreachable`] naming it otherwise. Without an endpoint URL (AWS's own
+/// endpoints) it does nothing.
+///
+/// Apply, refresh, destroy and every [`VodClient`](crate::VodClient) call check this before their
+/// first AWS call; call it yourself before using SDK clients of your own (an [`Uploader`](crate::Uploader)'s,
+/// say), which would otherwise retry a refused connection for many seconds and name no endpoint.
+pub async fn check_endpoint(config: &aws_config::SdkConfig) -> Result<(), Error> {
+    let Some(endpoint) = config.endpoint_url() else {
+        return Ok(());
+    };
+    reachable(endpoint)
+        .await
+        .map_err(|reason| Error::Unreachable {
+            endpoint: endpoint.to_owned(),
+            reason,
+        })
+}
+
+/// Whether a TCP connection to an endpoint URL's host and port opens within 3 s.
+async fn reachable(endpoint: &str) -> Result<(), String> {
+    let url = url::Url::parse(endpoint).map_err(|e| format!("not a URL ({e})"))?;
+    let host = url.host_str().ok_or("the URL has no host")?;
+    let port = url.port_or_known_default().ok_or("the URL has no port")?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        tokio::net::TcpStream::connect((host, port)),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no connection within 3 s".into()),
     }
 }
 

@@ -53,6 +53,7 @@ pub(crate) fn mock_ctx(rules: Rules<'_>) -> (Ctx, Arc<Mutex<Vec<Event>>>) {
         cloudfront: client!(aws_sdk_cloudfront, rules.cloudfront),
         job_polls: Arc::new(super::rate::RateLimit::new(1000)),
         invalidations: Arc::default(),
+        endpoint_ok: Arc::default(),
     };
     let options = ApplyOptions {
         poll_interval: Duration::from_millis(1),

@@ -513,3 +513,59 @@ fn other_policy(name: &str) -> aws_sdk_cloudfront::types::CachePolicyConfig {
         .build()
         .unwrap()
 }
+
+/// An endpoint URL where nothing listens (a wrong or stopped emulator): refresh, apply and a
+/// publish fail at once with `Error::Unreachable` naming it, before any call. Without the check,
+/// the SDK retried the refused connection for about 14 s and the error named no endpoint.
+#[tokio::test]
+async fn a_refused_endpoint_is_named_at_once() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(&endpoint)
+        .load()
+        .await;
+    let pipeline = VodPipeline::from_toml_file(shared_spec("s3-origin.toml")).unwrap();
+    let named = |e: &Error| match e {
+        Error::Unreachable {
+            endpoint: named, ..
+        } => {
+            assert_eq!(named, &endpoint);
+            assert!(e.to_string().contains(&endpoint), "{e}");
+            assert_eq!(e.category(), vod_pipeline::ErrorCategory::Local);
+        }
+        other => panic!("{other:?}"),
+    };
+    let t = std::time::Instant::now();
+    named(&pipeline.plan().refresh(&config).await.unwrap_err());
+    named(
+        &pipeline
+            .plan()
+            .apply(&config)
+            .start()
+            .join()
+            .await
+            .unwrap_err(),
+    );
+    named(
+        &pipeline
+            .client(&config)
+            .publish(vod_pipeline::AssetSource::file(shared_spec("sample.mp4")))
+            .start()
+            .join()
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "took {:?}",
+        t.elapsed()
+    );
+}

@@ -89,6 +89,7 @@ fn mock_ctx(rules: &[&Rule]) -> (Ctx, Events) {
         sdk_config: sdk,
         job_polls: std::sync::Arc::new(crate::aws::rate::RateLimit::new(1000)),
         invalidations: Default::default(),
+        endpoint_ok: Default::default(),
     };
     let options = ApplyOptions {
         poll_interval: Duration::from_millis(1),
