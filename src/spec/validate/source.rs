@@ -39,7 +39,8 @@ pub(super) const MEDIA_DOCS: &str =
 pub(super) const SNIFF_BYTES: usize = 2 * 192 + 1;
 
 /// Whether a file's first bytes match a container MediaConvert reads as input. A file shorter than
-/// [`SNIFF_BYTES`] gives what it has. This is a check for the wrong file (a document, an image,
+/// [`SNIFF_BYTES`] gives what it has; an MXF file may have a run-in of up to 64 KiB before its
+/// header partition. This is a check for the wrong file (a document, an image,
 /// random bytes named `.mp4`), not a guarantee that the media decodes.
 pub(super) fn looks_like_media(head: &[u8]) -> bool {
     let at = |i: usize, sig: &[u8]| head.get(i..i + sig.len()) == Some(sig);
@@ -72,6 +73,7 @@ pub(super) fn looks_like_media(head: &[u8]) -> bool {
     iso_box
         || ts
         || at(0, &[0x06, 0x0E, 0x2B, 0x34]) // MXF: a SMPTE universal label
+        || mxf_after_run_in(head)
         || at(0, &[0x1A, 0x45, 0xDF, 0xA3]) // Matroska, WebM (EBML)
         || at(0, &[0x00, 0x00, 0x01]) // MPEG-PS, raw MPEG-1/2 video, H.264/H.265 Annex B
         || at(0, &[0x00, 0x00, 0x00, 0x01])
@@ -103,12 +105,32 @@ pub(crate) fn media_file_problem(path: &std::path::Path, len: u64) -> Option<Str
     }
 }
 
-/// The first bytes of a file, up to [`SNIFF_BYTES`].
+/// The longest run-in an MXF file may have before its header partition pack (SMPTE ST 377-1: less
+/// than 64 KiB).
+const MXF_RUN_IN_MAX: usize = 65_535;
+
+/// The start of an MXF partition pack key (SMPTE ST 377-1): a universal label, then the partition
+/// pack registry bytes.
+const MXF_PARTITION_KEY: [u8; 11] = [
+    0x06, 0x0E, 0x2B, 0x34, 0x02, 0x05, 0x01, 0x01, 0x0D, 0x01, 0x02,
+];
+
+/// An MXF file whose header partition pack follows a run-in (some cameras write one): the partition
+/// pack key within the first 64 KiB.
+fn mxf_after_run_in(head: &[u8]) -> bool {
+    let window = &head[..head.len().min(MXF_RUN_IN_MAX + MXF_PARTITION_KEY.len())];
+    window
+        .windows(MXF_PARTITION_KEY.len())
+        .any(|w| w == MXF_PARTITION_KEY)
+}
+
+/// The first bytes of a file: enough for [`looks_like_media`], an MXF run-in included.
 pub(super) fn head(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut buf = Vec::with_capacity(SNIFF_BYTES);
+    let want = SNIFF_BYTES.max(MXF_RUN_IN_MAX + MXF_PARTITION_KEY.len());
+    let mut buf = Vec::with_capacity(want);
     std::fs::File::open(path)?
-        .take(SNIFF_BYTES as u64)
+        .take(want as u64)
         .read_to_end(&mut buf)?;
     Ok(buf)
 }
@@ -116,6 +138,22 @@ pub(super) fn head(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mxf_with_a_run_in_is_media() {
+        let mut run_in = vec![b'x'; 1_000];
+        run_in.extend(MXF_PARTITION_KEY);
+        run_in.extend([0x01, 0x01, 0x00]);
+        assert!(looks_like_media(&run_in));
+        // Past the largest run-in SMPTE allows, the key is not looked for.
+        let mut too_far = vec![b'x'; MXF_RUN_IN_MAX + 1];
+        too_far.extend(MXF_PARTITION_KEY);
+        assert!(!looks_like_media(&too_far));
+        // Part of the key is not enough.
+        let mut partial = vec![b'x'; 1_000];
+        partial.extend(&MXF_PARTITION_KEY[..10]);
+        assert!(!looks_like_media(&partial));
+    }
 
     #[test]
     fn media_containers_are_recognised_and_other_bytes_are_not() {
