@@ -310,6 +310,140 @@ fn viewer_protocol(behavior: &El, req: &Req, method: &Method) -> Option<Resp> {
     }
 }
 
+/// 403 for a method outside the behavior's `AllowedMethods` (GET and HEAD when none are listed), 501
+/// for an allowed method the edge does not forward (anything but GET, HEAD and OPTIONS).
+fn method_refusal(behavior: &El, method: &Method) -> Option<Resp> {
+    let allowed = behavior.item_texts("AllowedMethods");
+    let allowed = if allowed.is_empty() {
+        vec!["GET".to_string(), "HEAD".to_string()]
+    } else {
+        allowed
+    };
+    if !allowed
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(method.as_str()))
+    {
+        return Some(edge_error(
+            403,
+            "403 ERROR",
+            "This distribution is not configured to allow the HTTP request method that was used for this request.",
+        ));
+    }
+    if method != Method::GET && method != Method::HEAD && method != Method::OPTIONS {
+        return Some(edge_error(
+            501,
+            "501 ERROR",
+            "The emulator's edge forwards only GET, HEAD and OPTIONS to origins.",
+        ));
+    }
+    None
+}
+
+/// For a behavior that trusts key groups (restricted viewer access): the 403 of a request without a valid
+/// signed URL or signed cookies; `None` when it may pass.
+fn signed_refusal(shared: &SharedRef, behavior: &El, req: &Req, raw_path: &str) -> Option<Resp> {
+    let trusted = signed::trusted_key_groups(behavior);
+    if trusted.is_empty() {
+        return None;
+    }
+    let mut url = format!(
+        "http://{}{raw_path}",
+        header_str(&req.headers, "host").unwrap_or_default()
+    );
+    let kept: Vec<&str> = req
+        .uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|kv| {
+            let k = kv.split('=').next().unwrap_or_default();
+            !kv.is_empty() && !signed::RESERVED.contains(&k)
+        })
+        .collect();
+    if !kept.is_empty() {
+        url.push('?');
+        url.push_str(&kept.join("&"));
+    }
+    let all_query = crate::wire::parse_query(req.uri.query());
+    let viewer = signed::Viewer {
+        url,
+        query: &all_query,
+        headers: &req.headers,
+        ip: req.ctx.peer,
+    };
+    let denied = signed::check(
+        &AccountKeys(&shared.cloudfront),
+        &trusted,
+        &viewer,
+        std::time::SystemTime::now(),
+    )
+    .err()?;
+    Some(viewer_resp(
+        denied.response(),
+        "Error from cloudfront",
+        None,
+        req.method == Method::HEAD,
+    ))
+}
+
+/// Fetches from the first origin (of an origin group: the next member while the status is one of its
+/// `FailoverCriteria`); returns the response and whether the origin that gave it is an S3 bucket.
+async fn fetch_with_failover<'a>(
+    shared: &SharedRef,
+    origins: &[&'a El],
+    failover_codes: &[u16],
+    origin_req: impl Fn(&'a El) -> OriginReq<'a>,
+) -> (OriginResp, bool) {
+    let mut i = 0;
+    loop {
+        let origin = origins[i];
+        let r = fetch_origin(shared, &origin_req(origin)).await;
+        let s3_origin = origin::s3_bucket_of(origin.str_at("DomainName")).is_some();
+        if i + 1 < origins.len() && failover_codes.contains(&r.status) {
+            i += 1;
+        } else {
+            return (r, s3_origin);
+        }
+    }
+}
+
+/// An error the distribution has a `CustomErrorResponse` with a `ResponsePagePath` for: that page (fetched
+/// through the behavior matching its path) with the `ResponseCode`. Anything else, or a page that cannot be
+/// fetched, is returned as it came.
+async fn custom_error_page(shared: &SharedRef, dist: &EdgeDist, r: OriginResp) -> OriginResp {
+    let cfg = &dist.config;
+    if r.status >= 400
+        && let Some(cer) = cfg
+            .items("CustomErrorResponses")
+            .into_iter()
+            .find(|c| c.i64_at("ErrorCode") == Some(r.status as i64))
+        && let Some(code) = cer.i64_at("ResponseCode")
+        && let page = cer.str_at("ResponsePagePath")
+        && !page.is_empty()
+        && let Some(pb) = select_behavior(cfg, page)
+        && let Some(o) = target_origins(cfg, pb.str_at("TargetOriginId"))
+            .0
+            .first()
+            .copied()
+    {
+        let preq = OriginReq {
+            origin: o,
+            method: &Method::GET,
+            path: page.to_string(),
+            forwarded_origin: None,
+            acr_method: None,
+            acr_headers: None,
+            caller: caller_for(shared, dist, o),
+        };
+        let mut pr = fetch_origin(shared, &preq).await;
+        if pr.status == 200 {
+            pr.status = code as u16;
+            return pr;
+        }
+    }
+    r
+}
+
 /// Serves a viewer request. `req.ctx` is not meaningful here (viewer requests are unsigned).
 pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
     let host = header_str(&req.headers, "host")
@@ -344,75 +478,17 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
     {
         return refusal;
     }
-    let allowed = behavior.item_texts("AllowedMethods");
-    let allowed = if allowed.is_empty() {
-        vec!["GET".to_string(), "HEAD".to_string()]
-    } else {
-        allowed
-    };
-    if !allowed
-        .iter()
-        .any(|m| m.eq_ignore_ascii_case(method.as_str()))
-    {
-        return edge_error(
-            403,
-            "403 ERROR",
-            "This distribution is not configured to allow the HTTP request method that was used for this request.",
-        );
-    }
-    if method != Method::GET && method != Method::HEAD && method != Method::OPTIONS {
-        return edge_error(
-            501,
-            "501 ERROR",
-            "The emulator's edge forwards only GET, HEAD and OPTIONS to origins.",
-        );
+    if let Some(refusal) = method_refusal(behavior, &method) {
+        return refusal;
     }
     // Restricted viewer access: a valid signed URL or signed cookies, or 403.
-    let trusted = signed::trusted_key_groups(behavior);
+    if let Some(refusal) = signed_refusal(shared, behavior, &req, &raw_path) {
+        return refusal;
+    }
     let query: Vec<(String, String)> = query
         .into_iter()
         .filter(|(k, _)| !signed::RESERVED.contains(&k.as_str()))
         .collect();
-    if !trusted.is_empty() {
-        let mut url = format!(
-            "http://{}{raw_path}",
-            header_str(&req.headers, "host").unwrap_or_default()
-        );
-        let kept: Vec<&str> = req
-            .uri
-            .query()
-            .unwrap_or_default()
-            .split('&')
-            .filter(|kv| {
-                let k = kv.split('=').next().unwrap_or_default();
-                !kv.is_empty() && !signed::RESERVED.contains(&k)
-            })
-            .collect();
-        if !kept.is_empty() {
-            url.push('?');
-            url.push_str(&kept.join("&"));
-        }
-        let all_query = crate::wire::parse_query(req.uri.query());
-        let viewer = signed::Viewer {
-            url,
-            query: &all_query,
-            headers: &req.headers,
-            ip: req.ctx.peer,
-        };
-        if let Err(denied) = signed::check(
-            &AccountKeys(&shared.cloudfront),
-            &trusted,
-            &viewer,
-            std::time::SystemTime::now(),
-        ) {
-            return viewer_resp(
-                denied.response(),
-                "Error from cloudfront",
-                None,
-                method == Method::HEAD,
-            );
-        }
-    }
     let cache_policy = match behavior.str_at("CachePolicyId") {
         "" => None,
         id => shared.cloudfront.policy_config(Kind::CachePolicy, id),
@@ -509,29 +585,16 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
         forwarded("access-control-request-method"),
         forwarded("access-control-request-headers"),
     );
-    let mut resp = None;
-    for (i, origin) in origins.iter().enumerate() {
-        let oreq = OriginReq {
-            origin,
-            method: &method,
-            path: path.clone(),
-            forwarded_origin: forwarded_origin.clone(),
-            acr_method: forwarded_acr_method.clone(),
-            acr_headers: forwarded_acr_headers.clone(),
-            caller: caller_for(shared, &dist, origin),
-        };
-        let r = fetch_origin(shared, &oreq).await;
-        let retry = i + 1 < origins.len() && failover_codes.contains(&r.status);
-        let s3_origin = origin::s3_bucket_of(origin.str_at("DomainName")).is_some();
-        resp = Some((r, s3_origin));
-        if !retry {
-            break;
-        }
-    }
-    let Some((mut r, s3_origin)) = resp else {
-        return edge_error(502, "502 ERROR", "No origin answered.");
+    let origin_req = |origin| OriginReq {
+        origin,
+        method: &method,
+        path: path.clone(),
+        forwarded_origin: forwarded_origin.clone(),
+        acr_method: forwarded_acr_method.clone(),
+        acr_headers: forwarded_acr_headers.clone(),
+        caller: caller_for(shared, &dist, origin),
     };
-
+    let (r, s3_origin) = fetch_with_failover(shared, &origins, &failover_codes, origin_req).await;
     // An expired object (not an expired error) whose refresh gets a 5xx is served for ErrorCachingMinTTL more
     // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html).
     let had_expired = stale.is_some();
@@ -569,36 +632,7 @@ pub async fn handle(shared: &SharedRef, req: Req) -> Resp {
         )
     };
 
-    // Custom error responses with a response page.
-    if r.status >= 400
-        && let Some(cer) = cfg
-            .items("CustomErrorResponses")
-            .into_iter()
-            .find(|c| c.i64_at("ErrorCode") == Some(r.status as i64))
-        && let Some(code) = cer.i64_at("ResponseCode")
-        && let page = cer.str_at("ResponsePagePath")
-        && !page.is_empty()
-        && let Some(pb) = select_behavior(cfg, page)
-        && let Some(o) = target_origins(cfg, pb.str_at("TargetOriginId"))
-            .0
-            .first()
-            .copied()
-    {
-        let preq = OriginReq {
-            origin: o,
-            method: &Method::GET,
-            path: page.to_string(),
-            forwarded_origin: None,
-            acr_method: None,
-            acr_headers: None,
-            caller: caller_for(shared, &dist, o),
-        };
-        let pr = fetch_origin(shared, &preq).await;
-        if pr.status == 200 {
-            r = pr;
-            r.status = code as u16;
-        }
-    }
+    let r = custom_error_page(shared, &dist, r).await;
     let r = compress::compress(r, encoding).await;
     if had_expired && ttl.is_none_or(|t| t == 0) {
         // The origin answered the refresh with something not cached: the expired copy must not come back later.
