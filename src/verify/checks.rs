@@ -225,13 +225,55 @@ pub(crate) fn origin_max_age(cache_control: Option<&str>) -> Option<u64> {
     directive("s-maxage").or_else(|| directive("max-age"))
 }
 
-/// How long CloudFront keeps the object: the origin's max-age clamped to the min and max TTLs, or
-/// the default TTL without one
+/// Where CloudFront takes an object's TTL from, before the min and max TTLs clamp it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OriginTtl {
+    /// `s-maxage` or `max-age`.
+    MaxAge(u64),
+    /// `Expires` without `max-age`: the seconds from when the object was stored (now, less its
+    /// `Age`) to that date.
+    Expires(u64),
+}
+
+impl OriginTtl {
+    fn secs(self) -> u64 {
+        match self {
+            OriginTtl::MaxAge(n) | OriginTtl::Expires(n) => n,
+        }
+    }
+}
+
+/// The origin's TTL: `s-maxage` or `max-age`, else `Expires` (a date in the past, or one that does
+/// not parse, is already expired: 0).
+pub(crate) fn origin_ttl(r: &Response) -> Option<OriginTtl> {
+    if let Some(n) = origin_max_age(r.header("cache-control")) {
+        return Some(OriginTtl::MaxAge(n));
+    }
+    let expires = r.header("expires")?;
+    let parse = |v: &str| {
+        aws_smithy_types::DateTime::from_str(
+            v.trim(),
+            aws_smithy_types::date_time::Format::HttpDate,
+        )
+        .ok()
+        .map(|t| t.secs())
+    };
+    // Now, not the `Date` header: a cache may send the stored response's `Date`. The checks run as
+    // the response arrives.
+    let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now()).secs();
+    let stored = now - r.age().unwrap_or(0) as i64;
+    Some(OriginTtl::Expires(
+        parse(expires).map_or(0, |at| (at - stored).max(0) as u64),
+    ))
+}
+
+/// How long CloudFront keeps the object: the origin's `max-age` or `Expires` clamped to the min and
+/// max TTLs, or the default TTL without either
 /// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html>).
-pub(crate) fn effective_ttl(caching: &ObjectCaching, cache_control: Option<&str>) -> u64 {
+pub(crate) fn effective_ttl(caching: &ObjectCaching, r: &Response) -> u64 {
     let (min, default, max) = caching.ttls();
-    match origin_max_age(cache_control) {
-        Some(n) => n.clamp(min.secs(), max.secs()),
+    match origin_ttl(r) {
+        Some(t) => t.secs().clamp(min.secs(), max.secs()),
         None => default.secs(),
     }
 }
@@ -240,7 +282,7 @@ pub(crate) fn effective_ttl(caching: &ObjectCaching, cache_control: Option<&str>
 /// hit although the TTL says it should be. CloudFront spreads an edge location's cache over many
 /// servers, so such a miss is worth another GET before it is reported.
 pub(crate) fn missed_expected_hit(r: &Response, caching: &ObjectCaching) -> bool {
-    let ttl = effective_ttl(caching, r.header("cache-control"));
+    let ttl = effective_ttl(caching, r);
     r.status == 200 && ttl > 0 && r.x_cache().is_some_and(|x| !is_hit(x))
 }
 
@@ -254,11 +296,10 @@ pub(crate) fn check_cache(r: &Response, caching: &ObjectCaching) -> Finding {
     let kind = CheckKind::CacheTtl;
     let (min, default, max) = caching.ttls();
     let (min, default, max) = (min.secs(), default.secs(), max.secs());
-    let cc = r.header("cache-control");
-    let origin_ttl = origin_max_age(cc);
-    let ttl = effective_ttl(caching, cc);
-    match (caching, origin_ttl) {
-        (ObjectCaching::Customize { .. }, Some(n)) if n < min || n > max => {
+    let origin = origin_ttl(r);
+    let ttl = effective_ttl(caching, r);
+    match (caching, origin) {
+        (ObjectCaching::Customize { .. }, Some(OriginTtl::MaxAge(n))) if n < min || n > max => {
             return Finding::fail(
                 kind,
                 &r.url,
@@ -272,14 +313,15 @@ pub(crate) fn check_cache(r: &Response, caching: &ObjectCaching) -> Finding {
                 kind,
                 &r.url,
                 format!(
-                    "no Cache-Control max-age from the origin: with object_caching = \"origin-cache-headers\" CloudFront falls back to {default} s"
+                    "no Cache-Control max-age and no Expires from the origin: with object_caching = \"origin-cache-headers\" CloudFront falls back to {default} s"
                 ),
             );
         }
         _ => {}
     }
-    let source = match origin_ttl {
-        Some(n) => format!("origin max-age={n}"),
+    let source = match origin {
+        Some(OriginTtl::MaxAge(n)) => format!("origin max-age={n}"),
+        Some(OriginTtl::Expires(n)) => format!("origin Expires, {n} s after it was stored"),
         None => format!("default_ttl {default} s"),
     };
     let Some(x_cache) = r.x_cache() else {
@@ -638,6 +680,47 @@ mod tests {
         let f = check_cache(&no_cc, &ObjectCaching::OriginCacheHeaders);
         assert_eq!(f.outcome, Outcome::Fail);
         assert!(f.detail.contains("origin-cache-headers"));
+        // Expires without max-age sets the TTL: counted from when the object was stored (Date less
+        // Age), clamped to the TTLs; origin-cache-headers accepts it.
+        let in_a_minute = aws_smithy_types::DateTime::from(
+            std::time::SystemTime::now() + std::time::Duration::from_secs(60),
+        )
+        .fmt(aws_smithy_types::date_time::Format::HttpDate)
+        .unwrap();
+        let expiring = |age: &str| {
+            resp(
+                "u",
+                200,
+                &[
+                    ("expires", in_a_minute.as_str()),
+                    ("x-cache", "Hit from cloudfront"),
+                    ("age", age),
+                ],
+            )
+        };
+        // Stored 30 s ago, expiring in 60 s (give or take the clock's second): a TTL of about 90 s.
+        let f = check_cache(&expiring("30"), &c);
+        assert_eq!(f.outcome, Outcome::Pass, "{}", f.detail);
+        assert!(f.detail.contains("origin Expires"), "{}", f.detail);
+        // Expires in the past: already expired, so a hit with any Age is older than its TTL.
+        let expired = resp(
+            "u",
+            200,
+            &[
+                ("expires", "Thu, 01 Jan 1970 00:00:00 GMT"),
+                ("x-cache", "Hit from cloudfront"),
+                ("age", "5"),
+            ],
+        );
+        assert_eq!(
+            check_cache(&expired, &c).outcome,
+            Outcome::Fail,
+            "served after Expires"
+        );
+        assert_eq!(
+            check_cache(&expiring("5"), &ObjectCaching::OriginCacheHeaders).outcome,
+            Outcome::Pass
+        );
         // TTL 0: a miss is right.
         assert_eq!(
             check_cache(&miss, &customize(0, 0, 0)).outcome,
