@@ -129,7 +129,8 @@ enum Command {
         delete_buckets: bool,
     },
     /// Fetch the playback URLs as a player does and check them against the spec: manifests,
-    /// the ladder, first segments, Content-Types, CORS, cache TTLs and the error cache.
+    /// the ladder, first segments, Content-Types, CORS, cache TTLs and the error cache. Each check
+    /// asserts only what CloudFront documents (README, "What `vod verify` checks").
     /// Exit code 0 when every check passes, 1 when one fails.
     Verify {
         /// The pipeline spec (TOML).
