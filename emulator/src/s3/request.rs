@@ -327,34 +327,24 @@ async fn preflight(shared: &SharedRef, req: &Req, bucket: &str, origin: &str) ->
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
-    let refuse = |message: &str| {
-        let mut r = crate::wire::s3_xml_error(
-            StatusCode::FORBIDDEN,
-            "AccessForbidden",
-            message,
-            &req.ctx.request_id,
-        );
+    let error = |status: StatusCode, code: &str, message: &str| {
+        let mut r = crate::wire::s3_xml_error(status, code, message, &req.ctx.request_id);
         r.headers_mut().insert(
             crate::wire::OPERATION_HEADER,
             HeaderValue::from_static("PreflightRequest"),
         );
         r
     };
+    let refuse = |message: &str| error(StatusCode::FORBIDDEN, "AccessForbidden", message);
     let Some(method) = header("access-control-request-method") else {
         return refuse("Invalid Access-Control-Request-Method: null");
     };
     if !shared.s3.bucket_exists(bucket).await {
-        let mut r = crate::wire::s3_xml_error(
+        return error(
             StatusCode::NOT_FOUND,
             "NoSuchBucket",
             "The specified bucket does not exist",
-            &req.ctx.request_id,
         );
-        r.headers_mut().insert(
-            crate::wire::OPERATION_HEADER,
-            HeaderValue::from_static("PreflightRequest"),
-        );
-        return r;
     }
     let Some(rules) = shared.s3.bucket_cors(bucket).await else {
         return refuse(bucket_cors::NOT_ENABLED);

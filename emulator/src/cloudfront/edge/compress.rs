@@ -113,48 +113,36 @@ pub(crate) fn compression(behavior: &El, cache_policy: Option<&El>) -> Compressi
 /// The encoding to serve a viewer with this `Accept-Encoding`: Brotli when both are accepted and enabled, else
 /// gzip; `None` when the viewer accepts neither (a `q=0` refuses) or the behavior compresses with neither.
 pub(crate) fn negotiate(c: Compression, accept_encoding: Option<&str>) -> Option<Encoding> {
-    let accepted = |name: &str| {
-        accept_encoding.is_some_and(|ae| {
-            ae.split(',').any(|part| {
-                let mut it = part.split(';');
-                let coding = it.next().unwrap_or("").trim();
-                let q = it
-                    .find_map(|p| p.trim().strip_prefix("q="))
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    .unwrap_or(1.0);
-                coding.eq_ignore_ascii_case(name) && q > 0.0
-            })
-        })
-    };
-    if c.brotli && accepted("br") {
+    if c.brotli && accepts(accept_encoding, "br") {
         Some(Encoding::Brotli)
-    } else if c.gzip && accepted("gzip") {
+    } else if c.gzip && accepts(accept_encoding, "gzip") {
         Some(Encoding::Gzip)
     } else {
         None
     }
 }
 
+/// Whether `Accept-Encoding` accepts the coding `name` (listed, and not with `q=0`).
+fn accepts(accept_encoding: Option<&str>, name: &str) -> bool {
+    accept_encoding.is_some_and(|ae| {
+        ae.split(',').any(|part| {
+            let mut it = part.split(';');
+            let coding = it.next().unwrap_or("").trim();
+            let q = it
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            coding.eq_ignore_ascii_case(name) && q > 0.0
+        })
+    })
+}
+
 /// The cache key part: CloudFront normalises `Accept-Encoding` to `br,gzip`, `br` or `gzip` (what the viewer
 /// accepts of what the behavior enables), and leaves it out when the viewer accepts neither
 /// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cache-key-understand-cache-policy.html>).
 pub(crate) fn key_part(c: Compression, accept_encoding: Option<&str>) -> &'static str {
-    let br = negotiate(
-        Compression {
-            gzip: false,
-            brotli: c.brotli,
-        },
-        accept_encoding,
-    )
-    .is_some();
-    let gzip = negotiate(
-        Compression {
-            gzip: c.gzip,
-            brotli: false,
-        },
-        accept_encoding,
-    )
-    .is_some();
+    let br = c.brotli && accepts(accept_encoding, "br");
+    let gzip = c.gzip && accepts(accept_encoding, "gzip");
     match (br, gzip) {
         (true, true) => "br,gzip",
         (true, false) => "br",

@@ -271,29 +271,20 @@ fn viewer_protocol(behavior: &El, req: &Req, method: &Method) -> Option<Resp> {
         "redirect-to-https" => {
             let host = header_str(&req.headers, "host").unwrap_or_default();
             let path = req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-            let status = if method == Method::GET || method == Method::HEAD {
-                301
+            let (status, title) = if method == Method::GET || method == Method::HEAD {
+                (301, "301 Moved Permanently")
             } else {
-                307
+                (307, "307 Temporary Redirect")
             };
-            let mut r = OriginResp {
+            let r = OriginResp {
                 status,
                 headers: vec![
                     ("content-type".into(), "text/html".into()),
                     ("server".into(), "CloudFront".into()),
                     ("location".into(), format!("https://{host}{path}")),
                 ],
-                body: Bytes::from(cf_error_page(
-                    &format!("{status} Moved Permanently"),
-                    "This distribution only serves HTTPS.",
-                )),
+                body: Bytes::from(cf_error_page(title, "This distribution only serves HTTPS.")),
             };
-            if status == 307 {
-                r.body = Bytes::from(cf_error_page(
-                    "307 Temporary Redirect",
-                    "This distribution only serves HTTPS.",
-                ));
-            }
             Some(viewer_resp(
                 r,
                 "Redirect from cloudfront",
